@@ -1,0 +1,467 @@
+/* ft-dispatch's batch interface: JSON query in, JSON answer out. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftdiff/dispatch_batch.h"
+
+struct ftd_batch {
+    ft_registry_t *registry;
+};
+
+ftd_batch_t *ftd_batch_new(void) {
+    ftd_batch_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    if (ft_registry_new(&b->registry) != FT_OK) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void ftd_batch_free(ftd_batch_t *b) {
+    if (!b)
+        return;
+    ft_registry_free(b->registry);
+    free(b);
+}
+
+const ft_registry_t *ftd_batch_registry(const ftd_batch_t *b) {
+    return b->registry;
+}
+
+static json_t *error_answer(const char *code, const char *message) {
+    return json_pack("{s:s, s:s}", "error", code, "message", message);
+}
+
+static json_t *status_answer(ft_status st, const char *detail) {
+    return error_answer(ft_status_code(st), detail && detail[0] ? detail : ft_strerror(st));
+}
+
+const char *ftd_format_value(double v, char *buf, size_t cap) {
+    if (isnan(v))
+        snprintf(buf, cap, "nan");
+    else if (isinf(v))
+        snprintf(buf, cap, v < 0 ? "-inf" : "inf");
+    else if (v == 0 && signbit(v))
+        snprintf(buf, cap, "-0");
+    else
+        snprintf(buf, cap, "%.17g", v);
+    return buf;
+}
+
+static json_t *key_json(ft_key_t k) {
+    const char *name = ft_key_name(k);
+    return name ? json_string(name) : json_null();
+}
+
+json_t *ftd_keyset_json(ft_keyset_t ks) {
+    char hex[19], repr[FT_KEYSET_TEXT_MAX];
+    ft_keyset_format(ks, repr, sizeof repr);
+    ft_key_t top = ft_keyset_highest_priority_type_id(ks);
+    return json_pack("{s:s, s:s, s:o, s:i, s:o}", "raw", ft_keyset_format_hex(ks, hex), "repr", repr, "highest_type",
+                     key_json(top), "highest_type_id", (json_int_t)top, "highest_backend_type",
+                     key_json(ft_keyset_highest_priority_backend_type_id(ks)));
+}
+
+static const char *source_text(const ft_table_entry_t *e) {
+    switch (e->tag) {
+    case FT_TAG_MISSING:
+        return "missing";
+    case FT_TAG_BACKEND_FALLBACK:
+        return "backend_fallback";
+    case FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER:
+        return "ambiguous";
+    default:
+        return ft_key_name(e->source);
+    }
+}
+
+json_t *ftd_decision_json(const ft_decision_t *d) {
+    char in[19], eff[19], msg[256];
+    json_t *route = json_array();
+    for (size_t i = 0; i < d->hop_count; i++) {
+        const ft_hop_t *h = &d->hops[i];
+        ft_table_entry_t e = {h->key, h->tag, h->source, h->fallthrough, NULL};
+        json_array_append_new(route, json_pack("{s:s, s:s, s:s, s:b, s:o}", "key", ft_key_name(h->key), "source",
+                                               source_text(&e), "tag", ft_table_tag_name(h->tag), "fallthrough",
+                                               h->fallthrough, "kernel",
+                                               h->kernel_name ? json_string(h->kernel_name) : json_null()));
+    }
+    ft_decision_message(d, msg, sizeof msg);
+    return json_pack("{s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:s, s:o, s:s, s:s}", "op", d->op, "mode",
+                     ft_mode_name(d->mode), "explicit_keyset", d->explicit_keyset, "keyset_bits",
+                     ft_keyset_format_hex(d->keyset, in), "effective_keyset_bits",
+                     ft_keyset_format_hex(d->effective_keyset, eff), "selected_key", key_json(d->selected_key),
+                     "backend_key", key_json(d->backend_key), "route", route, "kernel",
+                     d->kernel ? json_string(d->kernel) : json_null(), "fallback_used", d->fallback_used,
+                     "mode_split", ft_mode_split_name(d->mode_split), "allowlist_id",
+                     d->allowlist_id ? json_string(d->allowlist_id) : json_null(), "reason_code",
+                     ft_status_code(d->status), "message", msg);
+}
+
+/* --- field helpers ---------------------------------------------------------- */
+
+/* Parses a keyset text field. On failure *answer is the error answer. */
+static bool get_keyset(const json_t *q, const char *field, ft_keyset_t *out, json_t **answer) {
+    const json_t *v = json_object_get(q, field);
+    if (!json_is_string(v)) {
+        char m[96];
+        snprintf(m, sizeof m, "field \"%s\" must be a keyset text (string)", field);
+        *answer = error_answer("bad_query", m);
+        return false;
+    }
+    ft_parse_error_t err;
+    ft_status st = ft_keyset_parse(json_string_value(v), json_string_length(v), out, &err);
+    if (st != FT_OK) {
+        *answer = status_answer(st, err.text);
+        if (st == FT_EUNKNOWN_BITS) {
+            char hex[19];
+            json_object_set_new(*answer, "unknown_mask",
+                                json_string(ft_keyset_format_hex(ft_keyset_from_raw(err.unknown_mask), hex)));
+        }
+        return false;
+    }
+    return true;
+}
+
+static bool get_key_name(const json_t *q, const char *field, ft_key_t *out, json_t **answer) {
+    const json_t *v = json_object_get(q, field);
+    if (!json_is_string(v)) {
+        char m[96];
+        snprintf(m, sizeof m, "field \"%s\" must be a key name (string)", field);
+        *answer = error_answer("bad_query", m);
+        return false;
+    }
+    ft_status st = ft_key_from_name_n(json_string_value(v), json_string_length(v), out);
+    if (st != FT_OK) {
+        *answer = status_answer(st, NULL);
+        return false;
+    }
+    return true;
+}
+
+/* --- query kinds -------------------------------------------------------------- */
+
+static json_t *q_keyset(const json_t *q) {
+    ft_keyset_t ks;
+    json_t *a;
+    return get_keyset(q, "keyset", &ks, &a) ? ftd_keyset_json(ks) : a;
+}
+
+static json_t *q_binop(const json_t *q) {
+    ft_keyset_t a, b;
+    json_t *ans;
+    const char *op = json_string_value(json_object_get(q, "op"));
+    if (!op)
+        return error_answer("bad_query", "field \"op\" must be one of or, and, sub, xor");
+    if (!get_keyset(q, "a", &a, &ans) || !get_keyset(q, "b", &b, &ans))
+        return ans;
+    if (strcmp(op, "or") == 0)
+        return ftd_keyset_json(ft_keyset_or(a, b));
+    if (strcmp(op, "and") == 0)
+        return ftd_keyset_json(ft_keyset_and(a, b));
+    if (strcmp(op, "sub") == 0)
+        return ftd_keyset_json(ft_keyset_sub(a, b));
+    if (strcmp(op, "xor") == 0)
+        return ftd_keyset_json(ft_keyset_xor(a, b));
+    return error_answer("bad_query", "field \"op\" must be one of or, and, sub, xor");
+}
+
+static json_t *q_has(const json_t *q) {
+    ft_keyset_t ks;
+    ft_key_t k;
+    json_t *a;
+    if (!get_keyset(q, "keyset", &ks, &a) || !get_key_name(q, "key", &k, &a))
+        return a;
+    return json_pack("{s:b}", "has", ft_keyset_has(ks, k));
+}
+
+static json_t *q_full_after(const json_t *q) {
+    ft_key_t k;
+    json_t *a;
+    return get_key_name(q, "key", &k, &a) ? ftd_keyset_json(ft_keyset_full_after(k)) : a;
+}
+
+static json_t *q_key(const json_t *q) {
+    const json_t *id = json_object_get(q, "id"), *name = json_object_get(q, "name");
+    ft_key_t k;
+    if ((id != NULL) == (name != NULL))
+        return error_answer("bad_query", "give exactly one of \"id\" (integer) and \"name\" (string)");
+    if (id) {
+        if (!json_is_integer(id))
+            return error_answer("bad_query", "field \"id\" must be an integer");
+        json_int_t v = json_integer_value(id);
+        if (v < 0 || v >= FT_KEY_ID_COUNT)
+            return status_answer(FT_EUNKNOWN_KEY_ID, NULL);
+        k = (ft_key_t)v;
+    } else {
+        json_t *a;
+        if (!get_key_name(q, "name", &k, &a))
+            return a;
+    }
+    return json_pack("{s:i, s:s}", "id", (json_int_t)k, "name", ft_key_name(k));
+}
+
+static json_t *q_table(const json_t *q) {
+    const json_t *regs = json_object_get(q, "registrations");
+    if (!json_is_array(regs))
+        return error_answer("bad_query", "field \"registrations\" must be an array of key names");
+    size_t n = json_array_size(regs);
+    if (n > FT_KEY_ID_COUNT)
+        return error_answer("bad_query", "too many registrations");
+    ft_key_t keys[FT_KEY_ID_COUNT];
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(regs, i);
+        if (!json_is_string(v))
+            return error_answer("bad_query", "registrations must be key names (strings)");
+        ft_status st = ft_key_from_name_n(json_string_value(v), json_string_length(v), &keys[i]);
+        if (st != FT_OK)
+            return status_answer(st, NULL);
+    }
+    const ft_key_t *runtime;
+    size_t count = ft_key_runtime_list(&runtime);
+    json_t *entries = json_object();
+    for (size_t i = 0; i < count; i++) {
+        ft_table_entry_t e;
+        ft_status st = ft_table_compute_entry(keys, n, runtime[i], &e);
+        if (st != FT_OK) {
+            json_decref(entries);
+            return status_answer(st, "registrations must be runtime keys (not Undefined, a placeholder or a "
+                                     "per-backend functionality) or alias keys");
+        }
+        json_object_set_new(entries, ft_key_name(runtime[i]),
+                            json_pack("{s:s, s:s, s:b}", "source", source_text(&e), "tag", ft_table_tag_name(e.tag),
+                                      "fallthrough", e.fallthrough));
+    }
+    return json_pack("{s:o}", "entries", entries);
+}
+
+/* A number, or text strtod reads in full ("nan", "-inf", "-0", "0x1p-1074"). */
+static bool parse_value(const json_t *v, double *out) {
+    if (json_is_number(v)) {
+        *out = json_number_value(v);
+        return true;
+    }
+    if (!json_is_string(v))
+        return false;
+    const char *s = json_string_value(v);
+    if (!s[0] || strlen(s) != json_string_length(v))
+        return false;
+    char *end;
+    errno = 0;
+    *out = strtod(s, &end);
+    return *end == '\0';
+}
+
+static bool get_scalar(const json_t *q, const char *field, ft_scalar_t *t, json_t **answer) {
+    const json_t *o = json_object_get(q, field);
+    char m[160];
+    t->dtype = FT_DTYPE_F64;
+    t->device = FT_BACKEND_CPU;
+    t->requires_grad = false;
+    if (!json_is_object(o)) {
+        snprintf(m, sizeof m, "field \"%s\" must be an object {\"value\":X, \"dtype\", \"device\", \"requires_grad\"}",
+                 field);
+        goto bad;
+    }
+    if (!parse_value(json_object_get(o, "value"), &t->value)) {
+        snprintf(m, sizeof m, "%s.value must be a number or a number text (\"nan\", \"-inf\", \"-0\", ...)", field);
+        goto bad;
+    }
+    const json_t *dt = json_object_get(o, "dtype"), *dev = json_object_get(o, "device"),
+                 *rg = json_object_get(o, "requires_grad");
+    if (dt && (!json_is_string(dt) || ft_dtype_from_name(json_string_value(dt), &t->dtype) != FT_OK)) {
+        snprintf(m, sizeof m, "%s.dtype must be \"f64\" or \"f32\"", field);
+        goto bad;
+    }
+    if (dev) {
+        bool found = false;
+        for (int b = FT_BACKEND_CPU; b <= FT_BACKEND_COUNT && json_is_string(dev); b++) {
+            if (strcmp(json_string_value(dev), ft_backend_name((ft_backend_t)b)) == 0) {
+                t->device = (ft_backend_t)b;
+                found = true;
+            }
+        }
+        if (!found) {
+            snprintf(m, sizeof m, "%s.device must be a backend component name (CPU, CUDA, ...)", field);
+            goto bad;
+        }
+    }
+    if (rg) {
+        if (!json_is_boolean(rg)) {
+            snprintf(m, sizeof m, "%s.requires_grad must be a boolean", field);
+            goto bad;
+        }
+        t->requires_grad = json_is_true(rg);
+    }
+    if (t->dtype == FT_DTYPE_F32)
+        t->value = (double)(float)t->value; /* as torch.tensor(x, dtype=float32) rounds */
+    return true;
+bad:
+    *answer = error_answer("bad_query", m);
+    return false;
+}
+
+static json_t *value_json(const ft_scalar_t *v, bool have) {
+    char text[40], bits[24];
+    if (!have)
+        return json_pack("{s:n, s:n}", "value", "value_bits");
+    if (v->dtype == FT_DTYPE_F32) {
+        float f = (float)v->value;
+        uint32_t u;
+        memcpy(&u, &f, sizeof u);
+        snprintf(bits, sizeof bits, "0x%08x", (unsigned)u);
+    } else {
+        uint64_t u;
+        memcpy(&u, &v->value, sizeof u);
+        snprintf(bits, sizeof bits, "0x%016llx", (unsigned long long)u);
+    }
+    return json_pack("{s:s, s:s}", "value", ftd_format_value(v->value, text, sizeof text), "value_bits", bits);
+}
+
+static json_t *q_dispatch(ftd_batch_t *b, const json_t *q) {
+    const char *opname = json_string_value(json_object_get(q, "op"));
+    const char *mode = json_string_value(json_object_get(q, "mode"));
+    const json_t *gm = json_object_get(q, "grad_mode");
+    const ft_op_t *op;
+    ft_dispatch_ctx_t ctx;
+    json_t *a;
+    ft_dispatch_ctx_init(&ctx);
+    if (!opname)
+        return error_answer("bad_query", "field \"op\" must be an operator name");
+    if (ft_registry_find(b->registry, opname, &op) != FT_OK)
+        return status_answer(FT_EUNKNOWN_OP, NULL);
+    if (json_object_get(q, "mode") && (!mode || ft_mode_from_name(mode, &ctx.mode) != FT_OK))
+        return error_answer("bad_query", "field \"mode\" must be \"strict\" or \"hardened\"");
+    if (gm) {
+        if (!json_is_boolean(gm))
+            return error_answer("bad_query", "field \"grad_mode\" must be a boolean");
+        ctx.grad_mode = json_is_true(gm);
+    }
+    if (json_object_get(q, "include") && !get_keyset(q, "include", &ctx.include, &a))
+        return a;
+    if (json_object_get(q, "exclude") && !get_keyset(q, "exclude", &ctx.exclude, &a))
+        return a;
+
+    const bool explicit_keyset = json_object_get(q, "keyset") != NULL;
+    const bool has_operands = json_object_get(q, "lhs") || json_object_get(q, "rhs");
+    ft_keyset_t ks = {0};
+    ft_scalar_t lhs, rhs, out = {0, FT_DTYPE_F64, FT_BACKEND_CPU, false};
+    if (explicit_keyset && !get_keyset(q, "keyset", &ks, &a))
+        return a;
+    if ((has_operands || !explicit_keyset) &&
+        (!get_scalar(q, "lhs", &lhs, &a) || !get_scalar(q, "rhs", &rhs, &a)))
+        return a;
+
+    ft_decision_t d;
+    ft_status st;
+    bool ran = false;
+    if (explicit_keyset && !has_operands) {
+        st = ft_dispatch_route(&ctx, op, ks, &d);
+    } else {
+        st = explicit_keyset ? ft_dispatch_binary_with_keyset(&ctx, op, ks, &lhs, &rhs, &out, &d)
+                             : ft_dispatch_binary(&ctx, op, &lhs, &rhs, &out, &d);
+        ran = st == FT_OK;
+    }
+    json_t *ans = json_pack("{s:b, s:o, s:o}", "ok", st == FT_OK, "error",
+                            st == FT_OK ? json_null() : json_string(ft_status_code(st)), "decision",
+                            ftd_decision_json(&d));
+    json_t *value = value_json(&out, ran);
+    json_object_update(ans, value);
+    json_decref(value);
+    return ans;
+}
+
+json_t *ftd_batch_answer(ftd_batch_t *b, const json_t *query) {
+    if (!json_is_object(query))
+        return error_answer("bad_query", "a query must be a JSON object");
+    const char *kind = json_string_value(json_object_get(query, "q"));
+    if (!kind)
+        return error_answer("bad_query", "field \"q\" (query kind) is missing or not a string");
+    if (strcmp(kind, "keyset") == 0)
+        return q_keyset(query);
+    if (strcmp(kind, "binop") == 0)
+        return q_binop(query);
+    if (strcmp(kind, "has") == 0)
+        return q_has(query);
+    if (strcmp(kind, "full_after") == 0)
+        return q_full_after(query);
+    if (strcmp(kind, "key") == 0)
+        return q_key(query);
+    if (strcmp(kind, "table") == 0)
+        return q_table(query);
+    if (strcmp(kind, "dispatch") == 0)
+        return q_dispatch(b, query);
+    return error_answer("bad_query", "unknown query kind (keyset, binop, has, full_after, key, table, dispatch)");
+}
+
+json_t *ftd_batch_answer_line(ftd_batch_t *b, const char *line, size_t len) {
+    json_error_t err;
+    json_t *q = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
+    if (!q) {
+        char m[256];
+        snprintf(m, sizeof m, "invalid JSON at column %d: %s", err.column, err.text);
+        return error_answer("bad_query", m);
+    }
+    json_t *a = ftd_batch_answer(b, q);
+    json_decref(q);
+    return a;
+}
+
+static bool blank(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return false;
+    return true;
+}
+
+static bool emit(FILE *out, json_t *answer, long *errors) {
+    if (!answer)
+        answer = error_answer("out_of_memory", "out of memory");
+    if (json_object_get(answer, "error") && !json_is_null(json_object_get(answer, "error")))
+        (*errors)++;
+    char *text = json_dumps(answer, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(answer);
+    if (!text)
+        return fputs("{\"error\":\"out_of_memory\",\"message\":\"out of memory\"}\n", out) >= 0;
+    bool ok = fputs(text, out) >= 0 && fputc('\n', out) != EOF && fflush(out) == 0;
+    free(text);
+    return ok;
+}
+
+long ftd_batch_run(ftd_batch_t *b, FILE *in, FILE *out) {
+    char *buf = malloc(FTD_BATCH_MAX_LINE + 2);
+    long errors = 0;
+    if (!buf)
+        return -1;
+    for (;;) {
+        size_t len = 0;
+        bool too_long = false, eof = false;
+        int c;
+        /* Bounded line read: a hostile line costs at most FTD_BATCH_MAX_LINE bytes. */
+        while ((c = getc(in)) != EOF && c != '\n') {
+            if (len < FTD_BATCH_MAX_LINE)
+                buf[len++] = (char)c;
+            else
+                too_long = true;
+        }
+        eof = c == EOF;
+        if (too_long) {
+            if (!emit(out, error_answer("line_too_long", "query line longer than 1 MiB; skipped"), &errors))
+                goto fail;
+        } else if (!blank(buf, len)) {
+            if (!emit(out, ftd_batch_answer_line(b, buf, len), &errors))
+                goto fail;
+        }
+        if (eof)
+            break;
+    }
+    free(buf);
+    return errors;
+fail:
+    free(buf);
+    return -1;
+}

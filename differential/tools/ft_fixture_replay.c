@@ -1,0 +1,193 @@
+/* ft-fixture-replay: replays JSON-lines fixtures through `ft-dispatch --batch`
+ * (the real binary, as a user would run it) and compares every answer.
+ *
+ * A fixture line is {"query": Q, "expect": A}. An answer matches when every
+ * field of A is present in the answer with the same value, recursively (arrays
+ * element by element, same length); extra answer fields such as "message" are
+ * allowed. An unreadable file, a malformed fixture line, a file with no cases or
+ * a missing answer is a failure, never a silent pass.
+ *
+ * usage: ft-fixture-replay --dispatch PATH [--show N] FILE...
+ * exit: 0 all passed, 1 some failed, 2 usage or I/O error. Last line:
+ * "N passed, N failed". */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct {
+    long passed, failed;
+    long shown, show_max;
+} tally_t;
+
+/* `expect` ⊆ `got`, recursively. */
+static bool matches(const json_t *expect, const json_t *got) {
+    if (json_is_object(expect)) {
+        const char *key;
+        const json_t *v;
+        if (!json_is_object(got))
+            return false;
+        json_object_foreach((json_t *)expect, key, v) {
+            if (!matches(v, json_object_get(got, key)))
+                return false;
+        }
+        return true;
+    }
+    if (json_is_array(expect)) {
+        if (!json_is_array(got) || json_array_size(got) != json_array_size(expect))
+            return false;
+        for (size_t i = 0; i < json_array_size(expect); i++)
+            if (!matches(json_array_get(expect, i), json_array_get(got, i)))
+                return false;
+        return true;
+    }
+    return got != NULL && json_equal((json_t *)expect, (json_t *)got);
+}
+
+static void report(tally_t *t, const char *file, long line, const char *why, const json_t *query,
+                   const json_t *expect, const json_t *got) {
+    t->failed++;
+    if (t->shown++ >= t->show_max)
+        return;
+    char *q = query ? json_dumps(query, JSON_COMPACT) : NULL;
+    char *e = expect ? json_dumps(expect, JSON_COMPACT) : NULL;
+    char *g = got ? json_dumps(got, JSON_COMPACT) : NULL;
+    fprintf(stderr, "FAIL %s:%ld: %s\n  query:  %s\n  expect: %.2000s\n  got:    %.2000s\n", file, line, why,
+            q ? q : "-", e ? e : "-", g ? g : "-");
+    free(q), free(e), free(g);
+}
+
+/* Runs `dispatch --batch` with stdin from `in_path`, stdout to `out_path`. */
+static int run_batch(const char *dispatch, const char *in_path, const char *out_path) {
+    fflush(NULL); /* or the child's freopen would flush our pending output a second time */
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        FILE *in = freopen(in_path, "r", stdin), *out = freopen(out_path, "w", stdout);
+        if (!in || !out)
+            _exit(127);
+        execl(dispatch, dispatch, "--batch", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static int replay_file(const char *dispatch, const char *path, tally_t *t) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "ft-fixture-replay: cannot read %s: %s\n", path, strerror(errno));
+        t->failed++;
+        return -1;
+    }
+    char qpath[] = "/tmp/ft-replay-q-XXXXXX", apath[] = "/tmp/ft-replay-a-XXXXXX";
+    int qfd = mkstemp(qpath), afd = mkstemp(apath);
+    FILE *qf = qfd >= 0 ? fdopen(qfd, "w") : NULL;
+    if (!qf || afd < 0) {
+        fprintf(stderr, "ft-fixture-replay: cannot create temporary files\n");
+        fclose(f);
+        return -1;
+    }
+    close(afd);
+    json_t *cases = json_array();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long lineno = 0, before_failed = t->failed, before_passed = t->passed;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (n <= 1)
+            continue;
+        json_error_t err;
+        json_t *c = json_loadb(line, (size_t)n, 0, &err);
+        json_t *q = json_object_get(c, "query"), *e = json_object_get(c, "expect");
+        if (!json_is_object(q) || !json_is_object(e)) {
+            report(t, path, lineno, c ? "fixture line lacks query/expect objects" : err.text, NULL, NULL, NULL);
+            json_decref(c);
+            continue;
+        }
+        char *text = json_dumps(q, JSON_COMPACT);
+        fprintf(qf, "%s\n", text);
+        free(text);
+        json_array_append_new(cases, json_pack("{s:O, s:O, s:i}", "query", q, "expect", e, "line", (json_int_t)lineno));
+        json_decref(c);
+    }
+    free(line);
+    fclose(f);
+    fclose(qf);
+
+    int rc = run_batch(dispatch, qpath, apath);
+    FILE *af = fopen(apath, "r");
+    if (rc != 0 || !af) {
+        fprintf(stderr, "ft-fixture-replay: %s --batch exited with %d\n", dispatch, rc);
+        t->failed += (long)json_array_size(cases);
+    } else {
+        char *aline = NULL;
+        size_t acap = 0;
+        for (size_t i = 0; i < json_array_size(cases); i++) {
+            json_t *c = json_array_get(cases, i);
+            long ln = (long)json_integer_value(json_object_get(c, "line"));
+            json_t *q = json_object_get(c, "query"), *e = json_object_get(c, "expect");
+            if (getline(&aline, &acap, af) < 0) {
+                report(t, path, ln, "no answer (ft-dispatch produced fewer lines than queries)", q, e, NULL);
+                continue;
+            }
+            json_error_t err;
+            json_t *got = json_loads(aline, 0, &err);
+            if (!got)
+                report(t, path, ln, "answer is not JSON", q, e, NULL);
+            else if (!matches(e, got))
+                report(t, path, ln, "answer differs", q, e, got);
+            else
+                t->passed++;
+            json_decref(got);
+        }
+        if (getline(&aline, &acap, af) >= 0)
+            report(t, path, lineno, "ft-dispatch produced more answers than queries", NULL, NULL, NULL);
+        free(aline);
+    }
+    if (af)
+        fclose(af);
+    unlink(qpath);
+    unlink(apath);
+    if (json_array_size(cases) == 0)
+        report(t, path, 0, "file holds no fixture cases", NULL, NULL, NULL);
+    json_decref(cases);
+    printf("%s: %ld passed, %ld failed\n", path, t->passed - before_passed, t->failed - before_failed);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *dispatch = NULL;
+    tally_t t = {0, 0, 0, 20};
+    int first = 1;
+    while (first < argc && argv[first][0] == '-') {
+        if (strcmp(argv[first], "--dispatch") == 0 && first + 1 < argc) {
+            dispatch = argv[first + 1];
+            first += 2;
+        } else if (strcmp(argv[first], "--show") == 0 && first + 1 < argc) {
+            t.show_max = atol(argv[first + 1]);
+            first += 2;
+        } else {
+            break;
+        }
+    }
+    if (!dispatch || first >= argc) {
+        fprintf(stderr, "usage: ft-fixture-replay --dispatch PATH [--show N] FILE...\n");
+        return 2;
+    }
+    for (int i = first; i < argc; i++)
+        replay_file(dispatch, argv[i], &t);
+    printf("%ld passed, %ld failed\n", t.passed, t.failed);
+    return t.failed ? 1 : 0;
+}

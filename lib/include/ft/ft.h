@@ -1,0 +1,15 @@
+/* libft — umbrella header: PyTorch 1.13's dispatch key model, operators with
+ * computed dispatch tables, strict/hardened routing and CPU scalar kernels. */
+#ifndef FT_FT_H
+#define FT_FT_H
+
+#include "ft/common.h"
+#include "ft/dispatch.h"
+#include "ft/key.h"
+#include "ft/keyset.h"
+#include "ft/op.h"
+#include "ft/status.h"
+#include "ft/tensor.h"
+#include "ft/version.h"
+
+#endif

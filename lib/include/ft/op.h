@@ -1,0 +1,121 @@
+/* libft — operators, their kernels and computed dispatch tables (SPEC §4).
+ *
+ * An operator has kernels registered under runtime keys (CPU, AutogradCPU, ...)
+ * and/or alias keys (Autograd, CompositeExplicitAutograd, ...). Its computed
+ * table gives every runtime key an entry — kernel, source registration, tag —
+ * exactly as torch 1.13's _dispatch_dump_table shows it, computed fresh from the
+ * registration set (so independent of registration order, see the oracle README).
+ *
+ * Operators live in a registry, an explicit context object: ft_registry_new gives
+ * one holding the built-in operators; users add theirs with ft_registry_register.
+ * Operator handles are borrowed from the registry and valid until it is freed. */
+#ifndef FT_OP_H
+#define FT_OP_H
+
+#include "ft/common.h"
+#include "ft/key.h"
+#include "ft/keyset.h"
+#include "ft/status.h"
+#include "ft/tensor.h"
+
+FT_BEGIN_DECLS
+
+typedef struct ft_registry ft_registry_t;
+typedef struct ft_op ft_op_t;
+
+/* What a kernel is told about the call it serves; valid only during the call. */
+typedef struct ft_kernel_call ft_kernel_call_t;
+
+/* A binary scalar kernel. Computes op(a, b) into out->value; the dispatcher has
+ * already checked that a and b share dtype and device and fills the rest of *out.
+ * Built-in backend kernels ignore `call`, so they may be called directly with
+ * call == NULL (the benchmark's baseline does). */
+typedef ft_status (*ft_kernel_fn)(const ft_kernel_call_t *call, const ft_scalar_t *a, const ft_scalar_t *b,
+                                  ft_scalar_t *out);
+
+typedef struct ft_registration {
+    ft_key_t key;            /* a runtime key (ft_key_is_runtime, not Undefined) or an alias key */
+    const char *kernel_name; /* e.g. "cpu::add_scalar"; copied */
+    ft_kernel_fn fn;         /* required, except on autograd keys (Autograd alias, AutogradCPU,
+                              * AutogradOther, ...) whose kernel is a pure wrapper */
+    void *payload;           /* handed to fn through ft_kernel_call_payload */
+} ft_registration_t;
+
+/* New registry holding the built-in operators of SPEC §4: add, sub, mul, div,
+ * maximum, minimum, atan2, pow (CPU + Autograd), rsub (CompositeExplicitAutograd +
+ * Autograd), sqdiff (CompositeImplicitAutograd). Free with ft_registry_free. */
+FT_API ft_status ft_registry_new(ft_registry_t **out);
+/* New registry with no operators. */
+FT_API ft_status ft_registry_new_empty(ft_registry_t **out);
+/* Frees the registry and every operator in it. NULL is a no-op. */
+FT_API void ft_registry_free(ft_registry_t *reg);
+
+/* Registers a binary operator. `name`: 1..63 chars of [A-Za-z0-9_.:], starting
+ * with a letter or '_'. Errors: FT_EINVALID_OP_NAME, FT_EDUPLICATE_OP,
+ * FT_EINVALID_REGISTRATION (bad key, key twice, missing fn or kernel name, no
+ * registrations), FT_ENOMEM. On success *out (if not NULL) is the new operator. */
+FT_API ft_status ft_registry_register(ft_registry_t *reg, const char *name, const ft_registration_t *regs,
+                                      size_t count, const ft_op_t **out);
+
+/* Looks an operator up by name: FT_EUNKNOWN_OP if absent. */
+FT_API ft_status ft_registry_find(const ft_registry_t *reg, const char *name, const ft_op_t **out);
+FT_API size_t ft_registry_op_count(const ft_registry_t *reg);
+/* Operators in registration order; NULL past the end. */
+FT_API const ft_op_t *ft_registry_op_at(const ft_registry_t *reg, size_t index);
+
+FT_API const char *ft_op_name(const ft_op_t *op);
+FT_API const ft_registry_t *ft_op_registry(const ft_op_t *op);
+/* The operator's registrations (borrowed); returns the count. */
+FT_API size_t ft_op_registrations(const ft_op_t *op, const ft_registration_t **out);
+
+/* How a computed entry was filled; the names are torch's dump tags. */
+typedef enum ft_table_tag {
+    FT_TAG_MISSING = 0,                /* "missing" */
+    FT_TAG_KERNEL,                     /* "kernel" */
+    FT_TAG_DEFAULT_BACKEND,            /* "default backend kernel" (CompositeExplicitAutograd[NonFunctional]) */
+    FT_TAG_NESTED,                     /* "nested kernel" (CompositeImplicitAutogradNestedTensor) */
+    FT_TAG_MATH,                       /* "math kernel" (CompositeImplicitAutograd) */
+    FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER,   /* "ambiguous autogradother" */
+    FT_TAG_AUTOGRAD,                   /* "autograd kernel" (Autograd alias) */
+    FT_TAG_BACKEND_FALLBACK            /* "backend fallback" */
+} ft_table_tag_t;
+
+FT_API const char *ft_table_tag_name(ft_table_tag_t tag);
+/* default backend, nested and math kernels: the composite routes of SPEC §6. */
+FT_API bool ft_table_tag_is_composite(ft_table_tag_t tag);
+
+typedef struct ft_table_entry {
+    ft_key_t key;           /* the runtime key this entry is for */
+    ft_table_tag_t tag;
+    ft_key_t source;        /* registration key that supplied the kernel; Undefined for
+                             * missing, ambiguous and backend fallback entries */
+    bool fallthrough;       /* a fallthrough backend fallback: routing skips the key */
+    const ft_registration_t *registration; /* the kernel, or NULL (always NULL from
+                                            * ft_table_compute_entry) */
+} ft_table_entry_t;
+
+/* The operator's computed entry for runtime key `key` (ft_key_is_runtime);
+ * FT_EINVALID_ARGUMENT for any other key. */
+FT_API ft_status ft_op_table_entry(const ft_op_t *op, ft_key_t key, ft_table_entry_t *out);
+
+/* The entry torch 1.13 would compute for runtime key `key` of an operator with
+ * kernels registered under `keys` (no operator needed: this is the table query
+ * of ft-dispatch). Same key rules as ft_registry_register. */
+FT_API ft_status ft_table_compute_entry(const ft_key_t *keys, size_t count, ft_key_t key, ft_table_entry_t *out);
+
+/* --- for kernels ---------------------------------------------------------- */
+
+FT_API void *ft_kernel_call_payload(const ft_kernel_call_t *call);
+FT_API const ft_op_t *ft_kernel_call_op(const ft_kernel_call_t *call);
+/* The keyset the route had when it reached this kernel. */
+FT_API ft_keyset_t ft_kernel_call_keyset(const ft_kernel_call_t *call);
+
+/* Calls another operator from inside a kernel, as a CompositeImplicitAutograd
+ * kernel does: routes `op` on the caller's keyset, in the caller's mode.
+ * FT_EDISPATCH_DEPTH past 16 nested calls. */
+FT_API ft_status ft_kernel_redispatch(const ft_kernel_call_t *call, const ft_op_t *op, const ft_scalar_t *a,
+                                      const ft_scalar_t *b, ft_scalar_t *out);
+
+FT_END_DECLS
+
+#endif

@@ -1,0 +1,39 @@
+/* libft — scalar tensors and the keyset they dispatch on (SPEC §5). */
+#ifndef FT_TENSOR_H
+#define FT_TENSOR_H
+
+#include "ft/common.h"
+#include "ft/key.h"
+#include "ft/keyset.h"
+#include "ft/status.h"
+
+FT_BEGIN_DECLS
+
+typedef enum ft_dtype {
+    FT_DTYPE_F64 = 0, /* torch.float64 */
+    FT_DTYPE_F32 = 1  /* torch.float32: value is held in a double but always float-exact */
+} ft_dtype_t;
+
+/* "f64" / "f32"; NULL for an unknown value. */
+FT_API const char *ft_dtype_name(ft_dtype_t dtype);
+/* Accepts "f64", "float64", "f32", "float32". FT_EINVALID_ARGUMENT otherwise. */
+FT_API ft_status ft_dtype_from_name(const char *name, ft_dtype_t *out);
+
+/* A 0-dim, dense, strided tensor: what every built-in operator takes. A plain
+ * value type; copy it freely. */
+typedef struct ft_scalar {
+    double value;
+    ft_dtype_t dtype;
+    ft_backend_t device; /* a backend component, FT_BACKEND_CPU for CPU */
+    bool requires_grad;
+} ft_scalar_t;
+
+/* The tensor's own keyset: Dense+device and ADInplaceOrView, plus
+ * AutogradFunctionality+device when requires_grad (the packet's contract:
+ * requires_grad drives key selection). FT_EINVALID_ARGUMENT if the device or
+ * dtype is out of range or an argument is NULL. */
+FT_API ft_status ft_scalar_keyset(const ft_scalar_t *t, ft_keyset_t *out);
+
+FT_END_DECLS
+
+#endif

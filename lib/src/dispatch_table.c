@@ -1,0 +1,114 @@
+/* Computed dispatch tables: torch 1.13's precedence rules over a registration set.
+ *
+ * Each entry is computed from scratch from the whole registration set, which is
+ * what _dispatch_dump_table shows. (torch's cached table can go stale on
+ * AutogradOther depending on registration order; see differential/oracle/README.md.) */
+#include "op_internal.h"
+
+static bool covered(ft_key_t alias, ft_key_t key) {
+    return ftp_alias_covers[alias - FTP_ALIAS_FIRST][key] != 0;
+}
+
+/* c10's hasKernelForAnyDispatchKey: some non-alias registration lies inside ks. */
+static bool has_kernel_within(const ftp_regset_t *r, uint64_t ks) {
+    for (unsigned k = 1; k < FTP_ALIAS_FIRST; k++)
+        if (r->has[k] && ft_keyset_has_all(ft_keyset_from_raw(ks), ft_keyset_from_key((ft_key_t)k)))
+            return true;
+    return false;
+}
+
+static void set(ft_table_entry_t *e, ft_table_tag_t tag, ft_key_t source) {
+    e->tag = tag;
+    e->source = source;
+}
+
+/* The composite-implicit rules (nested and math): ambiguous on AutogradOther when
+ * an AutogradOther backend has its own kernel; otherwise used only when no backend
+ * kernel would serve the key. Returns true when the entry was decided. */
+static bool implicit_rule(const ftp_regset_t *r, ft_key_t key, bool has_backend_kernel, ft_table_tag_t tag,
+                          ft_key_t alias, ft_table_entry_t *e) {
+    if (key == FT_KEY_AUTOGRAD_OTHER && has_kernel_within(r, ftp_autogradother_backends)) {
+        set(e, FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER, FT_KEY_UNDEFINED);
+        return true;
+    }
+    if (!has_backend_kernel) {
+        set(e, tag, alias);
+        return true;
+    }
+    return false;
+}
+
+void ftp_table_compute(const ftp_regset_t *r, ft_key_t key, ft_table_entry_t *e) {
+    const bool undefined = key == FT_KEY_UNDEFINED;
+    e->key = key;
+    e->fallthrough = false;
+    e->registration = NULL;
+
+    if (!undefined && r->has[key]) {
+        set(e, FT_TAG_KERNEL, key);
+        return;
+    }
+    /* Undefined takes the composite kernels whatever the alias coverage says. */
+    static const ft_key_t explicit_aliases[2] = {FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD_NON_FUNCTIONAL,
+                                                 FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD};
+    for (int i = 0; i < 2; i++) {
+        ft_key_t a = explicit_aliases[i];
+        if (r->has[a] && (undefined || covered(a, key))) {
+            set(e, FT_TAG_DEFAULT_BACKEND, a);
+            return;
+        }
+    }
+    const bool has_backend_kernel = has_kernel_within(r, ftp_backend_keyset_from_autograd[key]) ||
+                                    r->has[FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD];
+    if (!undefined && r->has[FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR] &&
+        covered(FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR, key) &&
+        implicit_rule(r, key, has_backend_kernel, FT_TAG_NESTED, FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR, e))
+        return;
+    if (r->has[FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD] && (undefined || covered(FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, key)) &&
+        implicit_rule(r, key, has_backend_kernel, FT_TAG_MATH, FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, e))
+        return;
+    if (r->has[FT_KEY_AUTOGRAD] && covered(FT_KEY_AUTOGRAD, key)) {
+        set(e, FT_TAG_AUTOGRAD, FT_KEY_AUTOGRAD);
+        return;
+    }
+    switch (ftp_backend_fallback[key]) {
+    case FTP_FALLBACK_FALLTHROUGH:
+        e->fallthrough = true;
+        /* fall through */
+    case FTP_FALLBACK_KERNEL:
+        set(e, FT_TAG_BACKEND_FALLBACK, FT_KEY_UNDEFINED);
+        return;
+    default:
+        set(e, FT_TAG_MISSING, FT_KEY_UNDEFINED);
+    }
+}
+
+bool ftp_registration_key_ok(ft_key_t key) {
+    return ft_key_is_alias(key) || (ft_key_is_runtime(key) && key != FT_KEY_UNDEFINED);
+}
+
+ft_status ft_table_compute_entry(const ft_key_t *keys, size_t count, ft_key_t key, ft_table_entry_t *out) {
+    if ((!keys && count) || !out || !ft_key_is_runtime(key))
+        return FT_EINVALID_ARGUMENT;
+    ftp_regset_t r = {{false}};
+    for (size_t i = 0; i < count; i++) {
+        if (!ftp_registration_key_ok(keys[i]))
+            return FT_EINVALID_REGISTRATION;
+        r.has[keys[i]] = true;
+    }
+    ftp_table_compute(&r, key, out);
+    return FT_OK;
+}
+
+static const char *const tag_names[] = {
+    "missing",         "kernel",          "default backend kernel", "nested kernel", "math kernel",
+    "ambiguous autogradother", "autograd kernel", "backend fallback",
+};
+
+const char *ft_table_tag_name(ft_table_tag_t tag) {
+    return (unsigned)tag < sizeof tag_names / sizeof tag_names[0] ? tag_names[tag] : NULL;
+}
+
+bool ft_table_tag_is_composite(ft_table_tag_t tag) {
+    return tag == FT_TAG_DEFAULT_BACKEND || tag == FT_TAG_NESTED || tag == FT_TAG_MATH;
+}

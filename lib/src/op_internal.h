@@ -1,0 +1,43 @@
+/* Private: operator and registry layout, shared by registry.c, dispatch_table.c
+ * and dispatch.c. Not installed. */
+#ifndef FT_OP_INTERNAL_H
+#define FT_OP_INTERNAL_H
+
+#include "ft/dispatch.h"
+#include "ft/op.h"
+#include "ft_key_facts.h"
+
+/* Which keys have a registration: the only input of the table computation. */
+typedef struct ftp_regset {
+    bool has[FT_KEY_ID_COUNT];
+} ftp_regset_t;
+
+struct ft_op {
+    char *name;
+    const ft_registry_t *registry;
+    ft_registration_t *regs; /* kernel_name strings owned by the op */
+    size_t reg_count;
+    /* Computed entry for every non-alias id; ids that are not runtime keys stay
+     * missing and are never reached (validation rules them out first). */
+    ft_table_entry_t table[FTP_ALIAS_FIRST];
+};
+
+struct ft_kernel_call {
+    const ft_dispatch_ctx_t *ctx;
+    const ft_op_t *op;
+    const ft_registration_t *registration;
+    ft_keyset_t keyset;
+    unsigned depth;
+};
+
+/* Checks one registration key: a runtime key other than Undefined, or an alias. */
+bool ftp_registration_key_ok(ft_key_t key);
+
+/* torch 1.13's computeDispatchTableEntry for runtime key `key`. Writes tag,
+ * source and fallthrough; registration is left NULL. */
+void ftp_table_compute(const ftp_regset_t *regs, ft_key_t key, ft_table_entry_t *out);
+
+/* Built-in operators, registered by ft_registry_new. */
+ft_status ftp_register_builtins(ft_registry_t *reg);
+
+#endif

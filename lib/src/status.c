@@ -1,0 +1,68 @@
+/* Error codes: stable reason-code strings and messages. */
+#include <string.h>
+
+#include "ft/status.h"
+
+typedef struct {
+    const char *code;
+    const char *message;
+} status_text_t;
+
+/* Indexed by -status; the order is the enum's. */
+static const status_text_t status_texts[] = {
+    {"ok", "success"},
+    {"unknown_bits", "keyset has bits outside the PyTorch 1.13 key domain (bits 54..63)"},
+    {"alias_in_keyset", "alias keys are registration-only and never appear in a keyset"},
+    {"unknown_key_name", "no PyTorch 1.13 dispatch key has this name"},
+    {"parse_error", "malformed keyset text"},
+    {"empty_set", "keyset is empty"},
+    {"no_type_key", "keyset has backend bits but no functionality key"},
+    {"no_backend_key", "keyset has a per-backend functionality but no backend bit"},
+    {"incompatible_set", "keyset has an autograd key without a dense, sparse, quantized or nested functionality"},
+    {"no_kernel", "operator has no kernel for the selected key"},
+    {"unsupported_fallback", "selected key has a non-fallthrough backend fallback that libft does not model"},
+    {"ambiguous_autograd_other", "AutogradOther entry is ambiguous (CompositeImplicitAutograd with an AutogradOther backend kernel)"},
+    {"composite_fallback_rejected", "strict mode rejects a composite (default backend, math or nested) kernel"},
+    {"dtype_mismatch", "operands have different dtypes"},
+    {"device_mismatch", "operands are on different devices"},
+    {"unknown_key_id", "no PyTorch 1.13 dispatch key has this id"},
+    {"unknown_op", "no operator with this name is registered"},
+    {"duplicate_op", "an operator with this name is already registered"},
+    {"invalid_op_name", "operator names are 1..63 characters of [A-Za-z0-9_.:] starting with a letter or '_'"},
+    {"invalid_registration", "invalid kernel registration"},
+    {"invalid_argument", "invalid argument"},
+    {"dispatch_depth_exceeded", "nested dispatch deeper than the limit (composite kernel recursion?)"},
+    {"out_of_memory", "out of memory"},
+};
+
+_Static_assert(sizeof status_texts / sizeof status_texts[0] == (size_t)(-FT_STATUS_MIN) + 1,
+               "every ft_status needs a text");
+
+static const status_text_t *lookup(ft_status status) {
+    int i = -(int)status;
+    if (i < 0 || i > -(int)FT_STATUS_MIN)
+        return NULL;
+    return &status_texts[i];
+}
+
+const char *ft_status_code(ft_status status) {
+    const status_text_t *t = lookup(status);
+    return t ? t->code : "invalid_status";
+}
+
+const char *ft_strerror(ft_status status) {
+    const status_text_t *t = lookup(status);
+    return t ? t->message : "not an ft_status value";
+}
+
+ft_status ft_status_from_code(const char *code, ft_status *out) {
+    if (!code || !out)
+        return FT_EINVALID_ARGUMENT;
+    for (int i = 0; i <= -(int)FT_STATUS_MIN; i++) {
+        if (strcmp(status_texts[i].code, code) == 0) {
+            *out = (ft_status)-i;
+            return FT_OK;
+        }
+    }
+    return FT_EINVALID_ARGUMENT;
+}
