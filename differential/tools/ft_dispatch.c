@@ -82,16 +82,17 @@ static int cmd_keyset(const char *text) {
     return EXIT_OK;
 }
 
+/* One line per entry, in the spirit of torch's _dispatch_dump_table:
+ * "Key  kernel  [tag] from Source". Without an operator (--registrations) the
+ * kernel column names the registration key instead. */
 static void print_entry(const ft_table_entry_t *e) {
-    const char *what = e->registration ? e->registration->kernel_name
+    const bool has_source = e->source != FT_KEY_UNDEFINED;
+    const char *what = e->registration               ? e->registration->kernel_name
+                       : has_source                  ? ft_key_name(e->source)
                        : e->tag == FT_TAG_BACKEND_FALLBACK ? (e->fallthrough ? "fallthrough" : "fallback kernel")
-                       : e->tag == FT_TAG_MISSING          ? "-"
-                                                           : ft_key_name(e->source);
-    const char *src = e->tag == FT_TAG_KERNEL || ft_table_tag_is_composite(e->tag) || e->tag == FT_TAG_AUTOGRAD
-                          ? ft_key_name(e->source)
-                          : "";
-    printf("%-32s %-28s [%s]%s%s\n", ft_key_name(e->key), what, ft_table_tag_name(e->tag), src[0] ? " from " : "",
-           src);
+                                                           : "-";
+    printf("%-32s %-28s [%s]%s%s\n", ft_key_name(e->key), what, ft_table_tag_name(e->tag),
+           e->registration ? " from " : "", e->registration ? ft_key_name(e->source) : "");
 }
 
 static int cmd_table(ftd_batch_t *b, int argc, char **argv) {

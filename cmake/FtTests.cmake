@@ -1,0 +1,20 @@
+# ft_add_case_tests(<target> <source>...): builds a test program from the sources
+# plus tests/ft_test.c and registers every FT_CASE(name) found in them as a ctest
+# test named `name`, so a case cannot exist without being run by ctest.
+function(ft_add_case_tests target)
+  add_executable(${target} ${ARGN} ${PROJECT_SOURCE_DIR}/tests/ft_test.c)
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${target} PRIVATE ft_warnings)
+  foreach(src ${ARGN})
+    get_filename_component(abs ${src} ABSOLUTE)
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${abs})
+    file(STRINGS ${abs} lines REGEX "FT_CASE\\([a-z0-9_]+\\)")
+    foreach(line ${lines})
+      string(REGEX MATCHALL "FT_CASE\\([a-z0-9_]+\\)" calls "${line}")
+      foreach(call ${calls})
+        string(REGEX REPLACE "FT_CASE\\(([a-z0-9_]+)\\)" "\\1" name "${call}")
+        add_test(NAME ${name} COMMAND ${target} ${name})
+      endforeach()
+    endforeach()
+  endforeach()
+endfunction()

@@ -1,0 +1,152 @@
+/* Operator registry: built-ins, user operators, registration checks, tables. */
+#include "ft/ft.h"
+#include "ft_test.h"
+
+static ft_status twice_a(const ft_kernel_call_t *call, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out) {
+    const double *scale = ft_kernel_call_payload(call);
+    (void)b;
+    out->value = a->value * *scale;
+    return FT_OK;
+}
+
+static void registry_builtins_are_spec_ops(void) {
+    ft_registry_t *reg;
+    FT_CHECK_STATUS(ft_registry_new(&reg), FT_OK);
+    static const char *const names[] = {"add", "sub", "mul", "div", "maximum", "minimum",
+                                        "atan2", "pow", "rsub", "sqdiff"};
+    bool ok = ft_registry_op_count(reg) == 10;
+    for (size_t i = 0; i < 10 && ok; i++) {
+        const ft_op_t *op;
+        ok = ft_registry_find(reg, names[i], &op) == FT_OK && strcmp(ft_op_name(op), names[i]) == 0 &&
+             ft_op_registry(op) == reg;
+    }
+    const ft_op_t *add, *rsub, *sqdiff;
+    ft_table_entry_t e;
+    ok = ok && ft_registry_find(reg, "add", &add) == FT_OK && ft_registry_find(reg, "rsub", &rsub) == FT_OK &&
+         ft_registry_find(reg, "sqdiff", &sqdiff) == FT_OK;
+    ok = ok && ft_op_table_entry(add, FT_KEY_CPU, &e) == FT_OK && e.tag == FT_TAG_KERNEL && e.registration &&
+         strcmp(e.registration->kernel_name, "cpu::add_scalar") == 0;
+    ok = ok && ft_op_table_entry(add, FT_KEY_AUTOGRAD_CPU, &e) == FT_OK && e.tag == FT_TAG_AUTOGRAD;
+    ok = ok && ft_op_table_entry(rsub, FT_KEY_CPU, &e) == FT_OK && e.tag == FT_TAG_DEFAULT_BACKEND &&
+         e.source == FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD;
+    ok = ok && ft_op_table_entry(sqdiff, FT_KEY_AUTOGRAD_CPU, &e) == FT_OK && e.tag == FT_TAG_MATH;
+    ok = ok && ft_op_table_entry(add, FT_KEY_BACKEND_SELECT, &e) == FT_OK && e.tag == FT_TAG_BACKEND_FALLBACK &&
+         e.fallthrough;
+    ok = ok && ft_op_table_entry(add, FT_KEY_DENSE, &e) == FT_EINVALID_ARGUMENT; /* not a runtime key */
+    ok = ok && ft_op_table_entry(add, FT_KEY_AUTOGRAD, &e) == FT_EINVALID_ARGUMENT;
+    ft_registry_free(reg);
+    FT_CHECK(ok);
+}
+
+static void registry_user_op_dispatches_with_payload(void) {
+    ft_registry_t *reg;
+    FT_CHECK_STATUS(ft_registry_new_empty(&reg), FT_OK);
+    static const double scale = 2;
+    const ft_registration_t regs[] = {
+        {FT_KEY_CPU, "user::twice", twice_a, (void *)&scale},
+        {FT_KEY_AUTOGRAD_CPU, "user::twice_backward", NULL, NULL},
+    };
+    const ft_op_t *op;
+    ft_status st = ft_registry_register(reg, "ns::twice.default", regs, 2, &op);
+    ft_dispatch_ctx_t ctx;
+    ft_dispatch_ctx_init(&ctx);
+    const ft_scalar_t a = {21, FT_DTYPE_F64, FT_BACKEND_CPU, true};
+    ft_scalar_t out;
+    ft_decision_t d;
+    if (st == FT_OK)
+        st = ft_dispatch_binary(&ctx, op, &a, &a, &out, &d);
+    const bool ok = st == FT_OK && out.value == 42 && d.selected_key == FT_KEY_AUTOGRAD_CPU &&
+                    d.hops[0].tag == FT_TAG_KERNEL && strcmp(d.kernel, "user::twice") == 0;
+    ft_registry_free(reg);
+    FT_CHECK_STATUS(st, FT_OK);
+    FT_CHECK(ok);
+}
+
+static void registry_rejects_bad_registrations(void) {
+    ft_registry_t *reg;
+    FT_CHECK_STATUS(ft_registry_new(&reg), FT_OK);
+    const ft_registration_t good = {FT_KEY_CPU, "k", twice_a, NULL};
+    static const struct {
+        ft_key_t key;
+        const char *name;
+        bool fn;
+        ft_status want;
+    } bad[] = {
+        {FT_KEY_UNDEFINED, "k", true, FT_EINVALID_REGISTRATION},
+        {FT_KEY_DENSE, "k", true, FT_EINVALID_REGISTRATION},                      /* per-backend functionality */
+        {FT_KEY_START_OF_DENSE_BACKENDS, "k", true, FT_EINVALID_REGISTRATION},    /* placeholder */
+        {FT_KEY_END_OF_FUNCTIONALITY_KEYS, "k", true, FT_EINVALID_REGISTRATION},  /* marker */
+        {(ft_key_t)122, "k", true, FT_EINVALID_REGISTRATION},
+        {FT_KEY_CPU, "", true, FT_EINVALID_REGISTRATION},
+        {FT_KEY_CPU, NULL, true, FT_EINVALID_REGISTRATION},
+        {FT_KEY_CPU, "k", false, FT_EINVALID_REGISTRATION},                       /* backend kernel needs fn */
+        {FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD, "k", false, FT_EINVALID_REGISTRATION},
+    };
+    ft_status got[sizeof bad / sizeof bad[0]];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const ft_registration_t r = {bad[i].key, bad[i].name, bad[i].fn ? twice_a : NULL, NULL};
+        got[i] = ft_registry_register(reg, "bad_op", &r, 1, NULL);
+    }
+    const ft_registration_t dup_key[] = {good, good};
+    const ft_status dup = ft_registry_register(reg, "dup_key", dup_key, 2, NULL);
+    const ft_status none = ft_registry_register(reg, "none", &good, 0, NULL);
+    const ft_status existing = ft_registry_register(reg, "add", &good, 1, NULL);
+    static const char *const bad_names[] = {"", "1add", "a b", "add-op", "x/y",
+                                            "a123456789012345678901234567890123456789012345678901234567890123"};
+    ft_status names[6];
+    for (size_t i = 0; i < 6; i++)
+        names[i] = ft_registry_register(reg, bad_names[i], &good, 1, NULL);
+    const size_t count = ft_registry_op_count(reg);
+    const ft_status null_reg = ft_registry_register(NULL, "x", &good, 1, NULL);
+    ft_registry_free(reg);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        FT_CHECK_MSG(got[i] == bad[i].want, "case %zu: %s", i, ft_status_code(got[i]));
+    FT_CHECK_STATUS(dup, FT_EINVALID_REGISTRATION);
+    FT_CHECK_STATUS(none, FT_EINVALID_REGISTRATION);
+    FT_CHECK_STATUS(existing, FT_EDUPLICATE_OP);
+    for (size_t i = 0; i < 6; i++)
+        FT_CHECK_MSG(names[i] == FT_EINVALID_OP_NAME, "name '%s': %s", bad_names[i], ft_status_code(names[i]));
+    FT_CHECK_EQ_INT(count, 10); /* nothing half-registered */
+    FT_CHECK_STATUS(null_reg, FT_EINVALID_ARGUMENT);
+    ft_registry_free(NULL); /* a no-op */
+}
+
+/* The operator's stored table and the standalone computation are one function. */
+static void registry_table_equals_standalone_computation(void) {
+    ft_registry_t *reg;
+    FT_CHECK_STATUS(ft_registry_new(&reg), FT_OK);
+    const ft_key_t *rt;
+    size_t n = ft_key_runtime_list(&rt);
+    bool ok = true;
+    for (size_t i = 0; i < ft_registry_op_count(reg) && ok; i++) {
+        const ft_op_t *op = ft_registry_op_at(reg, i);
+        const ft_registration_t *regs;
+        size_t count = ft_op_registrations(op, &regs);
+        ft_key_t keys[4];
+        for (size_t j = 0; j < count; j++)
+            keys[j] = regs[j].key;
+        for (size_t k = 0; k < n && ok; k++) {
+            ft_table_entry_t a, b;
+            ok = ft_op_table_entry(op, rt[k], &a) == FT_OK && ft_table_compute_entry(keys, count, rt[k], &b) == FT_OK &&
+                 a.tag == b.tag && a.source == b.source && a.fallthrough == b.fallthrough &&
+                 (a.registration != NULL) == (a.source != FT_KEY_UNDEFINED);
+        }
+    }
+    ft_registry_free(reg);
+    FT_CHECK(ok);
+    ft_table_entry_t e;
+    const ft_key_t bad = FT_KEY_DENSE;
+    FT_CHECK_STATUS(ft_table_compute_entry(&bad, 1, FT_KEY_CPU, &e), FT_EINVALID_REGISTRATION);
+    FT_CHECK_STATUS(ft_table_compute_entry(NULL, 0, FT_KEY_CPU, &e), FT_OK);
+    FT_CHECK_EQ_INT(e.tag, FT_TAG_MISSING);
+}
+
+int main(int argc, char **argv) {
+    static const ft_test_case_t cases[] = {
+        FT_CASE(registry_builtins_are_spec_ops),
+        FT_CASE(registry_user_op_dispatches_with_payload),
+        FT_CASE(registry_rejects_bad_registrations),
+        FT_CASE(registry_table_equals_standalone_computation),
+    };
+    return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
+}
