@@ -23,6 +23,9 @@ typedef struct {
  * case as its own ctest test, so the list here is the only list. */
 #define FT_CASE(fn) {#fn, fn}
 
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 3, 4)))
+#endif
 void ft_test_fail(const char *file, int line, const char *fmt, ...);
 /* Runs the tests named on the command line (all without names). --list prints
  * the names. Returns the process exit code. */
