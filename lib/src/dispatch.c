@@ -1,5 +1,10 @@
-/* Routing: validation, the hop walk over a computed table, the strict/hardened
- * split, and running the kernel the walk lands on (SPEC §6). */
+/* Routing: validation, the hop walk over an operator's compiled steps, the
+ * strict/hardened split, and running the kernel the walk lands on (SPEC §6).
+ *
+ * This is the hot path of every call, so everything a step needs (its action,
+ * the mask that moves the keyset on, the hop record) was compiled once at
+ * registration (ftp_step_compile); per hop the walk does one priority lookup,
+ * one struct copy and one mask. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,9 +12,10 @@
 
 enum { MAX_DEPTH = 16 };
 
-static const uint64_t autograd_keys = UINT64_C(1) << (13 + FT_KEY_AUTOGRAD_FUNCTIONALITY) |
-                                      UINT64_C(1) << (13 + FT_KEY_AUTOGRAD_OTHER) |
-                                      UINT64_C(1) << (13 + FT_KEY_AUTOGRAD_NESTED_TENSOR);
+#define FBIT(k) (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + (unsigned)(k)))
+
+static const uint64_t autograd_keys =
+    FBIT(FT_KEY_AUTOGRAD_FUNCTIONALITY) | FBIT(FT_KEY_AUTOGRAD_OTHER) | FBIT(FT_KEY_AUTOGRAD_NESTED_TENSOR);
 
 const char *ft_mode_name(ft_mode_t mode) {
     return mode == FT_MODE_STRICT ? "strict" : mode == FT_MODE_HARDENED ? "hardened" : NULL;
@@ -45,132 +51,205 @@ void ft_dispatch_ctx_init(ft_dispatch_ctx_t *ctx) {
         *ctx = init;
 }
 
+/* --- compiling table entries into steps ------------------------------------ */
+
+static void fail_step(ftp_step_t *s, ft_status st) {
+    s->kind = FTP_STEP_FAIL;
+    s->status = (int8_t)st;
+}
+
+void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *s) {
+    const ft_key_t k = e->key;
+    const uint64_t own_bit = k == FT_KEY_UNDEFINED ? 0 : FBIT(ft_key_functionality(k));
+    s->hop.key = k;
+    s->hop.source = e->source;
+    s->hop.tag = e->tag;
+    s->hop.fallthrough = e->fallthrough;
+    s->hop.kernel_name = e->registration ? e->registration->kernel_name : NULL;
+    s->registration = e->registration;
+    s->keep = ~UINT64_C(0);
+    s->status = FT_OK;
+    switch (e->tag) {
+    case FT_TAG_MISSING:
+        fail_step(s, FT_ENO_KERNEL);
+        break;
+    case FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER:
+        fail_step(s, FT_EAMBIGUOUS_AUTOGRAD_OTHER);
+        break;
+    case FT_TAG_BACKEND_FALLBACK:
+        if (!e->fallthrough) {
+            fail_step(s, FT_EUNSUPPORTED_FALLBACK);
+        } else {
+            s->kind = FTP_STEP_FALLTHROUGH;
+            s->keep = ~own_bit;
+        }
+        break;
+    case FT_TAG_AUTOGRAD:
+        s->kind = FTP_STEP_AUTOGRAD;
+        s->keep = ft_keyset_after_autograd().repr;
+        break;
+    case FT_TAG_KERNEL:
+        /* A kernel on an autograd key is an autograd wrapper: it redispatches
+         * below autograd, as torch's VariableType kernels do. */
+        if (ft_key_is_autograd(k)) {
+            s->kind = FTP_STEP_AUTOGRAD;
+            s->keep = ft_keyset_after_autograd().repr;
+        } else {
+            s->kind = FTP_STEP_RUN;
+        }
+        break;
+    case FT_TAG_DEFAULT_BACKEND:
+    case FT_TAG_NESTED:
+    case FT_TAG_MATH:
+        s->kind = FTP_STEP_COMPOSITE;
+        break;
+    }
+    /* A step that goes on must clear a bit, or the walk could not end (Undefined
+     * has no bit to clear). */
+    if ((s->kind == FTP_STEP_FALLTHROUGH || s->kind == FTP_STEP_AUTOGRAD) && (own_bit == 0 || (s->keep & own_bit)))
+        fail_step(s, FT_ENO_KERNEL);
+}
+
+/* --- the walk ------------------------------------------------------------- */
+
+/* The keyset one operand contributes: Dense+device, ADInplaceOrView, and
+ * AutogradFunctionality+device when it requires grad. Operand checked already. */
+static inline uint64_t operand_bits(const ft_scalar_t *t) {
+    uint64_t bits = FBIT(FT_KEY_DENSE) | FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | (UINT64_C(1) << (t->device - 1));
+    if (t->requires_grad)
+        bits |= FBIT(FT_KEY_AUTOGRAD_FUNCTIONALITY);
+    return bits;
+}
+
+static inline bool scalar_ok(const ft_scalar_t *t) {
+    return t && (unsigned)t->dtype <= FT_DTYPE_F32 && (unsigned)t->device - 1u < FT_BACKEND_COUNT;
+}
+
+static inline uint64_t context_keyset(const ft_dispatch_ctx_t *ctx, uint64_t input) {
+    const uint64_t exclude = ctx->exclude.repr | (ctx->grad_mode ? 0 : autograd_keys);
+    return (input | ctx->include.repr) & (FT_KEYSET_BACKEND_MASK | ~exclude); /* c10's a - b */
+}
+
 ft_status ft_dispatch_compute_keyset(const ft_dispatch_ctx_t *ctx, const ft_scalar_t *lhs, const ft_scalar_t *rhs,
                                      ft_keyset_t *input, ft_keyset_t *out) {
-    ft_keyset_t a, b;
-    ft_status st;
-    if (!ctx || !out)
+    if (!ctx || !out || !scalar_ok(lhs) || !scalar_ok(rhs))
         return FT_EINVALID_ARGUMENT;
-    if ((st = ft_scalar_keyset(lhs, &a)) != FT_OK || (st = ft_scalar_keyset(rhs, &b)) != FT_OK)
-        return st;
-    ft_keyset_t in = ft_keyset_or(a, b);
-    ft_keyset_t exclude = ctx->exclude;
-    if (!ctx->grad_mode)
-        exclude.repr |= autograd_keys;
+    const uint64_t in = operand_bits(lhs) | operand_bits(rhs);
     if (input)
-        *input = in;
-    *out = ft_keyset_sub(ft_keyset_or(in, ctx->include), exclude);
+        input->repr = in;
+    out->repr = context_keyset(ctx, in);
     return FT_OK;
 }
 
-/* Where a walk ended: the entry and the keyset it was reached with. */
+/* Where a walk ended: the step and the keyset it was reached with. */
 typedef struct {
-    const ft_table_entry_t *entry;
-    ft_keyset_t keyset;
+    const ftp_step_t *step;
+    uint64_t keyset;
 } landing_t;
 
-static void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t input,
-                  ft_keyset_t effective, bool explicit_keyset) {
+/* The runtime key a walk looks up next. The walk never clears backend bits, so
+ * the highest backend is computed once per walk; `| 1` keeps clz defined and maps
+ * a keyset with no functionality bit to Undefined like c10. */
+static inline ft_key_t next_key(uint64_t ks, unsigned top_backend) {
+    const unsigned top = ft__keyset_top_bit(ks | 1u);
+    const unsigned f = top > FT_BACKEND_COUNT ? top - FT_BACKEND_COUNT : 0u, p = ft__keyset_placeholder(f);
+    return (ft_key_t)(p ? p + top_backend : f);
+}
+
+static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input,
+                         uint64_t effective, bool explicit_keyset, unsigned top_backend) {
     d->op = op->name;
     d->mode = ctx->mode;
     d->explicit_keyset = explicit_keyset;
-    d->keyset = input;
-    d->effective_keyset = effective;
+    d->keyset.repr = input;
+    d->effective_keyset.repr = effective;
     d->selected_key = FT_KEY_UNDEFINED;
-    d->backend_key = ft_keyset_highest_priority_backend_type_id(effective);
+    /* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend bits only */
+    d->backend_key = next_key(effective & (FBIT(FT_KEY_DENSE) | FBIT(FT_KEY_QUANTIZED) | FBIT(FT_KEY_SPARSE)),
+                              top_backend);
     d->kernel = NULL;
     d->fallback_used = false;
     d->mode_split = FT_SPLIT_NONE;
     d->allowlist_id = NULL;
-    d->unknown_mask = effective.repr & FT_KEYSET_UNKNOWN_MASK;
+    d->unknown_mask = effective & FT_KEYSET_UNKNOWN_MASK;
     d->hop_count = 0;
 }
 
-/* Walks the computed table from the highest-priority key down. Every step either
- * clears at least one functionality bit or ends, so at most 41 hops happen. */
-static ft_status walk(const ft_op_t *op, ft_mode_t mode, ft_keyset_t ks, ft_decision_t *d, landing_t *land) {
-    const ft_keyset_t after_autograd = ft_keyset_after_autograd();
+/* Every step that goes on clears at least one functionality bit (checked when
+ * compiling), so a walk has at most 41 hops; the bound below is belt and braces. */
+static inline ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsigned top_backend, ft_decision_t *d,
+                             bool record, landing_t *land) {
+    size_t n = 0;
+    ft_status st;
     for (;;) {
-        const ft_key_t k = ft_keyset_highest_priority_type_id(ks);
-        const ft_table_entry_t *e = &op->table[k];
-        if (d->hop_count == FT_DECISION_MAX_HOPS) /* unreachable: each hop clears a bit */
-            return FT_ENO_KERNEL;
-        ft_hop_t *hop = &d->hops[d->hop_count++];
-        hop->key = k;
-        hop->source = e->source;
-        hop->tag = e->tag;
-        hop->fallthrough = e->fallthrough;
-        hop->kernel_name = e->registration ? e->registration->kernel_name : NULL;
-        if (e->fallthrough) {
-            const ft_keyset_t next = ft_keyset_remove(ks, ft_key_functionality(k));
-            if (ft_keyset_equal(next, ks)) /* nothing to skip (Undefined): nowhere to go */
-                return FT_ENO_KERNEL;
-            ks = next;
+        const ft_key_t k = next_key(ks, top_backend);
+        const ftp_step_t *s = &op->steps[k];
+        if (n == FT_DECISION_MAX_HOPS) {
+            st = FT_ENO_KERNEL;
+            break;
+        }
+        if (record)
+            d->hops[n] = s->hop;
+        n++;
+        if (s->kind == FTP_STEP_FALLTHROUGH) {
+            ks &= s->keep;
             continue;
         }
         if (d->selected_key == FT_KEY_UNDEFINED)
             d->selected_key = k;
-        switch (e->tag) {
-        case FT_TAG_MISSING:
-            return FT_ENO_KERNEL;
-        case FT_TAG_BACKEND_FALLBACK:
-            return FT_EUNSUPPORTED_FALLBACK;
-        case FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER:
-            return FT_EAMBIGUOUS_AUTOGRAD_OTHER;
-        case FT_TAG_AUTOGRAD:
-            ks = ft_keyset_and(ks, after_autograd);
+        if (s->kind == FTP_STEP_AUTOGRAD) {
+            ks &= s->keep;
             continue;
-        case FT_TAG_KERNEL:
-            /* A kernel on an autograd key is an autograd wrapper: it redispatches
-             * below autograd, as torch's VariableType kernels do. */
-            if (ft_key_is_autograd(k)) {
-                ks = ft_keyset_and(ks, after_autograd);
-                continue;
-            }
+        }
+        if (s->kind == FTP_STEP_FAIL) {
+            st = (ft_status)s->status;
             break;
-        case FT_TAG_DEFAULT_BACKEND:
-        case FT_TAG_NESTED:
-        case FT_TAG_MATH:
-            d->kernel = hop->kernel_name;
+        }
+        d->kernel = s->hop.kernel_name;
+        if (s->kind == FTP_STEP_COMPOSITE) {
             if (mode == FT_MODE_STRICT) {
                 d->mode_split = FT_SPLIT_STRICT_FAIL;
-                return FT_ECOMPOSITE_REJECTED;
+                st = FT_ECOMPOSITE_REJECTED;
+                break;
             }
             d->fallback_used = true;
             d->mode_split = FT_SPLIT_HARDENED_FALLBACK;
             d->allowlist_id = FT_ALLOWLIST_COMPOSITE_FALLBACK;
-            break;
         }
-        d->kernel = hop->kernel_name;
-        land->entry = e;
+        land->step = s;
         land->keyset = ks;
-        return FT_OK;
+        st = FT_OK;
+        break;
     }
+    d->hop_count = n;
+    return st;
 }
 
-static ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t input, ft_keyset_t effective,
-                        bool explicit_keyset, ft_decision_t *d, landing_t *land) {
-    begin(d, ctx, op, input, effective, explicit_keyset);
-    ft_status st = ft_keyset_validate(effective);
+/* `record` is a constant at each call site, so the compiler builds a recording
+ * walk for callers that asked for a decision and a lean one for those that did
+ * not (the decision is then scratch: only its status and summary fields are set). */
+static inline ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input, uint64_t effective,
+                               bool explicit_keyset, ft_decision_t *d, bool record, landing_t *land) {
+    const unsigned top_backend = ft__keyset_top_bit(effective & FT_KEYSET_BACKEND_MASK);
+    begin(d, ctx, op, input, effective, explicit_keyset, top_backend);
+    ft_status st = ftp_keyset_validate(effective);
     if (st == FT_OK)
-        st = walk(op, ctx->mode, effective, d, land);
+        st = walk(op, ctx->mode, effective, top_backend, d, record, land);
+    if (!record)
+        d->hop_count = 0;
     return d->status = st;
 }
 
-static bool scalar_ok(const ft_scalar_t *t) {
-    return t && ft_dtype_name(t->dtype) && t->device >= FT_BACKEND_CPU && t->device <= FT_BACKEND_PRIVATEUSE3;
-}
-
-static ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, unsigned depth,
-                         const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out) {
+static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land,
+                                unsigned depth, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out) {
     if (lhs->dtype != rhs->dtype)
         return FT_EDTYPE_MISMATCH;
     if (lhs->device != rhs->device)
         return FT_EDEVICE_MISMATCH;
-    const ft_registration_t *reg = land->entry->registration;
-    const ft_kernel_call_t call = {ctx, op, reg, land->keyset, depth};
+    const ft_registration_t *reg = land->step->registration;
+    const ft_kernel_call_t call = {ctx, op, reg, ft_keyset_from_raw(land->keyset), depth};
     ft_scalar_t result = *lhs;
-    ft_status st = reg->fn(&call, lhs, rhs, &result);
+    const ft_status st = reg->fn(&call, lhs, rhs, &result);
     if (st != FT_OK)
         return st;
     out->value = result.value;
@@ -181,22 +260,22 @@ static ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const 
 }
 
 static ft_status dispatch_at_depth(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
-                                   ft_keyset_t keyset, const ft_scalar_t *lhs, const ft_scalar_t *rhs,
-                                   ft_scalar_t *out, ft_decision_t *decision, unsigned depth) {
+                                   uint64_t keyset, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out,
+                                   ft_decision_t *decision, unsigned depth) {
     ft_decision_t scratch;
     ft_decision_t *d = decision ? decision : &scratch;
     if (!ctx || !op || !out || !scalar_ok(lhs) || !scalar_ok(rhs))
         return d->status = FT_EINVALID_ARGUMENT;
     if (depth > MAX_DEPTH)
         return d->status = FT_EDISPATCH_DEPTH;
-    ft_keyset_t input = keyset, effective = keyset;
+    uint64_t input = keyset, effective = keyset;
     if (!explicit_keyset) {
-        ft_status st = ft_dispatch_compute_keyset(ctx, lhs, rhs, &input, &effective);
-        if (st != FT_OK)
-            return d->status = st;
+        input = operand_bits(lhs) | operand_bits(rhs);
+        effective = context_keyset(ctx, input);
     }
-    landing_t land;
-    ft_status st = decide(ctx, op, input, effective, explicit_keyset, d, &land);
+    landing_t land = {NULL, 0};
+    ft_status st = decision ? decide(ctx, op, input, effective, explicit_keyset, d, true, &land)
+                            : decide(ctx, op, input, effective, explicit_keyset, d, false, &land);
     if (st != FT_OK)
         return st;
     return d->status = execute(ctx, op, &land, depth, lhs, rhs, out);
@@ -204,13 +283,13 @@ static ft_status dispatch_at_depth(const ft_dispatch_ctx_t *ctx, const ft_op_t *
 
 ft_status ft_dispatch_binary(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const ft_scalar_t *lhs,
                              const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision) {
-    return dispatch_at_depth(ctx, op, false, ft_keyset_from_raw(0), lhs, rhs, out, decision, 0);
+    return dispatch_at_depth(ctx, op, false, 0, lhs, rhs, out, decision, 0);
 }
 
 ft_status ft_dispatch_binary_with_keyset(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
                                          const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out,
                                          ft_decision_t *decision) {
-    return dispatch_at_depth(ctx, op, true, keyset, lhs, rhs, out, decision, 0);
+    return dispatch_at_depth(ctx, op, true, keyset.repr, lhs, rhs, out, decision, 0);
 }
 
 ft_status ft_dispatch_route(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
@@ -219,8 +298,8 @@ ft_status ft_dispatch_route(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_
     ft_decision_t *d = decision ? decision : &scratch;
     if (!ctx || !op)
         return d->status = FT_EINVALID_ARGUMENT;
-    landing_t land;
-    return decide(ctx, op, keyset, keyset, true, d, &land);
+    landing_t land = {NULL, 0};
+    return decide(ctx, op, keyset.repr, keyset.repr, true, d, true, &land);
 }
 
 void *ft_kernel_call_payload(const ft_kernel_call_t *call) {
@@ -239,7 +318,7 @@ ft_status ft_kernel_redispatch(const ft_kernel_call_t *call, const ft_op_t *op, 
                                const ft_scalar_t *b, ft_scalar_t *out) {
     if (!call)
         return FT_EINVALID_ARGUMENT;
-    return dispatch_at_depth(call->ctx, op, true, call->keyset, a, b, out, NULL, call->depth + 1);
+    return dispatch_at_depth(call->ctx, op, true, call->keyset.repr, a, b, out, NULL, call->depth + 1);
 }
 
 size_t ft_decision_message(const ft_decision_t *d, char *buf, size_t cap) {

@@ -33,7 +33,8 @@ ft_status ft_key_from_name_n(const char *name, size_t len, ft_key_t *out) {
         return FT_EINVALID_ARGUMENT;
     for (unsigned id = 0; id < FT_KEY_ID_COUNT; id++) {
         const char *n = ftp_key_names[id];
-        if (strlen(n) == len && memcmp(n, name, len) == 0) {
+        /* first byte, then the rest: most names fail on the first compare */
+        if (len > 0 && n[0] == name[0] && strncmp(n, name, len) == 0 && n[len] == '\0') {
             *out = (ft_key_t)id;
             return FT_OK;
         }
@@ -55,11 +56,11 @@ bool ft_key_is_functionality(ft_key_t key) {
     return key >= FT_KEY_DENSE && key <= FT_KEY_LAST_FUNCTIONALITY;
 }
 
+/* Bit f set for the per-backend functionality ids 1, 6, 9, 12 and 24. */
+#define PER_BACKEND_FUNCTIONALITY_IDS 0x1001242u
+
 bool ft_key_is_per_backend_functionality(ft_key_t key) {
-    for (size_t i = 0; i < 5; i++)
-        if (per_backend_functionalities[i] == key)
-            return true;
-    return false;
+    return (unsigned)key < 32 && ((PER_BACKEND_FUNCTIONALITY_IDS >> (unsigned)key) & 1u);
 }
 
 bool ft_key_is_alias(ft_key_t key) {
@@ -94,12 +95,10 @@ ft_backend_t ft_key_backend(ft_key_t key) {
 }
 
 ft_key_t ft_key_runtime(ft_key_t functionality, ft_backend_t backend) {
-    if ((unsigned)backend > FT_BACKEND_COUNT)
+    if ((unsigned)backend > FT_BACKEND_COUNT || !ft_key_is_per_backend_functionality(functionality))
         return FT_KEY_UNDEFINED;
-    for (unsigned i = 0; i < 5; i++)
-        if (per_backend_functionalities[i] == functionality)
-            return (ft_key_t)(PLACEHOLDER_FIRST + i * BLOCK + (unsigned)backend);
-    return FT_KEY_UNDEFINED;
+    /* the placeholder is the highest priority key of the functionality alone */
+    return (ft_key_t)(ft_keyset_highest_priority_type_id(ft_keyset_from_key(functionality)) + (unsigned)backend);
 }
 
 bool ft_key_is_autograd(ft_key_t key) {

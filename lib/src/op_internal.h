@@ -6,11 +6,30 @@
 #include "ft/dispatch.h"
 #include "ft/op.h"
 #include "ft_key_facts.h"
+#include "keyset_internal.h"
 
 /* Which keys have a registration: the only input of the table computation. */
 typedef struct ftp_regset {
     bool has[FT_KEY_ID_COUNT];
 } ftp_regset_t;
+
+/* What routing does at one entry, compiled from the table entry at registration
+ * so the walk does no classification per call. */
+typedef enum {
+    FTP_STEP_FAIL,        /* stop with `status` */
+    FTP_STEP_FALLTHROUGH, /* skip: keyset &= keep (clears the key's functionality) */
+    FTP_STEP_AUTOGRAD,    /* autograd wrapper: keyset &= keep (after_autograd) */
+    FTP_STEP_RUN,         /* backend kernel: run it */
+    FTP_STEP_COMPOSITE    /* composite kernel: strict fails, hardened runs it */
+} ftp_step_kind_t;
+
+typedef struct ftp_step {
+    ft_hop_t hop;  /* the hop record, ready to copy into a decision */
+    uint64_t keep; /* mask applied to the keyset when the walk goes on */
+    const ft_registration_t *registration;
+    uint8_t kind;      /* ftp_step_kind_t */
+    int8_t status;     /* ft_status, with FTP_STEP_FAIL */
+} ftp_step_t;
 
 struct ft_op {
     char *name;
@@ -20,6 +39,7 @@ struct ft_op {
     /* Computed entry for every non-alias id; ids that are not runtime keys stay
      * missing and are never reached (validation rules them out first). */
     ft_table_entry_t table[FTP_ALIAS_FIRST];
+    ftp_step_t steps[FTP_ALIAS_FIRST];
 };
 
 struct ft_kernel_call {
@@ -36,6 +56,9 @@ bool ftp_registration_key_ok(ft_key_t key);
 /* torch 1.13's computeDispatchTableEntry for runtime key `key`. Writes tag,
  * source and fallthrough; registration is left NULL. */
 void ftp_table_compute(const ftp_regset_t *regs, ft_key_t key, ft_table_entry_t *out);
+
+/* Compiles a table entry into the routing step for it. */
+void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *step);
 
 /* Built-in operators, registered by ft_registry_new. */
 ft_status ftp_register_builtins(ft_registry_t *reg);

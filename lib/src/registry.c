@@ -154,6 +154,8 @@ ft_status ft_registry_register(ft_registry_t *reg, const char *name, const ft_re
             if (op->regs[i].key == e->source)
                 e->registration = &op->regs[i];
     }
+    for (unsigned k = 0; k < FTP_ALIAS_FIRST; k++)
+        ftp_step_compile(&op->table[k], &op->steps[k]);
     reg->ops[reg->count++] = op;
     if (out)
         *out = op;

@@ -123,13 +123,33 @@ static inline ft_backend_t ft_keyset_highest_backend(ft_keyset_t ks) {
     return (ft_backend_t)ft__keyset_top_bit(ks.repr & FT_KEYSET_BACKEND_MASK);
 }
 
+/* Placeholder id of functionality f when f is per-backend (Dense -> 42 "Unknown",
+ * ..., AutogradFunctionality -> 102), 0 otherwise. */
+static inline unsigned ft__keyset_placeholder(unsigned f) {
+    static const uint8_t placeholder[64] = {0,42,0,0,0,0,57,0,0,72,0,0,87,0,0,0,0,0,0,0,0,0,0,0,102,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0};
+    return placeholder[f & 63u];
+}
+
 /* c10's highestPriorityTypeId: the highest functionality; a per-backend one becomes
- * the runtime key of the highest backend (its placeholder when there is none). */
-FT_API ft_key_t ft_keyset_highest_priority_type_id(ft_keyset_t ks);
+ * the runtime key of the highest backend (its placeholder when there is none).
+ * Inline: the dispatcher needs it once per hop. */
+static inline ft_key_t ft_keyset_highest_priority_type_id(ft_keyset_t ks) {
+    const unsigned top = ft__keyset_top_bit(ks.repr);
+    if (top <= FT_BACKEND_COUNT)
+        return FT_KEY_UNDEFINED;
+    const unsigned f = top - FT_BACKEND_COUNT, p = ft__keyset_placeholder(f);
+    return (ft_key_t)(p ? p + ft__keyset_top_bit(ks.repr & FT_KEYSET_BACKEND_MASK) : f);
+}
 
 /* c10's highestPriorityBackendTypeId: the same on
  * ks & ({Dense, Quantized, Sparse} | all backend bits). */
-FT_API ft_key_t ft_keyset_highest_priority_backend_type_id(ft_keyset_t ks);
+static inline ft_key_t ft_keyset_highest_priority_backend_type_id(ft_keyset_t ks) {
+    const uint64_t backend_functionality = (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + 1)) |
+                                           (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + 6)) |
+                                           (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + 9)) |
+                                           FT_KEYSET_BACKEND_MASK;
+    return ft_keyset_highest_priority_type_id(ft_keyset_from_raw(ks.repr & backend_functionality));
+}
 
 /* c10's DispatchKeySet(FULL_AFTER, key): every bit below the key's functionality
  * bit, plus PythonDispatcher (a 1.13 quirk kept on purpose). For Undefined and
@@ -141,8 +161,12 @@ static inline ft_keyset_t ft_keyset_full(void) {
     return ft_keyset_from_raw(FT_KEYSET_KNOWN_MASK);
 }
 
-/* c10's after_autograd_keyset = FULL_AFTER(AutogradOther). */
-FT_API ft_keyset_t ft_keyset_after_autograd(void);
+/* c10's after_autograd_keyset = FULL_AFTER(AutogradOther): every bit below
+ * AutogradOther's, plus PythonDispatcher. */
+static inline ft_keyset_t ft_keyset_after_autograd(void) {
+    return ft_keyset_from_raw(((UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + 23)) - 1) |
+                              (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + 40)));
+}
 
 /* Iteration in c10 order: ascending functionality; a per-backend functionality
  * yields one runtime key per set backend bit, ascending, and nothing without one.
