@@ -152,6 +152,18 @@ static ft_status parse_name(parser_t *p, uint64_t *acc) {
     return FT_OK;
 }
 
+/* One or more names separated by `sep` (',' in the repr, '|' in a key list). */
+static ft_status parse_names(parser_t *p, char sep, uint64_t *acc) {
+    for (;;) {
+        ft_status st = parse_name(p, acc);
+        if (st != FT_OK)
+            return st;
+        if (p->pos >= p->len || p->s[p->pos] != sep)
+            return FT_OK;
+        p->pos++;
+    }
+}
+
 static bool starts_with(const parser_t *p, const char *lit) {
     size_t n = strlen(lit);
     return p->len - p->pos >= n && memcmp(p->s + p->pos, lit, n) == 0;
@@ -181,31 +193,14 @@ ft_status ft_keyset_parse(const char *text, size_t len, ft_keyset_t *out, ft_par
             return fail(&p, FT_EPARSE, p.pos + sizeof repr_open - 2, "expected '(' after DispatchKeySet", NULL);
         p.pos += sizeof repr_open - 1;
         skip_space(&p);
-        if (p.pos < p.len && p.s[p.pos] != ')') {
-            for (;;) {
-                if ((st = parse_name(&p, &bits)) != FT_OK)
-                    return st;
-                if (p.pos < p.len && p.s[p.pos] == ',') {
-                    p.pos++;
-                    continue;
-                }
-                break;
-            }
-        }
+        if (p.pos < p.len && p.s[p.pos] != ')' && (st = parse_names(&p, ',', &bits)) != FT_OK)
+            return st;
         if (p.pos >= p.len || p.s[p.pos] != ')')
             return fail(&p, FT_EPARSE, p.pos, "expected ',' or ')' in DispatchKeySet(...)", NULL);
         p.pos++;
         skip_space(&p);
-    } else {
-        for (;;) {
-            if ((st = parse_name(&p, &bits)) != FT_OK)
-                return st;
-            if (p.pos < p.len && p.s[p.pos] == '|') {
-                p.pos++;
-                continue;
-            }
-            break;
-        }
+    } else if ((st = parse_names(&p, '|', &bits)) != FT_OK) {
+        return st;
     }
     if (p.pos != p.len)
         return fail(&p, FT_EPARSE, p.pos, "unexpected text after keyset", NULL);
