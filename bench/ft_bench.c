@@ -115,7 +115,7 @@ static int run_keyset_parse_repr(uint64_t n) {
 
 static int run_direct_call(uint64_t n) {
     const ft_kernel_fn fn = g_direct_fn;
-    ft_scalar_t out = {0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false};
+    ft_scalar_t out = ft_scalar_make(0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);
     double acc = 0.0;
     int st = 0;
     for (uint64_t i = 0; i < n; i++) {
@@ -129,7 +129,7 @@ static int run_direct_call(uint64_t n) {
 /* One loop shape for every ft_dispatch_binary benchmark. */
 #define DISPATCH_LOOP(ctx, op, lhs, rhs, decision)                                                              \
     do {                                                                                                        \
-        ft_scalar_t out = {0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false};                                           \
+        ft_scalar_t out = ft_scalar_make(0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);                                           \
         double acc = 0.0;                                                                                       \
         int st = 0;                                                                                             \
         for (uint64_t i = 0; i < n; i++) {                                                                      \
@@ -166,7 +166,7 @@ static int run_dispatch_hardened_composite_implicit(uint64_t n) {
 
 static int run_dispatch_with_keyset_cpu(uint64_t n) {
     ft_decision_t d;
-    ft_scalar_t out = {0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false};
+    ft_scalar_t out = ft_scalar_make(0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);
     double acc = 0.0;
     int st = 0;
     for (uint64_t i = 0; i < n; i++) {
@@ -232,7 +232,7 @@ static void check_dispatch(const char *bench, const ft_dispatch_ctx_t *ctx, cons
                            const ft_scalar_t *lhs, const ft_scalar_t *rhs, double want, const char *kernel,
                            ft_key_t first_hop, bool fallback) {
     ft_decision_t d;
-    ft_scalar_t out = {0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false};
+    ft_scalar_t out = ft_scalar_make(0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);
     ft_status st = raw ? ft_dispatch_binary_with_keyset(ctx, op, *raw, lhs, rhs, &out, &d)
                        : ft_dispatch_binary(ctx, op, lhs, rhs, &out, &d);
     if (st != FT_OK)
@@ -264,8 +264,8 @@ static void setup(void) {
     F.hardened.mode = FT_MODE_HARDENED;
 
     for (int i = 0; i < NVAR; i++) {
-        const ft_scalar_t a = {1.0 + 0.25 * i, FT_DTYPE_F64, FT_BACKEND_CPU, false};
-        const ft_scalar_t b = {0.5 + 0.125 * i, FT_DTYPE_F64, FT_BACKEND_CPU, false};
+        const ft_scalar_t a = ft_scalar_make(1.0 + 0.25 * i, FT_DTYPE_F64, FT_BACKEND_CPU, false);
+        const ft_scalar_t b = ft_scalar_make(0.5 + 0.125 * i, FT_DTYPE_F64, FT_BACKEND_CPU, false);
         F.a[i] = F.ga[i] = a;
         F.b[i] = F.gb[i] = b;
         F.ga[i].requires_grad = F.gb[i].requires_grad = true;
@@ -344,7 +344,7 @@ static void setup(void) {
 
     for (int i = 0; i < NVAR; i++) {
         const double x = F.a[i].value, y = F.b[i].value;
-        ft_scalar_t out = {0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false};
+        ft_scalar_t out = ft_scalar_make(0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);
         must(g_direct_fn(NULL, &F.a[i], &F.b[i], &out), "direct_call");
         if (out.value != x + y)
             fail_route("direct_call", "wrong result", NULL);

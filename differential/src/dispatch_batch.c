@@ -239,29 +239,22 @@ static json_t *q_table(const json_t *q) {
     return json_pack("{s:o}", "entries", entries);
 }
 
-/* The explicit keyset of a dispatch query. Raw hex is taken as the bare 64-bit
- * word, unknown bits included, so the dispatcher's own validation judges it and
- * the decision records the offending mask (the adversarial case the explicit
- * entry point exists for). Other forms go through the fail-closed parser. */
+/* The explicit keyset of a dispatch query, parsed with its unknown bits kept, so
+ * the dispatcher's own validation judges them and the decision records the
+ * offending mask (the adversarial case the explicit entry point exists for). */
 static bool get_raw_keyset(const json_t *q, ft_keyset_t *out, json_t **answer) {
     const json_t *v = json_object_get(q, "keyset");
-    const char *s = json_string_value(v);
-    if (s && (strncmp(s, "0x", 2) == 0 || strncmp(s, "0X", 2) == 0)) {
-        size_t n = json_string_length(v);
-        uint64_t bits = 0;
-        bool ok = n > 2 && n <= 18;
-        for (size_t i = 2; i < n && ok; i++) {
-            char c = s[i];
-            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-            ok = d >= 0;
-            bits = bits << 4 | (uint64_t)(d < 0 ? 0 : d);
-        }
-        if (ok) {
-            out->repr = bits;
-            return true;
-        }
+    if (!json_is_string(v)) {
+        *answer = error_answer("bad_query", "field \"keyset\" must be a keyset text (string)");
+        return false;
     }
-    return get_keyset(q, "keyset", out, answer);
+    ft_parse_error_t err;
+    ft_status st = ft_keyset_parse_raw(json_string_value(v), json_string_length(v), out, &err);
+    if (st != FT_OK) {
+        *answer = status_answer(st, err.text);
+        return false;
+    }
+    return true;
 }
 
 /* A number, or text strtod reads in full ("nan", "-inf", "-0", "0x1p-1074"). */
@@ -374,7 +367,7 @@ static json_t *q_dispatch(ftd_batch_t *b, const json_t *q) {
     const bool explicit_keyset = json_object_get(q, "keyset") != NULL;
     const bool has_operands = json_object_get(q, "lhs") || json_object_get(q, "rhs");
     ft_keyset_t ks = {0};
-    ft_scalar_t lhs, rhs, out = {0, FT_DTYPE_F64, FT_BACKEND_CPU, false};
+    ft_scalar_t lhs, rhs, out = ft_scalar_make(0, FT_DTYPE_F64, FT_BACKEND_CPU, false);
     if (explicit_keyset && !get_raw_keyset(q, &ks, &a))
         return a;
     if ((has_operands || !explicit_keyset) &&

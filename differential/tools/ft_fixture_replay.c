@@ -1,11 +1,16 @@
 /* ft-fixture-replay: replays JSON-lines fixtures through `ft-dispatch --batch`
  * (the real binary, as a user would run it) and compares every answer.
  *
- * A fixture line is {"query": Q, "expect": A}. An answer matches when every
- * field of A is present in the answer with the same value, recursively (arrays
- * element by element, same length); extra answer fields such as "message" are
- * allowed. An unreadable file, a malformed fixture line, a file with no cases or
- * a missing answer is a failure, never a silent pass.
+ * A fixture line is {"query": Q, "expect": A} and may add "match": "subset".
+ * By default the answer must equal A field for field, recursively, except for
+ * "message" (free human text, which A may leave out); an expected error answer
+ * ({"error": CODE, ...}) is judged on the fields A lists, since the rest of an
+ * error answer is diagnostics. With "subset", every field
+ * of A must be present with the same value, recursively, and the answer may have
+ * more (for hand-written cases that pin only what they are about). Arrays match
+ * element by element with the same length either way. An unreadable file, a
+ * malformed fixture line, a file with no cases or a missing answer is a failure,
+ * never a silent pass.
  *
  * usage: ft-fixture-replay --dispatch PATH [--show N] FILE...
  * exit: 0 all passed, 1 some failed, 2 usage or I/O error. Last line:
@@ -26,16 +31,22 @@ typedef struct {
     long shown, show_max;
 } tally_t;
 
-/* `expect` ⊆ `got`, recursively. */
-static bool matches(const json_t *expect, const json_t *got) {
+/* `expect` against `got`: equal, or with `subset` a recursive subset. */
+static bool matches(const json_t *expect, const json_t *got, bool subset) {
     if (json_is_object(expect)) {
         const char *key;
         const json_t *v;
         if (!json_is_object(got))
             return false;
         json_object_foreach((json_t *)expect, key, v) {
-            if (!matches(v, json_object_get(got, key)))
+            if (!matches(v, json_object_get(got, key), subset))
                 return false;
+        }
+        if (!subset) { /* nothing in the answer that the fixture does not have */
+            json_object_foreach((json_t *)got, key, v) {
+                if (!json_object_get(expect, key) && strcmp(key, "message") != 0)
+                    return false;
+            }
         }
         return true;
     }
@@ -43,7 +54,7 @@ static bool matches(const json_t *expect, const json_t *got) {
         if (!json_is_array(got) || json_array_size(got) != json_array_size(expect))
             return false;
         for (size_t i = 0; i < json_array_size(expect); i++)
-            if (!matches(json_array_get(expect, i), json_array_get(got, i)))
+            if (!matches(json_array_get(expect, i), json_array_get(got, i), subset))
                 return false;
         return true;
     }
@@ -116,10 +127,18 @@ static int replay_file(const char *dispatch, const char *path, tally_t *t) {
             json_decref(c);
             continue;
         }
+        const json_t *m = json_object_get(c, "match");
+        if (m && !(json_is_string(m) && strcmp(json_string_value(m), "subset") == 0)) {
+            report(t, path, lineno, "\"match\" must be \"subset\" when present", q, e, NULL);
+            json_decref(c);
+            continue;
+        }
+        /* only now, so queries and cases stay in step */
         char *text = json_dumps(q, JSON_COMPACT);
         fprintf(qf, "%s\n", text);
         free(text);
-        json_array_append_new(cases, json_pack("{s:O, s:O, s:i}", "query", q, "expect", e, "line", (json_int_t)lineno));
+        json_array_append_new(cases, json_pack("{s:O, s:O, s:i, s:b}", "query", q, "expect", e, "line",
+                                               (json_int_t)lineno, "subset", m != NULL));
         json_decref(c);
     }
     free(line);
@@ -146,7 +165,8 @@ static int replay_file(const char *dispatch, const char *path, tally_t *t) {
             json_t *got = json_loads(aline, 0, &err);
             if (!got)
                 report(t, path, ln, "answer is not JSON", q, e, NULL);
-            else if (!matches(e, got))
+            else if (!matches(e, got,
+                              json_is_true(json_object_get(c, "subset")) || json_is_string(json_object_get(e, "error"))))
                 report(t, path, ln, "answer differs", q, e, got);
             else
                 t->passed++;

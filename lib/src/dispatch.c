@@ -141,10 +141,12 @@ ft_status ft_dispatch_compute_keyset(const ft_dispatch_ctx_t *ctx, const ft_scal
     return FT_OK;
 }
 
-/* Where a walk ended: the step and the keyset it was reached with. */
+/* Where a walk ended: the step, the keyset it was reached with, and the first
+ * autograd wrapper passed on the way (the tape's node and derivative). */
 typedef struct {
     const ftp_step_t *step;
     uint64_t keyset;
+    const ft_registration_t *autograd;
 } landing_t;
 
 /* The runtime key a walk looks up next. The walk never clears backend bits, so
@@ -198,6 +200,8 @@ static inline ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, uns
         if (d->selected_key == FT_KEY_UNDEFINED)
             d->selected_key = k;
         if (s->kind == FTP_STEP_AUTOGRAD) {
+            if (!land->autograd)
+                land->autograd = s->registration;
             ks &= s->keep;
             continue;
         }
@@ -228,6 +232,31 @@ static inline ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, uns
 /* `record` is a constant at each call site, so the compiler builds a recording
  * walk for callers that asked for a decision and a lean one for those that did
  * not (the decision is then scratch: only its status and summary fields are set). */
+/* A decision for a call that failed before routing: every field neutral, so
+ * nothing stale from an earlier call survives. */
+static ft_status early_failure(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
+                               uint64_t keyset, ft_status st) {
+    d->op = op ? op->name : "";
+    d->mode = ctx && ft_mode_name(ctx->mode) ? ctx->mode : FT_MODE_STRICT;
+    d->explicit_keyset = explicit_keyset;
+    d->keyset.repr = keyset;
+    d->effective_keyset.repr = keyset;
+    d->selected_key = FT_KEY_UNDEFINED;
+    d->backend_key = FT_KEY_UNDEFINED;
+    d->kernel = NULL;
+    d->fallback_used = false;
+    d->mode_split = FT_SPLIT_NONE;
+    d->allowlist_id = NULL;
+    d->unknown_mask = 0;
+    d->hop_count = 0;
+    return d->status = st;
+}
+
+/* Strict unless exactly hardened would fail open on a corrupt mode: reject it. */
+static inline bool ctx_ok(const ft_dispatch_ctx_t *ctx) {
+    return ctx && (ctx->mode == FT_MODE_STRICT || ctx->mode == FT_MODE_HARDENED);
+}
+
 static inline ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input, uint64_t effective,
                                bool explicit_keyset, ft_decision_t *d, bool record, landing_t *land) {
     const unsigned top_backend = ft__keyset_top_bit(effective & FT_KEYSET_BACKEND_MASK);
@@ -240,65 +269,76 @@ static inline ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, 
     return d->status = st;
 }
 
+/* Runs the landing kernel. The result requires grad when the route passed an
+ * autograd wrapper and an operand requires grad, as in torch: an op whose
+ * autograd key only falls through gives a result without grad. A composite
+ * kernel's result is what the calls it made produced, so it may override both
+ * requires_grad and tape_var. */
 static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land,
-                                unsigned depth, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out) {
+                                unsigned depth, ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs,
+                                ft_scalar_t *out) {
     if (lhs->dtype != rhs->dtype)
         return FT_EDTYPE_MISMATCH;
     if (lhs->device != rhs->device)
         return FT_EDEVICE_MISMATCH;
     const ft_registration_t *reg = land->step->registration;
-    const ft_kernel_call_t call = {ctx, op, reg, ft_keyset_from_raw(land->keyset), depth};
+    const ft_kernel_call_t call = {ctx, op, reg, ft_keyset_from_raw(land->keyset), depth, tape};
     ft_scalar_t result = *lhs;
+    result.requires_grad = land->autograd != NULL && (lhs->requires_grad || rhs->requires_grad);
+    result.tape_var = 0;
     const ft_status st = reg->fn(&call, lhs, rhs, &result);
     if (st != FT_OK)
         return st;
     out->value = result.value;
     out->dtype = lhs->dtype;
     out->device = lhs->device;
-    out->requires_grad = (lhs->requires_grad || rhs->requires_grad) && ctx->grad_mode;
+    out->requires_grad = result.requires_grad;
+    out->tape_var = result.tape_var;
     return FT_OK;
 }
 
-static ft_status dispatch_at_depth(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
-                                   uint64_t keyset, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out,
-                                   ft_decision_t *decision, unsigned depth) {
+ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
+                       const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision,
+                       unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
     ft_decision_t scratch;
     ft_decision_t *d = decision ? decision : &scratch;
-    if (!ctx || !op || !out || !scalar_ok(lhs) || !scalar_ok(rhs))
-        return d->status = FT_EINVALID_ARGUMENT;
+    if (!ctx_ok(ctx) || !op || !out || !scalar_ok(lhs) || !scalar_ok(rhs))
+        return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EINVALID_ARGUMENT);
     if (depth > MAX_DEPTH)
-        return d->status = FT_EDISPATCH_DEPTH;
+        return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EDISPATCH_DEPTH);
     uint64_t input = keyset, effective = keyset;
     if (!explicit_keyset) {
         input = operand_bits(lhs) | operand_bits(rhs);
         effective = context_keyset(ctx, input);
     }
-    landing_t land = {NULL, 0};
+    landing_t land = {NULL, 0, NULL};
     ft_status st = decision ? decide(ctx, op, input, effective, explicit_keyset, d, true, &land)
                             : decide(ctx, op, input, effective, explicit_keyset, d, false, &land);
     if (st != FT_OK)
         return st;
-    return d->status = execute(ctx, op, &land, depth, lhs, rhs, out);
+    if (autograd)
+        *autograd = land.autograd;
+    return d->status = execute(ctx, op, &land, depth, tape, lhs, rhs, out);
 }
 
 ft_status ft_dispatch_binary(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const ft_scalar_t *lhs,
                              const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision) {
-    return dispatch_at_depth(ctx, op, false, 0, lhs, rhs, out, decision, 0);
+    return ftp_dispatch(ctx, op, false, 0, lhs, rhs, out, decision, 0, NULL, NULL);
 }
 
 ft_status ft_dispatch_binary_with_keyset(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
                                          const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out,
                                          ft_decision_t *decision) {
-    return dispatch_at_depth(ctx, op, true, keyset.repr, lhs, rhs, out, decision, 0);
+    return ftp_dispatch(ctx, op, true, keyset.repr, lhs, rhs, out, decision, 0, NULL, NULL);
 }
 
 ft_status ft_dispatch_route(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
                             ft_decision_t *decision) {
     ft_decision_t scratch;
     ft_decision_t *d = decision ? decision : &scratch;
-    if (!ctx || !op)
-        return d->status = FT_EINVALID_ARGUMENT;
-    landing_t land = {NULL, 0};
+    if (!ctx_ok(ctx) || !op)
+        return early_failure(d, ctx, op, true, keyset.repr, FT_EINVALID_ARGUMENT);
+    landing_t land = {NULL, 0, NULL};
     return decide(ctx, op, keyset.repr, keyset.repr, true, d, true, &land);
 }
 
@@ -318,7 +358,9 @@ ft_status ft_kernel_redispatch(const ft_kernel_call_t *call, const ft_op_t *op, 
                                const ft_scalar_t *b, ft_scalar_t *out) {
     if (!call)
         return FT_EINVALID_ARGUMENT;
-    return dispatch_at_depth(call->ctx, op, true, call->keyset.repr, a, b, out, NULL, call->depth + 1);
+    if (call->tape)
+        return ftp_tape_dispatch(call->tape, call->ctx, op, true, call->keyset.repr, a, b, out, NULL, call->depth + 1);
+    return ftp_dispatch(call->ctx, op, true, call->keyset.repr, a, b, out, NULL, call->depth + 1, NULL, NULL);
 }
 
 size_t ft_decision_message(const ft_decision_t *d, char *buf, size_t cap) {

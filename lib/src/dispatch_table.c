@@ -22,17 +22,16 @@ static void set(ft_table_entry_t *e, ft_table_tag_t tag, ft_key_t source) {
     e->source = source;
 }
 
-/* The composite-implicit rules (nested and math): ambiguous on AutogradOther when
- * an AutogradOther backend has its own kernel; otherwise used only when no backend
+/* The CompositeImplicitAutograd rule: ambiguous on AutogradOther when an
+ * AutogradOther backend has its own kernel; otherwise used only when no backend
  * kernel would serve the key. Returns true when the entry was decided. */
-static bool implicit_rule(const ftp_regset_t *r, ft_key_t key, bool has_backend_kernel, ft_table_tag_t tag,
-                          ft_key_t alias, ft_table_entry_t *e) {
+static bool math_rule(const ftp_regset_t *r, ft_key_t key, bool has_backend_kernel, ft_table_entry_t *e) {
     if (key == FT_KEY_AUTOGRAD_OTHER && has_kernel_within(r, ftp_autogradother_backends)) {
         set(e, FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER, FT_KEY_UNDEFINED);
         return true;
     }
     if (!has_backend_kernel) {
-        set(e, tag, alias);
+        set(e, FT_TAG_MATH, FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD);
         return true;
     }
     return false;
@@ -60,12 +59,15 @@ void ftp_table_compute(const ftp_regset_t *r, ft_key_t key, ft_table_entry_t *e)
     }
     const bool has_backend_kernel = has_kernel_within(r, ftp_backend_keyset_from_autograd[key]) ||
                                     r->has[FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD];
+    /* The nested-tensor kernel takes every key it covers, unconditionally (torch
+     * 1.13's _dispatch_dump_table shows it even beside backend kernels). */
     if (!undefined && r->has[FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR] &&
-        covered(FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR, key) &&
-        implicit_rule(r, key, has_backend_kernel, FT_TAG_NESTED, FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR, e))
+        covered(FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR, key)) {
+        set(e, FT_TAG_NESTED, FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR);
         return;
+    }
     if (r->has[FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD] && (undefined || covered(FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, key)) &&
-        implicit_rule(r, key, has_backend_kernel, FT_TAG_MATH, FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, e))
+        math_rule(r, key, has_backend_kernel, e))
         return;
     if (r->has[FT_KEY_AUTOGRAD] && covered(FT_KEY_AUTOGRAD, key)) {
         set(e, FT_TAG_AUTOGRAD, FT_KEY_AUTOGRAD);
@@ -92,7 +94,7 @@ ft_status ft_table_compute_entry(const ft_key_t *keys, size_t count, ft_key_t ke
         return FT_EINVALID_ARGUMENT;
     ftp_regset_t r = {{false}};
     for (size_t i = 0; i < count; i++) {
-        if (!ftp_registration_key_ok(keys[i]))
+        if (!ftp_registration_key_ok(keys[i]) || r.has[keys[i]])
             return FT_EINVALID_REGISTRATION;
         r.has[keys[i]] = true;
     }

@@ -18,4 +18,18 @@ FTP_DECLARE_KERNEL(atan2);
 FTP_DECLARE_KERNEL(pow);
 FTP_DECLARE_KERNEL(rsub);
 
+/* Their derivatives (derivatives.c). */
+#define FTP_DECLARE_BACKWARD(name) \
+    ft_status ftp_backward_##name(const ft_backward_args_t *x, double *ga, double *gb, void *payload)
+
+FTP_DECLARE_BACKWARD(add);
+FTP_DECLARE_BACKWARD(sub);
+FTP_DECLARE_BACKWARD(mul);
+FTP_DECLARE_BACKWARD(div);
+FTP_DECLARE_BACKWARD(maximum);
+FTP_DECLARE_BACKWARD(minimum);
+FTP_DECLARE_BACKWARD(atan2);
+FTP_DECLARE_BACKWARD(pow);
+FTP_DECLARE_BACKWARD(rsub);
+
 #endif

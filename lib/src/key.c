@@ -31,10 +31,14 @@ const char *ft_key_name(ft_key_t key) {
 ft_status ft_key_from_name_n(const char *name, size_t len, ft_key_t *out) {
     if (!name || !out)
         return FT_EINVALID_ARGUMENT;
+    /* A NUL inside the text is never part of a name (and would let strncmp stop
+     * early and n[len] read past a shorter name). */
+    if (len == 0 || memchr(name, '\0', len))
+        return FT_EUNKNOWN_KEY_NAME;
     for (unsigned id = 0; id < FT_KEY_ID_COUNT; id++) {
         const char *n = ftp_key_names[id];
         /* first byte, then the rest: most names fail on the first compare */
-        if (len > 0 && n[0] == name[0] && strncmp(n, name, len) == 0 && n[len] == '\0') {
+        if (n[0] == name[0] && strncmp(n, name, len) == 0 && n[len] == '\0') {
             *out = (ft_key_t)id;
             return FT_OK;
         }
@@ -56,11 +60,8 @@ bool ft_key_is_functionality(ft_key_t key) {
     return key >= FT_KEY_DENSE && key <= FT_KEY_LAST_FUNCTIONALITY;
 }
 
-/* Bit f set for the per-backend functionality ids 1, 6, 9, 12 and 24. */
-#define PER_BACKEND_FUNCTIONALITY_IDS 0x1001242u
-
 bool ft_key_is_per_backend_functionality(ft_key_t key) {
-    return (unsigned)key < 32 && ((PER_BACKEND_FUNCTIONALITY_IDS >> (unsigned)key) & 1u);
+    return (unsigned)key <= FT_KEY_LAST_FUNCTIONALITY && ft__keyset_placeholder((unsigned)key) != 0;
 }
 
 bool ft_key_is_alias(ft_key_t key) {
@@ -107,19 +108,10 @@ bool ft_key_is_autograd(ft_key_t key) {
 }
 
 bool ft_key_is_backend(ft_key_t key) {
-    switch (key) {
-    case FT_KEY_FPGA:
-    case FT_KEY_ORT:
-    case FT_KEY_VULKAN:
-    case FT_KEY_METAL:
-    case FT_KEY_CUSTOM_RNG_KEY_ID:
-    case FT_KEY_MKLDNN_CPU:
-    case FT_KEY_SPARSE_CSR_CPU:
-    case FT_KEY_SPARSE_CSR_CUDA:
-        return true;
-    default:
-        return ft_key_is_per_backend(key) && !ft_key_is_autograd(key);
-    }
+    /* c10's backend_dispatch_keyset: the AutogradOther backends plus Dense */
+    const ft_keyset_t backends = ft_keyset_add(ft_keyset_from_raw(ftp_autogradother_backends), FT_KEY_DENSE);
+    return key != FT_KEY_UNDEFINED && !ft_key_is_alias(key) && key != FT_KEY_NESTED_TENSOR &&
+           ft_keyset_has(backends, key);
 }
 
 /* The runtime keys in torch's table order: Undefined, then the iteration order of

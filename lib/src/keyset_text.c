@@ -4,39 +4,22 @@
 #include <string.h>
 
 #include "ft/keyset.h"
+#include "text_buf.h"
 
 static const char repr_open[] = "DispatchKeySet(";
 
-/* Appends with snprintf semantics: `len` counts what the full text needs. */
-static void append(char *buf, size_t cap, size_t *len, const char *s) {
-    size_t n = strlen(s);
-    if (*len < cap) {
-        size_t room = cap - *len - 1;
-        size_t k = n < room ? n : room;
-        memcpy(buf + *len, s, k);
-        buf[*len + k] = '\0';
-    }
-    *len += n;
-}
-
 size_t ft_keyset_format(ft_keyset_t ks, char *buf, size_t cap) {
-    size_t len = 0;
-    if (buf && cap)
-        buf[0] = '\0';
-    else
-        cap = 0;
-    append(buf, cap, &len, repr_open);
+    ftp_text_t t = ftp_text_init(buf, cap);
+    ftp_text_str(&t, repr_open);
     ft_keyset_iter_t it = ft_keyset_iter(ks);
     ft_key_t k;
-    bool first = true;
-    while (ft_keyset_next(&it, &k)) {
+    for (bool first = true; ft_keyset_next(&it, &k); first = false) {
         if (!first)
-            append(buf, cap, &len, ", ");
-        append(buf, cap, &len, ft_key_name(k));
-        first = false;
+            ftp_text_str(&t, ", ");
+        ftp_text_str(&t, ft_key_name(k));
     }
-    append(buf, cap, &len, ")");
-    return len;
+    ftp_text_str(&t, ")");
+    return t.len;
 }
 
 char *ft_keyset_format_hex(ft_keyset_t ks, char buf[19]) {
@@ -59,14 +42,9 @@ size_t ft_keyset_format_canonical(ft_keyset_t ks, char *buf, size_t cap) {
     if (repr_is_lossless(ks))
         return ft_keyset_format(ks, buf, cap);
     char hex[19];
-    ft_keyset_format_hex(ks, hex);
-    size_t len = 0;
-    if (buf && cap)
-        buf[0] = '\0';
-    else
-        cap = 0;
-    append(buf, cap, &len, hex);
-    return len;
+    ftp_text_t t = ftp_text_init(buf, cap);
+    ftp_text_str(&t, ft_keyset_format_hex(ks, hex));
+    return t.len;
 }
 
 /* --- parsing --------------------------------------------------------------- */
@@ -169,7 +147,7 @@ static bool starts_with(const parser_t *p, const char *lit) {
     return p->len - p->pos >= n && memcmp(p->s + p->pos, lit, n) == 0;
 }
 
-ft_status ft_keyset_parse(const char *text, size_t len, ft_keyset_t *out, ft_parse_error_t *err) {
+static ft_status parse(const char *text, size_t len, bool keep_unknown, ft_keyset_t *out, ft_parse_error_t *err) {
     parser_t p = {text, len, 0, err};
     if (err) {
         err->code = FT_OK;
@@ -204,7 +182,7 @@ ft_status ft_keyset_parse(const char *text, size_t len, ft_keyset_t *out, ft_par
     }
     if (p.pos != p.len)
         return fail(&p, FT_EPARSE, p.pos, "unexpected text after keyset", NULL);
-    if (bits & FT_KEYSET_UNKNOWN_MASK) {
+    if ((bits & FT_KEYSET_UNKNOWN_MASK) && !keep_unknown) {
         char mask[19];
         ft_keyset_format_hex(ft_keyset_from_raw(bits & FT_KEYSET_UNKNOWN_MASK), mask);
         if (err)
@@ -213,4 +191,12 @@ ft_status ft_keyset_parse(const char *text, size_t len, ft_keyset_t *out, ft_par
     }
     out->repr = bits;
     return FT_OK;
+}
+
+ft_status ft_keyset_parse(const char *text, size_t len, ft_keyset_t *out, ft_parse_error_t *err) {
+    return parse(text, len, false, out, err);
+}
+
+ft_status ft_keyset_parse_raw(const char *text, size_t len, ft_keyset_t *out, ft_parse_error_t *err) {
+    return parse(text, len, true, out, err);
 }

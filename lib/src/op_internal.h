@@ -5,6 +5,7 @@
 
 #include "ft/dispatch.h"
 #include "ft/op.h"
+#include "ft/tape.h"
 #include "ft_key_facts.h"
 #include "keyset_internal.h"
 
@@ -48,7 +49,22 @@ struct ft_kernel_call {
     const ft_registration_t *registration;
     ft_keyset_t keyset;
     unsigned depth;
+    ft_tape_t *tape; /* the tape the outer call records on, or NULL */
 };
+
+/* The dispatcher's one entry point. `autograd` (may be NULL) receives the
+ * registration of the first autograd hop of the route (NULL if none): the tape
+ * records a node with its derivative. `tape` is handed to composite kernels so
+ * the calls they make record themselves. */
+ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
+                       const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision,
+                       unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd);
+
+/* Dispatches on the tape: records a node when the route has an autograd hop and
+ * an operand requires grad (tape.c). */
+ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
+                            uint64_t keyset, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out,
+                            ft_decision_t *decision, unsigned depth);
 
 /* Checks one registration key: a runtime key other than Undefined, or an alias. */
 bool ftp_registration_key_ok(ft_key_t key);

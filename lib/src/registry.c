@@ -78,7 +78,7 @@ static char *dup_string(const char *s) {
     return d;
 }
 
-/* Autograd wrappers may have no function: routing treats them as a hop. */
+/* Autograd keys take a derivative (backward), not a kernel function. */
 static bool fn_optional(ft_key_t key) {
     return key == FT_KEY_AUTOGRAD || ft_key_is_autograd(key);
 }
@@ -93,7 +93,9 @@ static ft_status check_registrations(const ft_registration_t *regs, size_t count
             return FT_EINVALID_REGISTRATION;
         if (!r->kernel_name || !r->kernel_name[0] || strlen(r->kernel_name) > 127)
             return FT_EINVALID_REGISTRATION;
-        if (!r->fn && !fn_optional(r->key))
+        /* autograd wrappers are the tape's business: a kernel function there
+         * would never run, so it is refused rather than silently ignored */
+        if (fn_optional(r->key) ? r->fn != NULL : r->fn == NULL)
             return FT_EINVALID_REGISTRATION;
         set->has[r->key] = true;
     }

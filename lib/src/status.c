@@ -33,6 +33,11 @@ static const status_text_t status_texts[] = {
     {"invalid_argument", "invalid argument"},
     {"dispatch_depth_exceeded", "nested dispatch deeper than the limit (composite kernel recursion?)"},
     {"out_of_memory", "out of memory"},
+    {"unknown_var", "no such variable on this tape"},
+    {"root_does_not_require_grad", "backward root does not require grad and has no grad_fn"},
+    {"graph_released", "trying to backward through the graph a second time (use retain_graph)"},
+    {"derivative_not_implemented", "the operator's autograd kernel has no derivative"},
+    {"tape_full", "the tape holds the maximum number of variables"},
 };
 
 _Static_assert(sizeof status_texts / sizeof status_texts[0] == (size_t)(-FT_STATUS_MIN) + 1,

@@ -1,4 +1,6 @@
 /* Scalar tensors: dtype names and the keyset a tensor contributes (SPEC §5). */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ft/tensor.h"
@@ -35,4 +37,17 @@ ft_status ft_scalar_keyset(const ft_scalar_t *t, ft_keyset_t *out) {
         ks = ft_keyset_add(ks, ft_key_runtime(FT_KEY_AUTOGRAD_FUNCTIONALITY, t->device));
     *out = ks;
     return FT_OK;
+}
+
+size_t ft_value_format(double v, char *buf, size_t cap) {
+    int n;
+    if (isnan(v))
+        n = snprintf(buf, cap, "nan");
+    else if (isinf(v))
+        n = snprintf(buf, cap, "%s", v < 0 ? "-inf" : "inf");
+    else if (v == 0 && signbit(v))
+        n = snprintf(buf, cap, "-0");
+    else
+        n = snprintf(buf, cap, "%.17g", v);
+    return n < 0 ? 0 : (size_t)n;
 }

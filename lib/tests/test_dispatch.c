@@ -23,7 +23,7 @@ static const ft_op_t *op_named(const char *name) {
 }
 
 static ft_scalar_t cpu(double v, bool requires_grad) {
-    ft_scalar_t t = {v, FT_DTYPE_F64, FT_BACKEND_CPU, requires_grad};
+    ft_scalar_t t = ft_scalar_make(v, FT_DTYPE_F64, FT_BACKEND_CPU, requires_grad);
     return t;
 }
 
@@ -193,8 +193,8 @@ static void dispatch_routing_errors(void) {
     FT_CHECK_EQ_INT(fx.d.selected_key, FT_KEY_UNDEFINED);
     /* AutogradOther with a CompositeImplicitAutograd kernel and a SparseCPU kernel */
     const ft_registration_t regs[] = {
-        {FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, "composite_implicit::amb", never_called, NULL},
-        {FT_KEY_SPARSE_CPU, "sparse::amb", never_called, NULL},
+        {FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, "composite_implicit::amb", never_called, NULL, NULL},
+        {FT_KEY_SPARSE_CPU, "sparse::amb", never_called, NULL, NULL},
     };
     const ft_op_t *amb;
     op_named("add");
@@ -244,13 +244,34 @@ static void dispatch_explicit_keyset_ignores_context(void) {
     FT_CHECK_EQ_INT(fx.d.hop_count, 1);
 }
 
+/* A corrupt mode fails closed (never treated as hardened), and a call that fails
+ * before routing leaves no stale fields from the previous decision. */
+static void dispatch_bad_arguments_fail_closed_with_fresh_decision(void) {
+    FT_CHECK_STATUS(call("add", FT_MODE_STRICT, 1, 2, true), FT_OK); /* fills hops, kernel, ... */
+    const ft_op_t *rsub = op_named("rsub");
+    fx.ctx.mode = (ft_mode_t)7;
+    const ft_scalar_t a = cpu(1, false);
+    FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, rsub, &a, &a, &fx.out, &fx.d), FT_EINVALID_ARGUMENT);
+    FT_CHECK(!fx.d.fallback_used && fx.d.mode_split == FT_SPLIT_NONE && fx.d.kernel == NULL);
+    FT_CHECK_EQ_INT(fx.d.hop_count, 0);
+    FT_CHECK_EQ_INT(fx.d.selected_key, FT_KEY_UNDEFINED);
+    FT_CHECK_STATUS(ft_dispatch_route(&fx.ctx, rsub, ft_keyset_from_key(FT_KEY_CPU), &fx.d), FT_EINVALID_ARGUMENT);
+    char msg[200];
+    ft_decision_message(&fx.d, msg, sizeof msg); /* must not read garbage */
+    FT_CHECK(strstr(msg, "invalid_argument") != NULL);
+    fx.ctx.mode = FT_MODE_STRICT;
+    FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, NULL, &a, &a, &fx.out, &fx.d), FT_EINVALID_ARGUMENT);
+    FT_CHECK_STR(fx.d.op, "");
+    FT_CHECK_EQ_INT(fx.d.hop_count, 0);
+}
+
 static ft_status recurse(const ft_kernel_call_t *c, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out) {
     return ft_kernel_redispatch(c, ft_kernel_call_op(c), a, b, out);
 }
 
 static void dispatch_depth_limit_stops_recursion(void) {
     op_named("add");
-    const ft_registration_t r = {FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, "composite_implicit::forever", recurse, NULL};
+    const ft_registration_t r = {FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, "composite_implicit::forever", recurse, NULL, NULL};
     const ft_op_t *op;
     FT_CHECK_STATUS(ft_registry_register(fx.reg, "forever", &r, 1, &op), FT_OK);
     fx.ctx.mode = FT_MODE_HARDENED;
@@ -270,6 +291,7 @@ int main(int argc, char **argv) {
         FT_CASE(dispatch_operand_mismatch_errors),
         FT_CASE(dispatch_explicit_keyset_ignores_context),
         FT_CASE(dispatch_depth_limit_stops_recursion),
+        FT_CASE(dispatch_bad_arguments_fail_closed_with_fresh_decision),
     };
     int rc = ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
     ft_registry_free(fx.reg);

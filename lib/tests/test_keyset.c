@@ -92,7 +92,7 @@ static void unknown_bits_fail_closed(void) {
         ft_decision_t d;
         ft_dispatch_ctx_init(&ctx);
         ctx.mode = (ft_mode_t)m;
-        const ft_scalar_t a = {1, FT_DTYPE_F64, FT_BACKEND_CPU, false};
+        const ft_scalar_t a = ft_scalar_make(1, FT_DTYPE_F64, FT_BACKEND_CPU, false);
         ft_scalar_t r = a;
         ft_status st =
             ft_dispatch_binary_with_keyset(&ctx, add, ft_keyset_from_raw(UINT64_C(0x8000000000004001)), &a, &a, &r, &d);

@@ -7,8 +7,9 @@
 enum { ROUNDS = 20000 };
 static const uint64_t SEED = UINT64_C(0x13f7d15ba7c4e5);
 
-/* Half uniform over the known domain, half a few keys (so per-backend runtime
- * keys, shared backend bits and tiny sets are common). */
+/* Half random words over the known domain (each bit set with p = 1/4), half a
+ * few runtime keys (so per-backend keys, shared backend bits and tiny sets are
+ * common). */
 static ft_keyset_t random_keyset(uint64_t *s) {
     if (ft_test_rand(s) & 1)
         return ft_keyset_from_raw(ft_test_rand(s) & FT_KEYSET_KNOWN_MASK & ft_test_rand(s));

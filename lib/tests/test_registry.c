@@ -43,14 +43,14 @@ static void registry_user_op_dispatches_with_payload(void) {
     FT_CHECK_STATUS(ft_registry_new_empty(&reg), FT_OK);
     static const double scale = 2;
     const ft_registration_t regs[] = {
-        {FT_KEY_CPU, "user::twice", twice_a, (void *)&scale},
-        {FT_KEY_AUTOGRAD_CPU, "user::twice_backward", NULL, NULL},
+        {FT_KEY_CPU, "user::twice", twice_a, (void *)&scale, NULL},
+        {FT_KEY_AUTOGRAD_CPU, "user::twice_backward", NULL, NULL, NULL},
     };
     const ft_op_t *op;
     ft_status st = ft_registry_register(reg, "ns::twice.default", regs, 2, &op);
     ft_dispatch_ctx_t ctx;
     ft_dispatch_ctx_init(&ctx);
-    const ft_scalar_t a = {21, FT_DTYPE_F64, FT_BACKEND_CPU, true};
+    const ft_scalar_t a = ft_scalar_make(21, FT_DTYPE_F64, FT_BACKEND_CPU, true);
     ft_scalar_t out;
     ft_decision_t d;
     if (st == FT_OK)
@@ -65,7 +65,7 @@ static void registry_user_op_dispatches_with_payload(void) {
 static void registry_rejects_bad_registrations(void) {
     ft_registry_t *reg;
     FT_CHECK_STATUS(ft_registry_new(&reg), FT_OK);
-    const ft_registration_t good = {FT_KEY_CPU, "k", twice_a, NULL};
+    const ft_registration_t good = {FT_KEY_CPU, "k", twice_a, NULL, NULL};
     static const struct {
         ft_key_t key;
         const char *name;
@@ -81,10 +81,12 @@ static void registry_rejects_bad_registrations(void) {
         {FT_KEY_CPU, NULL, true, FT_EINVALID_REGISTRATION},
         {FT_KEY_CPU, "k", false, FT_EINVALID_REGISTRATION},                       /* backend kernel needs fn */
         {FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD, "k", false, FT_EINVALID_REGISTRATION},
+        {FT_KEY_AUTOGRAD, "k", true, FT_EINVALID_REGISTRATION},     /* a kernel there would never run */
+        {FT_KEY_AUTOGRAD_CPU, "k", true, FT_EINVALID_REGISTRATION},
     };
     ft_status got[sizeof bad / sizeof bad[0]];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        const ft_registration_t r = {bad[i].key, bad[i].name, bad[i].fn ? twice_a : NULL, NULL};
+        const ft_registration_t r = {bad[i].key, bad[i].name, bad[i].fn ? twice_a : NULL, NULL, NULL};
         got[i] = ft_registry_register(reg, "bad_op", &r, 1, NULL);
     }
     const ft_registration_t dup_key[] = {good, good};
@@ -135,10 +137,31 @@ static void registry_table_equals_standalone_computation(void) {
     ft_registry_free(reg);
     FT_CHECK(ok);
     ft_table_entry_t e;
+    const ft_key_t twice[] = {FT_KEY_CPU, FT_KEY_CPU};
+    FT_CHECK_STATUS(ft_table_compute_entry(twice, 2, FT_KEY_CPU, &e), FT_EINVALID_REGISTRATION);
     const ft_key_t bad = FT_KEY_DENSE;
     FT_CHECK_STATUS(ft_table_compute_entry(&bad, 1, FT_KEY_CPU, &e), FT_EINVALID_REGISTRATION);
     FT_CHECK_STATUS(ft_table_compute_entry(NULL, 0, FT_KEY_CPU, &e), FT_OK);
     FT_CHECK_EQ_INT(e.tag, FT_TAG_MISSING);
+}
+
+/* CompositeImplicitAutogradNestedTensor takes every key it covers, even beside
+ * a backend kernel or CompositeExplicitAutograd (torch 1.13 _dispatch_dump_table:
+ * {CompositeExplicitAutograd, CompositeImplicitAutogradNestedTensor} gives
+ * NestedTensorCPU and AutogradNestedTensor "nested kernel"). */
+static void registry_nested_kernel_rule_is_unconditional(void) {
+    const ft_key_t regs[] = {FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD, FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR};
+    const ft_key_t with_backend[] = {FT_KEY_NESTED_TENSOR_CPU, FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR};
+    ft_table_entry_t e;
+    FT_CHECK_STATUS(ft_table_compute_entry(regs, 2, FT_KEY_NESTED_TENSOR_CPU, &e), FT_OK);
+    FT_CHECK_EQ_INT(e.tag, FT_TAG_NESTED);
+    FT_CHECK_EQ_INT(e.source, FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR);
+    FT_CHECK_STATUS(ft_table_compute_entry(regs, 2, FT_KEY_AUTOGRAD_NESTED_TENSOR, &e), FT_OK);
+    FT_CHECK_EQ_INT(e.tag, FT_TAG_NESTED);
+    FT_CHECK_STATUS(ft_table_compute_entry(with_backend, 2, FT_KEY_AUTOGRAD_NESTED_TENSOR, &e), FT_OK);
+    FT_CHECK_EQ_INT(e.tag, FT_TAG_NESTED);
+    FT_CHECK_STATUS(ft_table_compute_entry(regs, 2, FT_KEY_UNDEFINED, &e), FT_OK); /* never for Undefined */
+    FT_CHECK_EQ_INT(e.tag, FT_TAG_DEFAULT_BACKEND);
 }
 
 int main(int argc, char **argv) {
@@ -147,6 +170,7 @@ int main(int argc, char **argv) {
         FT_CASE(registry_user_op_dispatches_with_payload),
         FT_CASE(registry_rejects_bad_registrations),
         FT_CASE(registry_table_equals_standalone_computation),
+        FT_CASE(registry_nested_kernel_rule_is_unconditional),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }

@@ -13,7 +13,7 @@ int main(void) {
         return 1;
     ft_dispatch_ctx_t ctx;
     ft_dispatch_ctx_init(&ctx);
-    const ft_scalar_t a = {1.5, FT_DTYPE_F64, FT_BACKEND_CPU, true}, b = {2, FT_DTYPE_F64, FT_BACKEND_CPU, true};
+    const ft_scalar_t a = ft_scalar_make(1.5, FT_DTYPE_F64, FT_BACKEND_CPU, true), b = ft_scalar_make(2, FT_DTYPE_F64, FT_BACKEND_CPU, true);
     ft_scalar_t out;
     ft_decision_t d;
     ft_status st = ft_dispatch_binary(&ctx, add, &a, &b, &out, &d);

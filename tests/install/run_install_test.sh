@@ -4,6 +4,7 @@
 # against it four ways: CMake package (shared, static) and pkg-config (shared, static).
 set -euo pipefail
 build=$1 src=$2 cc=$3
+command -v pkg-config >/dev/null || { echo "pkg-config is not installed (ci/deps.sh installs it)"; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix

@@ -8,7 +8,9 @@
 #include "ft/key.h"
 #include "ft/keyset.h"
 #include "ft/op.h"
+#include "ft/session.h"
 #include "ft/status.h"
+#include "ft/tape.h"
 #include "ft/tensor.h"
 #include "ft/version.h"
 

@@ -199,9 +199,10 @@ FT_API bool ft_key_is_per_backend(ft_key_t key);
 /* A key that has its own slot in a computed dispatch table: Undefined, every
  * functionality key that is not per-backend, and every runtime per-backend key. */
 FT_API bool ft_key_is_runtime(ft_key_t key);
-/* c10::isBackendDispatchKey: a runtime key that names a backend (Dense, Sparse,
- * Quantized or NestedTensor runtime keys, FPGA, ORT, Vulkan, Metal, MkldnnCPU,
- * SparseCsrCPU/CUDA, CustomRNGKeyId) — not autograd, not a placeholder. */
+/* c10::isBackendDispatchKey (1.13): Dense, Quantized and Sparse with their
+ * runtime keys and placeholders, FPGA, ORT, Vulkan, Metal, MkldnnCPU,
+ * SparseCsrCPU/CUDA and CustomRNGKeyId — 56 ids. Not NestedTensor keys ("not a
+ * backend key" in c10), not autograd keys, not aliases. */
 FT_API bool ft_key_is_backend(ft_key_t key);
 /* AutogradOther, AutogradNestedTensor and the AutogradFunctionality runtime keys. */
 FT_API bool ft_key_is_autograd(ft_key_t key);

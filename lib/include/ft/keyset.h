@@ -224,6 +224,11 @@ typedef struct ft_parse_error {
  * be NULL. */
 FT_API ft_status ft_keyset_parse(const char *text, size_t len, ft_keyset_t *out, ft_parse_error_t *err);
 
+/* Same grammar, but bits 54..63 are kept instead of rejected: for building the
+ * adversarial keysets that the dispatcher's own validation must then reject
+ * (the explicit-keyset entry points exist for them). */
+FT_API ft_status ft_keyset_parse_raw(const char *text, size_t len, ft_keyset_t *out, ft_parse_error_t *err);
+
 /* Validates a keyset for dispatch, first failure wins (SPEC §6):
  *   FT_EUNKNOWN_BITS, FT_EEMPTY_SET, FT_ENO_TYPE_KEY (backend bits, no
  *   functionality), FT_ENO_BACKEND_KEY (a per-backend functionality and no backend

@@ -33,12 +33,28 @@ typedef struct ft_kernel_call ft_kernel_call_t;
 typedef ft_status (*ft_kernel_fn)(const ft_kernel_call_t *call, const ft_scalar_t *a, const ft_scalar_t *b,
                                   ft_scalar_t *out);
 
+/* What a derivative gets: the forward operands and result and the incoming
+ * gradient, all in `dtype`, and which input gradients are wanted. */
+typedef struct ft_backward_args {
+    ft_dtype_t dtype;
+    double a, b, result, grad;
+    bool need_a, need_b;
+} ft_backward_args_t;
+
+/* Computes the gradients of op(a, b) with respect to a and b (only those
+ * needed) in args->dtype, as torch's derivative formula for the op does. */
+typedef ft_status (*ft_backward_fn)(const ft_backward_args_t *args, double *grad_a, double *grad_b, void *payload);
+
 typedef struct ft_registration {
     ft_key_t key;            /* a runtime key (ft_key_is_runtime, not Undefined) or an alias key */
     const char *kernel_name; /* e.g. "cpu::add_scalar"; copied */
-    ft_kernel_fn fn;         /* required, except on autograd keys (Autograd alias, AutogradCPU,
-                              * AutogradOther, ...) whose kernel is a pure wrapper */
-    void *payload;           /* handed to fn through ft_kernel_call_payload */
+    ft_kernel_fn fn;         /* required; must be NULL on autograd keys (Autograd alias,
+                              * AutogradCPU, AutogradOther, ...), whose kernel is the autograd
+                              * wrapper: it records a tape node and redispatches below autograd */
+    void *payload;           /* handed to fn through ft_kernel_call_payload, and to backward */
+    ft_backward_fn backward; /* on autograd keys: the derivative. NULL there means backward
+                              * through this op fails with FT_ENO_DERIVATIVE (torch's
+                              * "derivative not implemented"). Ignored on other keys. */
 } ft_registration_t;
 
 /* New registry holding the built-in operators of SPEC §4: add, sub, mul, div,
@@ -52,8 +68,8 @@ FT_API void ft_registry_free(ft_registry_t *reg);
 
 /* Registers a binary operator. `name`: 1..63 chars of [A-Za-z0-9_.:], starting
  * with a letter or '_'. Errors: FT_EINVALID_OP_NAME, FT_EDUPLICATE_OP,
- * FT_EINVALID_REGISTRATION (bad key, key twice, missing fn or kernel name, no
- * registrations), FT_ENOMEM. On success *out (if not NULL) is the new operator. */
+ * FT_EINVALID_REGISTRATION (bad key, key twice, missing kernel name, fn missing
+ * or — on an autograd key — present, no registrations), FT_ENOMEM. On success *out (if not NULL) is the new operator. */
 FT_API ft_status ft_registry_register(ft_registry_t *reg, const char *name, const ft_registration_t *regs,
                                       size_t count, const ft_op_t **out);
 

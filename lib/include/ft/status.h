@@ -38,11 +38,17 @@ typedef enum ft_status {
     FT_EINVALID_REGISTRATION = -19,  /* "invalid_registration" */
     FT_EINVALID_ARGUMENT = -20,      /* "invalid_argument" */
     FT_EDISPATCH_DEPTH = -21,        /* "dispatch_depth_exceeded": composite recursion */
-    FT_ENOMEM = -22                  /* "out_of_memory" */
+    FT_ENOMEM = -22,                 /* "out_of_memory" */
+    /* autograd */
+    FT_EUNKNOWN_VAR = -23,           /* "unknown_var": not a variable of this tape */
+    FT_EROOT_NO_GRAD = -24,          /* "root_does_not_require_grad" */
+    FT_EGRAPH_RELEASED = -25,        /* "graph_released": backward twice without retain_graph */
+    FT_ENO_DERIVATIVE = -26,         /* "derivative_not_implemented" */
+    FT_ETAPE_FULL = -27              /* "tape_full": more variables than a tape holds */
 } ft_status;
 
 /* Lowest (most negative) code; codes run from FT_STATUS_MIN to FT_OK. */
-#define FT_STATUS_MIN FT_ENOMEM
+#define FT_STATUS_MIN FT_ETAPE_FULL
 
 /* Stable reason-code string ("ok", "unknown_bits", ...); "invalid_status" for a
  * value that is not an ft_status. Never NULL, static storage. */

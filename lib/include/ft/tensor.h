@@ -26,7 +26,27 @@ typedef struct ft_scalar {
     ft_dtype_t dtype;
     ft_backend_t device; /* a backend component, FT_BACKEND_CPU for CPU */
     bool requires_grad;
+    /* Autograd identity, like a tensor's autograd metadata: 1 + the index of the
+     * ft_tape variable this value is, 0 for a plain value. Set by ft_tape; leave
+     * it 0 (an initializer that omits it does). Composite kernels pass operands
+     * through unchanged so the ops they call can record themselves. */
+    uint32_t tape_var;
 } ft_scalar_t;
+
+/* A plain (untracked) scalar tensor. */
+static inline ft_scalar_t ft_scalar_make(double value, ft_dtype_t dtype, ft_backend_t device, bool requires_grad) {
+    ft_scalar_t t;
+    t.value = value;
+    t.dtype = dtype;
+    t.device = device;
+    t.requires_grad = requires_grad;
+    t.tape_var = 0;
+    return t;
+}
+
+/* A double as exact text: "%.17g", or "nan", "inf", "-inf", "-0". snprintf
+ * contract; 32 bytes always suffice. */
+FT_API size_t ft_value_format(double value, char *buf, size_t cap);
 
 /* The tensor's own keyset: Dense+device and ADInplaceOrView, plus
  * AutogradFunctionality+device when requires_grad (the packet's contract:

@@ -1,0 +1,76 @@
+/* libft — a deterministic reverse-mode autograd tape over dispatched scalar ops.
+ *
+ * Variables are indices into the tape. Every op goes through the dispatcher; the
+ * tape records a node when the route passes an autograd wrapper (AutogradCPU and
+ * friends) and an operand requires grad — so requires_grad routes through
+ * AutogradCPU and shows the hop, and an op whose autograd key only falls through
+ * gives a result that does not require grad, as in torch. Composite implicit
+ * kernels (sqdiff) record the ops they call, so their gradient flows through the
+ * decomposition.
+ *
+ * Backward runs nodes in torch's order (the ready node created last runs first),
+ * so the same program gives bit-identical gradients and the same execution order
+ * every run. The tape owns all memory; one tape is not thread-safe. */
+#ifndef FT_TAPE_H
+#define FT_TAPE_H
+
+#include "ft/common.h"
+#include "ft/dispatch.h"
+#include "ft/op.h"
+#include "ft/status.h"
+#include "ft/tensor.h"
+
+FT_BEGIN_DECLS
+
+typedef struct ft_tape ft_tape_t;
+
+/* A variable: its index on the tape, in creation order. */
+typedef uint32_t ft_var_t;
+
+FT_API ft_status ft_tape_new(ft_tape_t **out);
+/* Frees the tape and everything it recorded. NULL is a no-op. */
+FT_API void ft_tape_free(ft_tape_t *tape);
+
+/* A leaf with `value` (its requires_grad decides whether it gets a gradient).
+ * value->tape_var is ignored. */
+FT_API ft_status ft_tape_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_t *out);
+
+/* op(lhs, rhs) through ft_dispatch_binary semantics on the tape's variables; the
+ * result is a new variable (*out). `decision` may be NULL. Errors are the
+ * dispatcher's, plus FT_EUNKNOWN_VAR and FT_ETAPE_FULL; nothing is recorded on
+ * error. */
+FT_API ft_status ft_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_var_t lhs,
+                               ft_var_t rhs, ft_var_t *out, ft_decision_t *decision);
+
+FT_API size_t ft_tape_var_count(const ft_tape_t *tape);
+/* The variable's forward value (tape_var set). FT_EUNKNOWN_VAR if out of range. */
+FT_API ft_status ft_tape_value(const ft_tape_t *tape, ft_var_t var, ft_scalar_t *out);
+/* The accumulated gradient of a leaf (torch's .grad): *defined is false when no
+ * backward has reached it, or for a non-leaf. */
+FT_API ft_status ft_tape_grad(const ft_tape_t *tape, ft_var_t var, double *value, bool *defined);
+
+typedef struct ft_backward_options {
+    bool retain_graph; /* keep the graph for another backward (torch's retain_graph) */
+} ft_backward_options_t;
+
+#define FT_BACKWARD_OPTIONS_INIT {false}
+
+typedef struct ft_backward_report {
+    ft_var_t root;
+    size_t steps;          /* nodes executed */
+    const ft_var_t *order; /* their output variables in execution order; owned by the
+                            * tape, valid until its next backward or free */
+} ft_backward_report_t;
+
+/* Backward from a scalar root with gradient 1, accumulating into the .grad of
+ * every leaf that requires grad and is reached. Errors, checked before anything
+ * is accumulated: FT_EUNKNOWN_VAR; FT_EROOT_NO_GRAD (the root does not require
+ * grad); FT_EGRAPH_RELEASED (a node on the way was freed by an earlier backward
+ * without retain_graph); FT_ENO_DERIVATIVE; FT_ENOMEM. `opts` and `report` may be
+ * NULL. */
+FT_API ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_options_t *opts,
+                                  ft_backward_report_t *report);
+
+FT_END_DECLS
+
+#endif
