@@ -40,18 +40,6 @@ static json_t *status_answer(ft_status st, const char *detail) {
     return error_answer(ft_status_code(st), detail && detail[0] ? detail : ft_strerror(st));
 }
 
-const char *ftd_format_value(double v, char *buf, size_t cap) {
-    if (isnan(v))
-        snprintf(buf, cap, "nan");
-    else if (isinf(v))
-        snprintf(buf, cap, v < 0 ? "-inf" : "inf");
-    else if (v == 0 && signbit(v))
-        snprintf(buf, cap, "-0");
-    else
-        snprintf(buf, cap, "%.17g", v);
-    return buf;
-}
-
 static json_t *key_json(ft_key_t k) {
     const char *name = ft_key_name(k);
     return name ? json_string(name) : json_null();
@@ -337,7 +325,7 @@ static json_t *value_json(const ft_scalar_t *v, bool have) {
         memcpy(&u, &v->value, sizeof u);
         snprintf(bits, sizeof bits, "0x%016llx", (unsigned long long)u);
     }
-    return json_pack("{s:s, s:s}", "value", ftd_format_value(v->value, text, sizeof text), "value_bits", bits);
+    return json_pack("{s:s, s:s}", "value", (ft_value_format(v->value, text, sizeof text), text), "value_bits", bits);
 }
 
 static json_t *q_dispatch(ftd_batch_t *b, const json_t *q) {
@@ -393,6 +381,119 @@ static json_t *q_dispatch(ftd_batch_t *b, const json_t *q) {
     return ans;
 }
 
+/* --- grad ------------------------------------------------------------------ */
+
+enum { GRAD_MAX_LEAVES = 4096, GRAD_MAX_STEPS = 65536 };
+
+static json_t *text_json(double v) {
+    char text[40];
+    ft_value_format(v, text, sizeof text);
+    return json_string(text);
+}
+
+static json_t *grad_failure(ft_status st, json_t *extra) {
+    json_t *a = json_pack("{s:b, s:s, s:s}", "ok", false, "error", ft_status_code(st), "message", ft_strerror(st));
+    if (extra)
+        json_object_update(a, extra), json_decref(extra);
+    return a;
+}
+
+/* Builds the program on a fresh tape, runs backward from the root, answers the
+ * root's value and every leaf's gradient. `index_var` maps query indices
+ * (leaves, then step outputs) to tape variables. */
+static json_t *run_grad(ftd_batch_t *b, const json_t *q, ft_dispatch_ctx_t *ctx, ft_dtype_t dtype, ft_tape_t *tape,
+                        ft_var_t *index_var) {
+    const json_t *leaves = json_object_get(q, "leaves"), *program = json_object_get(q, "program");
+    const size_t nleaves = json_array_size(leaves), nsteps = json_array_size(program);
+    char m[160];
+    for (size_t j = 0; j < nleaves; j++) {
+        const json_t *leaf = json_array_get(leaves, j), *rg = json_object_get(leaf, "requires_grad");
+        double v;
+        if (!json_is_object(leaf) || !parse_value(json_object_get(leaf, "value"), &v) || (rg && !json_is_boolean(rg))) {
+            snprintf(m, sizeof m, "leaves[%zu] must be {\"value\": X, \"requires_grad\": bool}", j);
+            return error_answer("bad_query", m);
+        }
+        if (dtype == FT_DTYPE_F32)
+            v = (double)(float)v;
+        const ft_scalar_t s = ft_scalar_make(v, dtype, FT_BACKEND_CPU, json_is_true(rg));
+        ft_status st = ft_tape_leaf(tape, &s, &index_var[j]);
+        if (st != FT_OK)
+            return status_answer(st, NULL);
+    }
+    for (size_t k = 0; k < nsteps; k++) {
+        const json_t *step = json_array_get(program, k);
+        const char *opname = json_string_value(json_object_get(step, "op"));
+        const json_t *l = json_object_get(step, "lhs"), *r = json_object_get(step, "rhs");
+        const size_t limit = nleaves + k;
+        if (!opname || !json_is_integer(l) || !json_is_integer(r) || json_integer_value(l) < 0 ||
+            json_integer_value(r) < 0 || (size_t)json_integer_value(l) >= limit ||
+            (size_t)json_integer_value(r) >= limit) {
+            snprintf(m, sizeof m, "program[%zu] must be {\"op\": NAME, \"lhs\": I, \"rhs\": I} with I < %zu", k,
+                     limit);
+            return error_answer("bad_query", m);
+        }
+        const ft_op_t *op;
+        if (ft_registry_find(b->registry, opname, &op) != FT_OK)
+            return status_answer(FT_EUNKNOWN_OP, NULL);
+        ft_status st = ft_tape_apply(tape, ctx, op, index_var[json_integer_value(l)], index_var[json_integer_value(r)],
+                                     &index_var[limit], NULL);
+        if (st != FT_OK)
+            return grad_failure(st, json_pack("{s:i}", "step", (json_int_t)k));
+    }
+    const json_t *root = json_object_get(q, "root");
+    if (!json_is_integer(root) || json_integer_value(root) < 0 ||
+        (size_t)json_integer_value(root) >= nleaves + nsteps)
+        return error_answer("bad_query", "field \"root\" must be an index of a leaf or a program step");
+    const ft_var_t rv = index_var[json_integer_value(root)];
+    ft_scalar_t value;
+    ft_tape_value(tape, rv, &value);
+    ft_backward_report_t report;
+    ft_status st = ft_tape_backward(tape, rv, NULL, &report);
+    if (st != FT_OK)
+        return grad_failure(st, json_pack("{s:o}", "value", text_json(value.value)));
+    json_t *grads = json_array();
+    for (size_t j = 0; j < nleaves; j++) {
+        double g;
+        bool defined;
+        ft_tape_grad(tape, index_var[j], &g, &defined);
+        json_array_append_new(grads, defined ? text_json(g) : json_null());
+    }
+    json_t *a = json_pack("{s:b, s:n, s:o, s:o}", "ok", true, "error", "value", text_json(value.value), "grads", grads);
+    if (json_is_true(json_object_get(q, "with_order"))) {
+        json_t *order = json_array();
+        for (size_t i = 0; i < report.steps; i++)
+            json_array_append_new(order, json_integer(report.order[i]));
+        json_object_set_new(a, "order", order);
+    }
+    return a;
+}
+
+static json_t *q_grad(ftd_batch_t *b, const json_t *q) {
+    const char *mode = json_string_value(json_object_get(q, "mode"));
+    const char *dt = json_string_value(json_object_get(q, "dtype"));
+    const json_t *leaves = json_object_get(q, "leaves"), *program = json_object_get(q, "program");
+    ft_dispatch_ctx_t ctx;
+    ft_dtype_t dtype = FT_DTYPE_F64;
+    ft_dispatch_ctx_init(&ctx);
+    if (json_object_get(q, "mode") && (!mode || ft_mode_from_name(mode, &ctx.mode) != FT_OK))
+        return error_answer("bad_query", "field \"mode\" must be \"strict\" or \"hardened\"");
+    if (json_object_get(q, "dtype") && (!dt || ft_dtype_from_name(dt, &dtype) != FT_OK))
+        return error_answer("bad_query", "field \"dtype\" must be \"f64\" or \"f32\"");
+    if (!json_is_array(leaves) || !json_is_array(program) || json_array_size(leaves) == 0 ||
+        json_array_size(leaves) > GRAD_MAX_LEAVES || json_array_size(program) > GRAD_MAX_STEPS)
+        return error_answer("bad_query", "\"leaves\" (1..4096) and \"program\" (0..65536) must be arrays");
+    ft_tape_t *tape;
+    ft_var_t *index_var = malloc((json_array_size(leaves) + json_array_size(program)) * sizeof *index_var);
+    if (!index_var || ft_tape_new(&tape) != FT_OK) {
+        free(index_var);
+        return status_answer(FT_ENOMEM, NULL);
+    }
+    json_t *answer = run_grad(b, q, &ctx, dtype, tape, index_var);
+    ft_tape_free(tape);
+    free(index_var);
+    return answer;
+}
+
 json_t *ftd_batch_answer(ftd_batch_t *b, const json_t *query) {
     if (!json_is_object(query))
         return error_answer("bad_query", "a query must be a JSON object");
@@ -413,7 +514,9 @@ json_t *ftd_batch_answer(ftd_batch_t *b, const json_t *query) {
         return q_table(query);
     if (strcmp(kind, "dispatch") == 0)
         return q_dispatch(b, query);
-    return error_answer("bad_query", "unknown query kind (keyset, binop, has, full_after, key, table, dispatch)");
+    if (strcmp(kind, "grad") == 0)
+        return q_grad(b, query);
+    return error_answer("bad_query", "unknown query kind (keyset, binop, has, full_after, key, table, dispatch, grad)");
 }
 
 json_t *ftd_batch_answer_line(ftd_batch_t *b, const char *line, size_t len) {

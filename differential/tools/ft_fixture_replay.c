@@ -8,7 +8,10 @@
  * error answer is diagnostics. With "subset", every field
  * of A must be present with the same value, recursively, and the answer may have
  * more (for hand-written cases that pin only what they are about). Arrays match
- * element by element with the same length either way. An unreadable file, a
+ * element by element with the same length either way. A line may add
+ * "tolerance": {"ulps": N, "rel": R}: number texts under "value" and "grads"
+ * then match when equal, both NaN, or within N ulps of the expected value in the
+ * query's dtype (or, for f64, within R relative); everything else stays exact. An unreadable file, a
  * malformed fixture line, a file with no cases or a missing answer is a failure,
  * never a silent pass.
  *
@@ -18,6 +21,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,18 +35,50 @@ typedef struct {
     long shown, show_max;
 } tally_t;
 
-/* `expect` against `got`: equal, or with `subset` a recursive subset. */
-static bool matches(const json_t *expect, const json_t *got, bool subset) {
+typedef struct {
+    bool subset;
+    bool tolerant; /* a tolerance was given */
+    double ulps, rel;
+    bool f32;
+} rule_t;
+
+static bool number_text(const json_t *v, double *out) {
+    const char *s = json_string_value(v);
+    char *end;
+    if (!s || !s[0] || strncmp(s, "0x", 2) == 0)
+        return false;
+    *out = strtod(s, &end);
+    return *end == '\0';
+}
+
+static bool close_enough(double want, double got, const rule_t *r) {
+    if (isnan(want) || isnan(got))
+        return isnan(want) && isnan(got);
+    if (want == got)
+        return signbit(want) == signbit(got) || want != 0;
+    if (isinf(want) || isinf(got))
+        return false;
+    const double ulp = r->f32 ? (double)(nextafterf((float)fabs(want), INFINITY) - (float)fabs(want))
+                              : nextafter(fabs(want), INFINITY) - fabs(want);
+    return fabs(want - got) <= r->ulps * ulp || (!r->f32 && fabs(want - got) <= r->rel * fabs(want));
+}
+
+/* `expect` against `got` under rule `r`; `numeric`: inside "value" or "grads". */
+static bool matches_in(const json_t *expect, const json_t *got, const rule_t *r, bool numeric) {
+    double w, g;
+    if (numeric && r->tolerant && number_text(expect, &w) && number_text(got, &g))
+        return close_enough(w, g, r);
     if (json_is_object(expect)) {
         const char *key;
         const json_t *v;
         if (!json_is_object(got))
             return false;
         json_object_foreach((json_t *)expect, key, v) {
-            if (!matches(v, json_object_get(got, key), subset))
+            const bool num = strcmp(key, "value") == 0 || strcmp(key, "grads") == 0;
+            if (!matches_in(v, json_object_get(got, key), r, num))
                 return false;
         }
-        if (!subset) { /* nothing in the answer that the fixture does not have */
+        if (!r->subset) { /* nothing in the answer that the fixture does not have */
             json_object_foreach((json_t *)got, key, v) {
                 if (!json_object_get(expect, key) && strcmp(key, "message") != 0)
                     return false;
@@ -54,7 +90,7 @@ static bool matches(const json_t *expect, const json_t *got, bool subset) {
         if (!json_is_array(got) || json_array_size(got) != json_array_size(expect))
             return false;
         for (size_t i = 0; i < json_array_size(expect); i++)
-            if (!matches(json_array_get(expect, i), json_array_get(got, i), subset))
+            if (!matches_in(json_array_get(expect, i), json_array_get(got, i), r, numeric))
                 return false;
         return true;
     }
@@ -72,6 +108,16 @@ static void report(tally_t *t, const char *file, long line, const char *why, con
     fprintf(stderr, "FAIL %s:%ld: %s\n  query:  %s\n  expect: %.2000s\n  got:    %.2000s\n", file, line, why,
             q ? q : "-", e ? e : "-", g ? g : "-");
     free(q), free(e), free(g);
+}
+
+/* Applies the case's own rule (subset, tolerance, error-code judgement). */
+static bool case_matches(const json_t *c, const json_t *expect, const json_t *query, const json_t *got) {
+    const json_t *tol = json_object_get(c, "tolerance");
+    const char *dtype = json_string_value(json_object_get(query, "dtype"));
+    rule_t r = {json_is_true(json_object_get(c, "subset")) || json_is_string(json_object_get(expect, "error")),
+                json_is_object(tol), json_number_value(json_object_get(tol, "ulps")),
+                json_number_value(json_object_get(tol, "rel")), dtype && strcmp(dtype, "f32") == 0};
+    return matches_in(expect, got, &r, false);
 }
 
 /* Runs `dispatch --batch` with stdin from `in_path`, stdout to `out_path`. */
@@ -137,8 +183,15 @@ static int replay_file(const char *dispatch, const char *path, tally_t *t) {
         char *text = json_dumps(q, JSON_COMPACT);
         fprintf(qf, "%s\n", text);
         free(text);
-        json_array_append_new(cases, json_pack("{s:O, s:O, s:i, s:b}", "query", q, "expect", e, "line",
-                                               (json_int_t)lineno, "subset", m != NULL));
+        const json_t *tol = json_object_get(c, "tolerance");
+        if (tol && (!json_is_number(json_object_get(tol, "ulps")) || !json_is_number(json_object_get(tol, "rel")))) {
+            report(t, path, lineno, "\"tolerance\" must be {\"ulps\": N, \"rel\": R}", q, e, NULL);
+            json_decref(c);
+            continue;
+        }
+        json_array_append_new(cases, json_pack("{s:O, s:O, s:i, s:b, s:o}", "query", q, "expect", e, "line",
+                                               (json_int_t)lineno, "subset", m != NULL, "tolerance",
+                                               tol ? json_incref((json_t *)tol) : json_null()));
         json_decref(c);
     }
     free(line);
@@ -165,8 +218,7 @@ static int replay_file(const char *dispatch, const char *path, tally_t *t) {
             json_t *got = json_loads(aline, 0, &err);
             if (!got)
                 report(t, path, ln, "answer is not JSON", q, e, NULL);
-            else if (!matches(e, got,
-                              json_is_true(json_object_get(c, "subset")) || json_is_string(json_object_get(e, "error"))))
+            else if (!case_matches(c, e, q, got))
                 report(t, path, ln, "answer differs", q, e, got);
             else
                 t->passed++;

@@ -84,14 +84,15 @@ ft_status ftp_backward_atan2(const ft_backward_args_t *x, double *ga, double *gb
 }
 
 /* self: where(b == 0, 0, grad * (b * pow(a, b - 1)));
- * other: where(a == 0 && b >= 0, 0, grad * (result * log(a))) */
+ * other: grad * where(a == 0 && b >= 0, 0, result * log(a)) — the mask is inside
+ * the product, so a NaN or negative grad still shows (NaN, -0) */
 ft_status ftp_backward_pow(const ft_backward_args_t *x, double *ga, double *gb, void *payload) {
     UNUSED_PAYLOAD;
     const ft_dtype_t dt = x->dtype;
     if (x->need_a)
         *ga = x->b == 0 ? 0.0 : r(dt, x->grad * r(dt, x->b * pow_in(dt, x->a, r(dt, x->b - 1))));
     if (x->need_b)
-        *gb = x->a == 0 && x->b >= 0 ? 0.0 : r(dt, x->grad * r(dt, x->result * log_in(dt, x->a)));
+        *gb = r(dt, x->grad * (x->a == 0 && x->b >= 0 ? 0.0 : r(dt, x->result * log_in(dt, x->a))));
     return FT_OK;
 }
 

@@ -44,7 +44,4 @@ json_t *ftd_keyset_json(ft_keyset_t ks);
 /* A dispatch decision as JSON (SPEC §6 fields). New reference. */
 json_t *ftd_decision_json(const ft_decision_t *d);
 
-/* Value text: %.17g, with "nan", "inf", "-inf" and "-0". buf >= 32 bytes. */
-const char *ftd_format_value(double v, char *buf, size_t cap);
-
 #endif
