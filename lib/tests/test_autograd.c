@@ -1,0 +1,256 @@
+/* The tape: requires_grad routing, gradient rules, graph retention, errors and
+ * determinism. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "ft/ft.h"
+#include "ft_test.h"
+
+typedef struct {
+    ft_registry_t *reg;
+    ft_tape_t *tape;
+    ft_dispatch_ctx_t ctx;
+} env_t;
+
+static bool env_open(env_t *e, ft_mode_t mode) {
+    ft_dispatch_ctx_init(&e->ctx);
+    e->ctx.mode = mode;
+    return ft_registry_new(&e->reg) == FT_OK && ft_tape_new(&e->tape) == FT_OK;
+}
+
+static void env_close(env_t *e) {
+    ft_tape_free(e->tape);
+    ft_registry_free(e->reg);
+}
+
+static ft_var_t leaf(env_t *e, double v, bool rg) {
+    const ft_scalar_t s = ft_scalar_make(v, FT_DTYPE_F64, FT_BACKEND_CPU, rg);
+    ft_var_t out = 0;
+    ft_tape_leaf(e->tape, &s, &out);
+    return out;
+}
+
+static ft_status apply(env_t *e, const char *name, ft_var_t a, ft_var_t b, ft_var_t *out, ft_decision_t *d) {
+    const ft_op_t *op;
+    ft_status st = ft_registry_find(e->reg, name, &op);
+    return st != FT_OK ? st : ft_tape_apply(e->tape, &e->ctx, op, a, b, out, d);
+}
+
+static double grad_of(env_t *e, ft_var_t v, bool *defined) {
+    double g = 0;
+    ft_tape_grad(e->tape, v, &g, defined);
+    return g;
+}
+
+/* Packet: requires_grad=true routes through AutogradCPU and records the hop;
+ * false does not, and the result does not require grad. */
+static void autograd_requires_grad_routes_through_autograd_cpu(void) {
+    env_t e;
+    FT_CHECK(env_open(&e, FT_MODE_STRICT));
+    ft_var_t x = leaf(&e, 2, true), y = leaf(&e, 3, false), c = leaf(&e, 4, false), z = 0, w = 0;
+    ft_decision_t d;
+    ft_status st = apply(&e, "add", x, y, &z, &d);
+    const bool hop = st == FT_OK && d.selected_key == FT_KEY_AUTOGRAD_CPU && d.hops[0].tag == FT_TAG_AUTOGRAD;
+    ft_scalar_t zv;
+    ft_tape_value(e.tape, z, &zv);
+    st = st == FT_OK ? apply(&e, "add", y, c, &w, &d) : st;
+    const bool no_hop = st == FT_OK && d.selected_key == FT_KEY_CPU;
+    ft_scalar_t wv;
+    ft_tape_value(e.tape, w, &wv);
+    env_close(&e);
+    FT_CHECK_STATUS(st, FT_OK);
+    FT_CHECK(hop && zv.requires_grad && zv.value == 5);
+    FT_CHECK(no_hop && !wv.requires_grad);
+}
+
+typedef struct {
+    const char *op;
+    double a, b, ga, gb; /* torch 1.13's gradients for d op(a, b) */
+} rule_t;
+
+/* One case per rule and edge the oracle README lists (torch-computed values). */
+static void autograd_gradient_rules(void) {
+    const double inf = INFINITY;
+    static const rule_t rules[] = {
+        {"add", 2, 3, 1, 1},
+        {"sub", 2, 3, 1, -1},
+        {"mul", 2, 3, 3, 2},
+        {"div", 1, 4, 0.25, -0.0625},
+        {"div", 1, 0, INFINITY, -INFINITY},
+        {"maximum", 2, 3, 0, 1},
+        {"maximum", 3, 3, 0.5, 0.5}, /* ties split the gradient */
+        {"minimum", 2, 3, 1, 0},
+        {"minimum", -1, -1, 0.5, 0.5},
+        {"pow", 2, 3, 12, 8 * 0.69314718055994529},
+        {"pow", 0, 0, 0, 0},
+        {"pow", 0, 2, 0, 0},
+        {"pow", 0, 0.5, INFINITY, 0},
+        {"pow", 2, 0, 0, 0.69314718055994529},
+        {"atan2", 1, 1, 0.5, -0.5},
+        {"rsub", 2, 5, -1, 1},
+        {"sqdiff", 5, 2, 6, -6}, /* through sub and mul */
+    };
+    (void)inf;
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        const rule_t *r = &rules[i];
+        env_t e;
+        FT_CHECK(env_open(&e, FT_MODE_HARDENED));
+        ft_var_t a = leaf(&e, r->a, true), b = leaf(&e, r->b, true), out;
+        ft_status st = apply(&e, r->op, a, b, &out, NULL);
+        if (st == FT_OK)
+            st = ft_tape_backward(e.tape, out, NULL, NULL);
+        bool da, db;
+        const double ga = grad_of(&e, a, &da), gb = grad_of(&e, b, &db);
+        env_close(&e);
+        FT_CHECK_MSG(st == FT_OK && da && db, "%s(%g, %g): %s", r->op, r->a, r->b, ft_status_code(st));
+        FT_CHECK_MSG(ga == r->ga && gb == r->gb, "%s(%g, %g): grads %.17g, %.17g, want %.17g, %.17g", r->op, r->a,
+                     r->b, ga, gb, r->ga, r->gb);
+    }
+    /* NaN operands give both sides of maximum the whole gradient */
+    env_t e;
+    FT_CHECK(env_open(&e, FT_MODE_STRICT));
+    ft_var_t a = leaf(&e, NAN, true), b = leaf(&e, 1, true), out;
+    FT_CHECK_STATUS(apply(&e, "maximum", a, b, &out, NULL), FT_OK);
+    FT_CHECK_STATUS(ft_tape_backward(e.tape, out, NULL, NULL), FT_OK);
+    bool d1, d2;
+    const double g1 = grad_of(&e, a, &d1), g2 = grad_of(&e, b, &d2);
+    env_close(&e);
+    FT_CHECK(g1 == 1 && g2 == 1);
+}
+
+/* sqdiff's gradient comes from the nodes its decomposition recorded. */
+static void autograd_composite_records_its_decomposition(void) {
+    env_t e;
+    FT_CHECK(env_open(&e, FT_MODE_HARDENED));
+    ft_var_t a = leaf(&e, 5, true), b = leaf(&e, 2, true), out;
+    ft_backward_report_t rep;
+    ft_status st = apply(&e, "sqdiff", a, b, &out, NULL);
+    const size_t vars = ft_tape_var_count(e.tape);
+    if (st == FT_OK)
+        st = ft_tape_backward(e.tape, out, NULL, &rep);
+    const size_t steps = st == FT_OK ? rep.steps : 0;
+    const ft_var_t first = steps ? rep.order[0] : 0, second = steps > 1 ? rep.order[1] : 0;
+    env_close(&e);
+    FT_CHECK_STATUS(st, FT_OK);
+    FT_CHECK_EQ_INT(vars, 4); /* a, b, d = sub(a, b), mul(d, d) */
+    FT_CHECK_EQ_INT(steps, 2);
+    FT_CHECK(first == out && second == 2); /* mul, then sub */
+}
+
+static void autograd_retain_graph_and_errors(void) {
+    env_t e;
+    FT_CHECK(env_open(&e, FT_MODE_STRICT));
+    ft_var_t x = leaf(&e, 3, true), k = leaf(&e, 2, false), y, z;
+    const ft_backward_options_t keep = {true};
+    ft_status s1 = apply(&e, "mul", x, x, &y, NULL);
+    ft_status s2 = ft_tape_backward(e.tape, y, &keep, NULL);
+    ft_status s3 = ft_tape_backward(e.tape, y, NULL, NULL);   /* retained: allowed once more */
+    ft_status s4 = ft_tape_backward(e.tape, y, NULL, NULL);   /* now released */
+    bool defined;
+    const double g = grad_of(&e, x, &defined);                /* accumulated twice: 6 + 6 */
+    ft_status s5 = apply(&e, "add", k, k, &z, NULL);
+    ft_status s6 = ft_tape_backward(e.tape, z, NULL, NULL);   /* root does not require grad */
+    ft_status s7 = ft_tape_backward(e.tape, 99, NULL, NULL);
+    ft_status s8 = ft_tape_backward(e.tape, x, NULL, NULL);   /* a leaf root: grad += 1 */
+    const double g2 = grad_of(&e, x, &defined);
+    bool yd;
+    grad_of(&e, y, &yd);                                      /* non-leaf: no .grad */
+    env_close(&e);
+    FT_CHECK_STATUS(s1, FT_OK);
+    FT_CHECK_STATUS(s2, FT_OK);
+    FT_CHECK_STATUS(s3, FT_OK);
+    FT_CHECK_STATUS(s4, FT_EGRAPH_RELEASED);
+    FT_CHECK(g == 12);
+    FT_CHECK_STATUS(s5, FT_OK);
+    FT_CHECK_STATUS(s6, FT_EROOT_NO_GRAD);
+    FT_CHECK_STATUS(s7, FT_EUNKNOWN_VAR);
+    FT_CHECK_STATUS(s8, FT_OK);
+    FT_CHECK(g2 == 13 && !yd);
+}
+
+static ft_status user_cpu(const ft_kernel_call_t *c, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out) {
+    (void)c;
+    out->value = a->value * 2 + b->value;
+    return FT_OK;
+}
+
+/* An op with only a CPU kernel: AutogradCPU falls through, so (as in torch) the
+ * result does not require grad; one with an Autograd kernel but no derivative
+ * fails at backward. */
+static void autograd_ops_without_derivatives(void) {
+    env_t e;
+    FT_CHECK(env_open(&e, FT_MODE_STRICT));
+    const ft_registration_t plain[] = {{FT_KEY_CPU, "user::plain", user_cpu, NULL, NULL}};
+    const ft_registration_t noderiv[] = {{FT_KEY_CPU, "user::nd", user_cpu, NULL, NULL},
+                                         {FT_KEY_AUTOGRAD, "autograd::nd", NULL, NULL, NULL}};
+    const ft_op_t *p, *n;
+    ft_status r1 = ft_registry_register(e.reg, "plain", plain, 1, &p);
+    ft_status r2 = ft_registry_register(e.reg, "noderiv", noderiv, 2, &n);
+    ft_var_t x = leaf(&e, 1, true), y1 = 0, y2 = 0;
+    ft_status a1 = r1 == FT_OK ? ft_tape_apply(e.tape, &e.ctx, p, x, x, &y1, NULL) : r1;
+    ft_status a2 = r2 == FT_OK ? ft_tape_apply(e.tape, &e.ctx, n, x, x, &y2, NULL) : r2;
+    ft_scalar_t v1, v2;
+    ft_tape_value(e.tape, y1, &v1);
+    ft_tape_value(e.tape, y2, &v2);
+    ft_status b1 = ft_tape_backward(e.tape, y1, NULL, NULL), b2 = ft_tape_backward(e.tape, y2, NULL, NULL);
+    env_close(&e);
+    FT_CHECK_STATUS(a1, FT_OK);
+    FT_CHECK_STATUS(a2, FT_OK);
+    FT_CHECK(!v1.requires_grad && v1.value == 3 && v2.requires_grad);
+    FT_CHECK_STATUS(b1, FT_EROOT_NO_GRAD);
+    FT_CHECK_STATUS(b2, FT_ENO_DERIVATIVE);
+}
+
+/* Property: the same random program twice gives bit-identical gradients and the
+ * same execution order (fixed seed; shared subexpressions, every op). */
+static void autograd_props_backward_is_deterministic(void) {
+    static const char *const ops[] = {"add", "sub", "mul", "div", "maximum", "minimum", "atan2", "pow", "rsub", "sqdiff"};
+    uint64_t seed = UINT64_C(0x5eed);
+    for (int round = 0; round < 300; round++) {
+        uint64_t s = seed + (uint64_t)round;
+        double grads[2][4];
+        ft_var_t order[2][64];
+        size_t steps[2];
+        for (int pass = 0; pass < 2; pass++) {
+            uint64_t r = s;
+            env_t e;
+            FT_CHECK(env_open(&e, FT_MODE_HARDENED));
+            int nleaves = 1 + (int)(ft_test_rand(&r) % 4), n = nleaves;
+            for (int j = 0; j < nleaves; j++)
+                leaf(&e, 0.25 + (double)(ft_test_rand(&r) % 1000) / 250.0, true);
+            int nsteps = 1 + (int)(ft_test_rand(&r) % 12);
+            ft_var_t last = 0;
+            for (int k = 0; k < nsteps; k++) {
+                ft_var_t a = (ft_var_t)(ft_test_rand(&r) % ft_tape_var_count(e.tape));
+                ft_var_t b = (ft_var_t)(ft_test_rand(&r) % ft_tape_var_count(e.tape));
+                apply(&e, ops[ft_test_rand(&r) % 10], a, b, &last, NULL);
+                n++;
+            }
+            ft_backward_report_t rep;
+            ft_status st = ft_tape_backward(e.tape, last, NULL, &rep);
+            steps[pass] = st == FT_OK ? rep.steps : 0;
+            for (size_t i = 0; i < steps[pass] && i < 64; i++)
+                order[pass][i] = rep.order[i];
+            for (int j = 0; j < 4; j++) {
+                bool d;
+                grads[pass][j] = j < nleaves ? grad_of(&e, (ft_var_t)j, &d) : 0;
+            }
+            env_close(&e);
+        }
+        FT_CHECK_EQ_INT(steps[0], steps[1]);
+        FT_CHECK(memcmp(grads[0], grads[1], sizeof grads[0]) == 0);
+        FT_CHECK(memcmp(order[0], order[1], (steps[0] < 64 ? steps[0] : 64) * sizeof(ft_var_t)) == 0);
+    }
+}
+
+int main(int argc, char **argv) {
+    static const ft_test_case_t cases[] = {
+        FT_CASE(autograd_requires_grad_routes_through_autograd_cpu),
+        FT_CASE(autograd_gradient_rules),
+        FT_CASE(autograd_composite_records_its_decomposition),
+        FT_CASE(autograd_retain_graph_and_errors),
+        FT_CASE(autograd_ops_without_derivatives),
+        FT_CASE(autograd_props_backward_is_deterministic),
+    };
+    return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
+}
