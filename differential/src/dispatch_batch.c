@@ -433,10 +433,10 @@ static json_t *run_grad(ftd_batch_t *b, const json_t *q, ft_dispatch_ctx_t *ctx,
             return error_answer("bad_query", m);
         }
         const ft_op_t *op;
-        if (ft_registry_find(b->registry, opname, &op) != FT_OK)
-            return status_answer(FT_EUNKNOWN_OP, NULL);
-        ft_status st = ft_tape_apply(tape, ctx, op, index_var[json_integer_value(l)], index_var[json_integer_value(r)],
-                                     &index_var[limit], NULL);
+        ft_status st = ft_registry_find(b->registry, opname, &op);
+        if (st == FT_OK)
+            st = ft_tape_apply(tape, ctx, op, index_var[json_integer_value(l)], index_var[json_integer_value(r)],
+                               &index_var[limit], NULL);
         if (st != FT_OK)
             return grad_failure(st, json_pack("{s:i}", "step", (json_int_t)k));
     }
@@ -479,6 +479,9 @@ static json_t *q_grad(ftd_batch_t *b, const json_t *q) {
         return error_answer("bad_query", "field \"mode\" must be \"strict\" or \"hardened\"");
     if (json_object_get(q, "dtype") && (!dt || ft_dtype_from_name(dt, &dtype) != FT_OK))
         return error_answer("bad_query", "field \"dtype\" must be \"f64\" or \"f32\"");
+    const json_t *with_order = json_object_get(q, "with_order");
+    if (with_order && !json_is_boolean(with_order))
+        return error_answer("bad_query", "field \"with_order\" must be a boolean");
     if (!json_is_array(leaves) || !json_is_array(program) || json_array_size(leaves) == 0 ||
         json_array_size(leaves) > GRAD_MAX_LEAVES || json_array_size(program) > GRAD_MAX_STEPS)
         return error_answer("bad_query", "\"leaves\" (1..4096) and \"program\" (0..65536) must be arrays");

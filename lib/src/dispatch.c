@@ -269,11 +269,12 @@ static inline ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, 
     return d->status = st;
 }
 
-/* Runs the landing kernel. The result requires grad when the route passed an
- * autograd wrapper and an operand requires grad, as in torch: an op whose
- * autograd key only falls through gives a result without grad. A composite
- * kernel's result is what the calls it made produced, so it may override both
- * requires_grad and tape_var. */
+/* Runs the landing kernel. When the route passed an autograd wrapper, that
+ * wrapper owns the op's node: the kernel runs below autograd (the calls it makes
+ * record nothing, as under torch's AutoDispatchBelowAutograd) and the result
+ * requires grad exactly when an operand does. Without a wrapper — a composite
+ * implicit kernel, or an op whose autograd key falls through — the result is
+ * whatever the calls the kernel made produced (requires_grad and tape_var). */
 static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land,
                                 unsigned depth, ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs,
                                 ft_scalar_t *out) {
@@ -282,9 +283,10 @@ static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op,
     if (lhs->device != rhs->device)
         return FT_EDEVICE_MISMATCH;
     const ft_registration_t *reg = land->step->registration;
-    const ft_kernel_call_t call = {ctx, op, reg, ft_keyset_from_raw(land->keyset), depth, tape};
+    const bool wrapped = land->autograd != NULL;
+    const ft_kernel_call_t call = {ctx, op, reg, ft_keyset_from_raw(land->keyset), depth, wrapped ? NULL : tape};
     ft_scalar_t result = *lhs;
-    result.requires_grad = land->autograd != NULL && (lhs->requires_grad || rhs->requires_grad);
+    result.requires_grad = false;
     result.tape_var = 0;
     const ft_status st = reg->fn(&call, lhs, rhs, &result);
     if (st != FT_OK)
@@ -292,8 +294,8 @@ static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op,
     out->value = result.value;
     out->dtype = lhs->dtype;
     out->device = lhs->device;
-    out->requires_grad = result.requires_grad;
-    out->tape_var = result.tape_var;
+    out->requires_grad = wrapped ? lhs->requires_grad || rhs->requires_grad : result.requires_grad;
+    out->tape_var = wrapped ? 0 : result.tape_var;
     return FT_OK;
 }
 

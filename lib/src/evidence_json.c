@@ -2,10 +2,11 @@
  * order so the same session always renders the same bytes:
  *
  *   every entry:  seq, kind, status[, time]
- *   dispatch:     op, mode, explicit_keyset, keyset_bits, effective_keyset_bits,
+ *   dispatch:     op[, mode, explicit_keyset, keyset_bits, effective_keyset_bits,
  *                 selected_key, backend_key, kernel, fallback_used, mode_split,
  *                 allowlist_id, reason_code, route[{key, source, tag,
- *                 fallthrough, kernel}], lhs, rhs, out, value, dtype, requires_grad
+ *                 fallthrough, kernel}]], lhs, rhs, out, value, dtype, requires_grad
+ *                 (the bracketed part only when the call reached the dispatcher)
  *   backward:     root, retain_graph, steps, order[], grads[{var, value}]
  *   mode_change / grad_mode_change: from, to
  *
@@ -83,8 +84,8 @@ static const char *source_text(const ft_hop_t *h) {
 
 static void dispatch_fields(ftp_text_t *t, const ft_evidence_t *e) {
     const ft_decision_t *d = e->decision;
+    field_str(t, "op", e->op);
     if (d) {
-        field_str(t, "op", d->op);
         field_str(t, "mode", ft_mode_name(d->mode));
         field_bool(t, "explicit_keyset", d->explicit_keyset);
         field_keyset(t, "keyset_bits", d->keyset);

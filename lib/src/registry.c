@@ -78,6 +78,18 @@ static char *dup_string(const char *s) {
     return d;
 }
 
+/* 1..127 printable ASCII characters: kernel names end up in JSON evidence and
+ * logs, where anything else would need an encoding guess. */
+static bool kernel_name_ok(const char *name) {
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > 127)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e)
+            return false;
+    return true;
+}
+
 /* Autograd keys take a derivative (backward), not a kernel function. */
 static bool fn_optional(ft_key_t key) {
     return key == FT_KEY_AUTOGRAD || ft_key_is_autograd(key);
@@ -91,7 +103,7 @@ static ft_status check_registrations(const ft_registration_t *regs, size_t count
         const ft_registration_t *r = &regs[i];
         if (!ftp_registration_key_ok(r->key) || set->has[r->key])
             return FT_EINVALID_REGISTRATION;
-        if (!r->kernel_name || !r->kernel_name[0] || strlen(r->kernel_name) > 127)
+        if (!kernel_name_ok(r->kernel_name))
             return FT_EINVALID_REGISTRATION;
         /* autograd wrappers are the tape's business: a kernel function there
          * would never run, so it is refused rather than silently ignored */

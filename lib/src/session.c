@@ -7,6 +7,7 @@
 /* A ledger entry and the memory it owns. */
 typedef struct {
     ft_evidence_t pub;
+    char *op;
     ft_decision_t *decision;
     ft_var_t *order, *grad_vars;
     double *grads;
@@ -75,6 +76,7 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
 static void entry_free(entry_t *e) {
     if (!e)
         return;
+    free(e->op);
     free(e->decision);
     free(e->order);
     free(e->grad_vars);
@@ -208,6 +210,11 @@ ft_status ft_session_call(ft_session_t *s, const char *opname, ft_var_t lhs, ft_
     }
     entry_t *e = new_entry(FT_EVIDENCE_DISPATCH, st);
     if (e) {
+        /* the name as asked for, so a failed lookup is still evidence of what was tried */
+        size_t n = strlen(opname) + 1;
+        if ((e->op = malloc(n)) != NULL)
+            memcpy(e->op, opname, n);
+        e->pub.op = e->op;
         e->pub.lhs = lhs;
         e->pub.rhs = rhs;
         if (decided && (e->decision = malloc(sizeof *e->decision)) != NULL) {
@@ -227,7 +234,7 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
     if (!s)
         return FT_EINVALID_ARGUMENT;
     const ft_backward_options_t opts = {retain_graph};
-    ft_backward_report_t rep = {root, 0, NULL};
+    ft_backward_report_t rep = {root, 0, NULL, 0, NULL};
     ft_status st = ft_tape_backward(s->tape, root, &opts, &rep);
     entry_t *e = new_entry(FT_EVIDENCE_BACKWARD, st);
     if (e) {
@@ -238,14 +245,15 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
             memcpy(e->order, rep.order, rep.steps * sizeof *e->order);
         e->pub.order = e->order;
         if (st == FT_OK) {
-            size_t n = ft_tape_var_count(s->tape), k = 0;
+            /* the leaves this backward reached (not every leaf of the session) */
+            size_t n = rep.leaf_count, k = 0;
             e->grad_vars = malloc((n ? n : 1) * sizeof *e->grad_vars);
             e->grads = malloc((n ? n : 1) * sizeof *e->grads);
-            for (size_t v = 0; e->grad_vars && e->grads && v < n; v++) {
+            for (size_t i = 0; e->grad_vars && e->grads && i < n; i++) {
                 bool defined;
                 double g;
-                if (ft_tape_grad(s->tape, (ft_var_t)v, &g, &defined) == FT_OK && defined) {
-                    e->grad_vars[k] = (ft_var_t)v;
+                if (ft_tape_grad(s->tape, rep.leaves[i], &g, &defined) == FT_OK && defined) {
+                    e->grad_vars[k] = rep.leaves[i];
                     e->grads[k++] = g;
                 }
             }

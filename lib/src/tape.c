@@ -10,6 +10,10 @@ typedef struct {
     uint32_t node;     /* 1 + the producing node, 0 for a leaf */
     bool has_grad;
     double grad; /* leaves: torch's .grad */
+    /* gradient buffer of the backward whose epoch is buf_epoch (so a backward
+     * touches only what it reaches, never the whole tape) */
+    uint32_t buf_epoch;
+    double buf;
 } tape_var_t;
 
 /* A recorded op: torch's grad_fn, with its saved operands. */
@@ -19,6 +23,8 @@ typedef struct {
     double result;
     uint32_t out; /* output variable index */
     bool released;
+    uint32_t seen_epoch; /* reached by the backward of this epoch */
+    uint32_t pending;    /* consumer edges still to deliver, in that backward */
 } tape_node_t;
 
 struct ft_tape {
@@ -28,6 +34,11 @@ struct ft_tape {
     size_t nnodes, cap_nodes;
     ft_var_t *order; /* last backward's execution order */
     size_t order_cap;
+    ft_var_t *leaves; /* leaves the last backward accumulated into, ascending */
+    size_t leaves_cap;
+    uint32_t epoch;   /* one per backward */
+    uint32_t *work;   /* reached nodes (then the ready heap), per backward */
+    size_t work_cap;
 };
 
 /* Variables are addressed by uint32_t and stored as 1 + index in tape_var. */
@@ -46,6 +57,8 @@ void ft_tape_free(ft_tape_t *tape) {
     free(tape->vars);
     free(tape->nodes);
     free(tape->order);
+    free(tape->leaves);
+    free(tape->work);
     free(tape);
 }
 
@@ -75,6 +88,8 @@ static ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t nod
     v->node = node;
     v->has_grad = false;
     v->grad = 0;
+    v->buf_epoch = 0;
+    v->buf = 0;
     *out = (ft_var_t)tape->nvars++;
     return FT_OK;
 }
@@ -86,9 +101,18 @@ ft_status ft_tape_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_t *out)
     return add_var(tape, value, 0, out);
 }
 
-/* An operand's variable, if it is one of this tape's. */
+/* An operand's variable, if it really is one of this tape's: the handle must be
+ * in range and the scalar must still be that variable (same value bits, dtype,
+ * device and requires_grad). A handle copied onto an edited value, or one from
+ * another tape, is treated as a constant rather than sending gradient to a
+ * stranger. */
 static const tape_var_t *var_of(const ft_tape_t *tape, const ft_scalar_t *s) {
-    return s->tape_var >= 1 && s->tape_var <= tape->nvars ? &tape->vars[s->tape_var - 1] : NULL;
+    if (s->tape_var < 1 || s->tape_var > tape->nvars)
+        return NULL;
+    const tape_var_t *v = &tape->vars[s->tape_var - 1];
+    const bool same = memcmp(&v->value.value, &s->value, sizeof s->value) == 0 && v->value.dtype == s->dtype &&
+                      v->value.device == s->device && v->value.requires_grad == s->requires_grad;
+    return same ? v : NULL;
 }
 
 ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
@@ -117,6 +141,8 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
             n->result = result.value;
             n->out = (uint32_t)tape->nvars;
             n->released = false;
+            n->seen_epoch = 0; /* tape epochs start at 1 */
+            n->pending = 0;
             node = (uint32_t)tape->nnodes + 1;
         }
         ft_var_t v;
@@ -175,115 +201,103 @@ static double in_dtype(ft_dtype_t dt, double x) {
     return dt == FT_DTYPE_F32 ? (double)(float)x : x;
 }
 
-/* Scratch of one backward: per node, the number of edges from reachable
- * consumers still to arrive; per variable, the gradient buffer. */
-typedef struct {
-    uint32_t *pending; /* per node */
-    bool *reached;     /* per node */
-    double *buf;       /* per variable */
-    bool *has;         /* per variable */
-    uint32_t *heap;    /* ready nodes, max-heap by index */
-    size_t heap_len;
-} scratch_t;
+/* The producing node (0-based) of a recorded input that carries gradient, or -1.
+ * Node inputs were validated by var_of when recorded. */
+static int64_t input_node(const ft_tape_t *tape, const ft_scalar_t *in) {
+    if (in->tape_var == 0)
+        return -1;
+    const tape_var_t *v = &tape->vars[in->tape_var - 1];
+    return v->value.requires_grad && v->node ? (int64_t)v->node - 1 : -1;
+}
 
-static void heap_push(scratch_t *s, uint32_t node) {
-    size_t i = s->heap_len++;
-    s->heap[i] = node;
-    while (i > 0 && s->heap[(i - 1) / 2] < s->heap[i]) {
-        uint32_t t = s->heap[i];
-        s->heap[i] = s->heap[(i - 1) / 2];
-        s->heap[(i - 1) / 2] = t;
+/* Max-heap of node indices in tape->work[0 .. *len): torch runs the ready node
+ * with the highest sequence number (the most recently created) first. */
+static void heap_push(uint32_t *h, size_t *len, uint32_t node) {
+    size_t i = (*len)++;
+    h[i] = node;
+    while (i > 0 && h[(i - 1) / 2] < h[i]) {
+        uint32_t t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
         i = (i - 1) / 2;
     }
 }
 
-static uint32_t heap_pop(scratch_t *s) {
-    uint32_t top = s->heap[0];
-    s->heap[0] = s->heap[--s->heap_len];
+static uint32_t heap_pop(uint32_t *h, size_t *len) {
+    uint32_t top = h[0];
+    h[0] = h[--*len];
     for (size_t i = 0;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < s->heap_len && s->heap[l] > s->heap[m])
+        if (l < *len && h[l] > h[m])
             m = l;
-        if (r < s->heap_len && s->heap[r] > s->heap[m])
+        if (r < *len && h[r] > h[m])
             m = r;
         if (m == i)
             break;
-        uint32_t t = s->heap[i];
-        s->heap[i] = s->heap[m];
-        s->heap[m] = t;
+        uint32_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
         i = m;
     }
     return top;
 }
 
-/* The producing node (0-based) of an input that carries gradient, or -1. */
-static long input_node(const ft_tape_t *tape, const ft_scalar_t *in) {
-    if (in->tape_var == 0)
-        return -1;
-    const tape_var_t *v = &tape->vars[in->tape_var - 1];
-    return v->value.requires_grad && v->node ? (long)v->node - 1 : -1;
-}
-
-/* Marks every node reachable from `root_node` and counts consumer edges.
- * Node indices grow with creation, and inputs are always older, so one sweep
- * from the root downwards visits them in a valid order. */
-static ft_status mark(const ft_tape_t *tape, uint32_t root_node, scratch_t *s) {
-    s->reached[root_node] = true;
-    for (long n = root_node; n >= 0; n--) {
-        if (!s->reached[n])
-            continue;
+/* Finds the nodes reachable from the root (depth-first, into tape->work) and
+ * counts each one's consumer edges; fails before anything is accumulated if one
+ * was released or has no derivative. Returns the number reached, or a negative
+ * status. */
+static int64_t mark(ft_tape_t *tape, uint32_t root_node) {
+    size_t count = 0, top = 0;
+    uint32_t *stack = tape->work;
+    tape->nodes[root_node].seen_epoch = tape->epoch;
+    tape->nodes[root_node].pending = 0;
+    stack[top++] = root_node;
+    while (top) {
+        const uint32_t n = stack[--top];
         const tape_node_t *node = &tape->nodes[n];
+        count++;
         if (node->released)
             return FT_EGRAPH_RELEASED;
         if (!node->autograd->backward)
             return FT_ENO_DERIVATIVE;
         const ft_scalar_t *ins[2] = {&node->a, &node->b};
         for (int i = 0; i < 2; i++) {
-            long m = input_node(tape, ins[i]);
-            if (m >= 0) {
-                s->reached[m] = true;
-                s->pending[m]++;
-            }
-        }
-    }
-    return FT_OK;
-}
-
-static void accumulate(scratch_t *s, ft_dtype_t dt, uint32_t var, double g) {
-    s->buf[var] = s->has[var] ? in_dtype(dt, s->buf[var] + g) : g;
-    s->has[var] = true;
-}
-
-static ft_status run(ft_tape_t *tape, uint32_t root_node, scratch_t *s, size_t *steps) {
-    heap_push(s, root_node);
-    while (s->heap_len) {
-        const uint32_t n = heap_pop(s);
-        const tape_node_t *node = &tape->nodes[n];
-        const ft_registration_t *ag = node->autograd;
-        const tape_var_t *ia = node->a.tape_var ? &tape->vars[node->a.tape_var - 1] : NULL;
-        const tape_var_t *ib = node->b.tape_var ? &tape->vars[node->b.tape_var - 1] : NULL;
-        const ft_backward_args_t args = {
-            node->a.dtype, node->a.value, node->b.value, node->result, s->buf[node->out],
-            ia && ia->value.requires_grad, ib && ib->value.requires_grad,
-        };
-        double ga = 0, gb = 0;
-        ft_status st = ag->backward(&args, &ga, &gb, ag->payload);
-        if (st != FT_OK)
-            return st;
-        tape->order[(*steps)++] = node->out;
-        const ft_scalar_t *ins[2] = {&node->a, &node->b};
-        const bool need[2] = {args.need_a, args.need_b};
-        const double g[2] = {ga, gb};
-        for (int i = 0; i < 2; i++) {
-            if (!need[i])
+            const int64_t m = input_node(tape, ins[i]);
+            if (m < 0)
                 continue;
-            accumulate(s, args.dtype, ins[i]->tape_var - 1, g[i]);
-            long m = input_node(tape, ins[i]);
-            if (m >= 0 && --s->pending[m] == 0)
-                heap_push(s, (uint32_t)m);
+            tape_node_t *in = &tape->nodes[m];
+            if (in->seen_epoch != tape->epoch) {
+                in->seen_epoch = tape->epoch;
+                in->pending = 0;
+                stack[top++] = (uint32_t)m; /* each node is pushed once: the stack never outgrows nnodes */
+            }
+            in->pending++;
         }
     }
-    return FT_OK;
+    return (int64_t)count;
+}
+
+/* Adds g to a variable's buffer for this backward (in its dtype); remembers
+ * leaves the first time they receive something. */
+static bool deliver(ft_tape_t *tape, uint32_t var, ft_dtype_t dt, double g, size_t *nleaves) {
+    tape_var_t *v = &tape->vars[var];
+    if (v->buf_epoch == tape->epoch) {
+        v->buf = in_dtype(dt, v->buf + g);
+        return true;
+    }
+    v->buf_epoch = tape->epoch;
+    v->buf = g;
+    if (v->node == 0) {
+        if (!reserve((void **)&tape->leaves, &tape->leaves_cap, *nleaves + 1, sizeof *tape->leaves))
+            return false;
+        tape->leaves[(*nleaves)++] = var;
+    }
+    return true;
+}
+
+static int compare_vars(const void *a, const void *b) {
+    const ft_var_t x = *(const ft_var_t *)a, y = *(const ft_var_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_options_t *opts,
@@ -295,57 +309,89 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
     tape_var_t *r = &tape->vars[root];
     if (!r->value.requires_grad)
         return FT_EROOT_NO_GRAD;
-    size_t steps = 0;
-    ft_status st = FT_OK;
     if (report) {
         report->root = root;
         report->steps = 0;
         report->order = tape->order;
+        report->leaves = tape->leaves;
+        report->leaf_count = 0;
     }
     if (r->node == 0) { /* a leaf root: d root / d root = 1 */
+        if (!reserve((void **)&tape->leaves, &tape->leaves_cap, 1, sizeof *tape->leaves))
+            return FT_ENOMEM;
         r->grad = r->has_grad ? in_dtype(r->value.dtype, r->grad + 1.0) : 1.0;
         r->has_grad = true;
+        tape->leaves[0] = root;
+        if (report) {
+            report->leaves = tape->leaves;
+            report->leaf_count = 1;
+        }
         return FT_OK;
     }
-    scratch_t s = {0};
-    s.pending = calloc(tape->nnodes, sizeof *s.pending);
-    s.reached = calloc(tape->nnodes, sizeof *s.reached);
-    s.heap = malloc(tape->nnodes * sizeof *s.heap);
-    s.buf = calloc(tape->nvars, sizeof *s.buf);
-    s.has = calloc(tape->nvars, sizeof *s.has);
-    if (!s.pending || !s.reached || !s.heap || !s.buf || !s.has ||
-        !reserve((void **)&tape->order, &tape->order_cap, tape->nnodes, sizeof *tape->order)) {
-        st = FT_ENOMEM;
-        goto done;
+    if (!reserve((void **)&tape->work, &tape->work_cap, tape->nnodes, sizeof *tape->work))
+        return FT_ENOMEM;
+    if (++tape->epoch == 0) { /* wrapped after 2^32 backwards: clear the stamps once */
+        for (size_t i = 0; i < tape->nnodes; i++)
+            tape->nodes[i].seen_epoch = 0;
+        for (size_t i = 0; i < tape->nvars; i++)
+            tape->vars[i].buf_epoch = 0;
+        tape->epoch = 1;
     }
     const uint32_t root_node = r->node - 1;
-    if ((st = mark(tape, root_node, &s)) != FT_OK)
-        goto done;
-    s.buf[root] = 1.0;
-    s.has[root] = true;
-    if ((st = run(tape, root_node, &s, &steps)) != FT_OK)
-        goto done;
-    /* torch's AccumulateGrad: leaf.grad = leaf.grad + buffer (or the buffer) */
-    for (size_t v = 0; v < tape->nvars; v++) {
-        tape_var_t *tv = &tape->vars[v];
-        if (!s.has[v] || tv->node != 0 || !tv->value.requires_grad)
-            continue;
-        tv->grad = tv->has_grad ? in_dtype(tv->value.dtype, tv->grad + s.buf[v]) : s.buf[v];
-        tv->has_grad = true;
+    const int64_t reached = mark(tape, root_node);
+    if (reached < 0)
+        return (ft_status)reached;
+    if (!reserve((void **)&tape->order, &tape->order_cap, (size_t)reached, sizeof *tape->order))
+        return FT_ENOMEM;
+
+    size_t steps = 0, nleaves = 0, heap_len = 0;
+    r->buf_epoch = tape->epoch;
+    r->buf = 1.0;
+    heap_push(tape->work, &heap_len, root_node);
+    while (heap_len) {
+        const uint32_t n = heap_pop(tape->work, &heap_len);
+        tape_node_t *node = &tape->nodes[n];
+        const ft_registration_t *ag = node->autograd;
+        const tape_var_t *ia = node->a.tape_var ? &tape->vars[node->a.tape_var - 1] : NULL;
+        const tape_var_t *ib = node->b.tape_var ? &tape->vars[node->b.tape_var - 1] : NULL;
+        const ft_backward_args_t args = {
+            node->a.dtype, node->a.value, node->b.value, node->result, tape->vars[node->out].buf,
+            ia && ia->value.requires_grad, ib && ib->value.requires_grad,
+        };
+        double g[2] = {0, 0};
+        ft_status st = ag->backward(&args, &g[0], &g[1], ag->payload);
+        if (st != FT_OK)
+            return st; /* leaves untouched: accumulation happens after the walk */
+        tape->order[steps++] = node->out;
+        const ft_scalar_t *ins[2] = {&node->a, &node->b};
+        const bool need[2] = {args.need_a, args.need_b};
+        for (int i = 0; i < 2; i++) {
+            if (!need[i])
+                continue;
+            if (!deliver(tape, ins[i]->tape_var - 1, args.dtype, g[i], &nleaves))
+                return FT_ENOMEM;
+            const int64_t m = input_node(tape, ins[i]);
+            if (m >= 0 && --tape->nodes[m].pending == 0)
+                heap_push(tape->work, &heap_len, (uint32_t)m);
+        }
     }
-    if (!(opts && opts->retain_graph))
-        for (size_t n = 0; n < tape->nnodes; n++)
-            if (s.reached[n])
-                tape->nodes[n].released = true;
+    if (!(opts && opts->retain_graph)) /* only once the whole walk has succeeded */
+        for (size_t i = 0; i < steps; i++)
+            tape->nodes[tape->vars[tape->order[i]].node - 1].released = true;
+    /* torch's AccumulateGrad: leaf.grad = leaf.grad + buffer (or the buffer) */
+    qsort(tape->leaves, nleaves, sizeof *tape->leaves, compare_vars);
+    for (size_t i = 0; i < nleaves; i++) {
+        tape_var_t *v = &tape->vars[tape->leaves[i]];
+        if (!v->value.requires_grad)
+            continue;
+        v->grad = v->has_grad ? in_dtype(v->value.dtype, v->grad + v->buf) : v->buf;
+        v->has_grad = true;
+    }
     if (report) {
         report->steps = steps;
         report->order = tape->order;
+        report->leaves = tape->leaves;
+        report->leaf_count = nleaves;
     }
-done:
-    free(s.pending);
-    free(s.reached);
-    free(s.heap);
-    free(s.buf);
-    free(s.has);
-    return st;
+    return FT_OK;
 }

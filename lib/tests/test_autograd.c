@@ -201,6 +201,66 @@ static void autograd_ops_without_derivatives(void) {
     FT_CHECK_STATUS(b2, FT_ENO_DERIVATIVE);
 }
 
+static ft_status mul_via_redispatch(const ft_kernel_call_t *c, const ft_scalar_t *a, const ft_scalar_t *b,
+                                    ft_scalar_t *out) {
+    const ft_op_t *mul;
+    ft_status st = ft_registry_find(ft_op_registry(ft_kernel_call_op(c)), "mul", &mul);
+    return st != FT_OK ? st : ft_kernel_redispatch(c, mul, a, b, out);
+}
+
+static ft_status mul_backward(const ft_backward_args_t *x, double *ga, double *gb, void *payload) {
+    (void)payload;
+    *ga = x->grad * x->b;
+    *gb = x->grad * x->a;
+    return FT_OK;
+}
+
+static ft_status edits_then_muls(const ft_kernel_call_t *c, const ft_scalar_t *a, const ft_scalar_t *b,
+                                 ft_scalar_t *out) {
+    ft_scalar_t twice = *a; /* the handle travels with the copy; the value no longer matches */
+    twice.value *= 2;
+    return mul_via_redispatch(c, &twice, b, out);
+}
+
+/* An op with its own autograd kernel owns its node even when its backend
+ * kernel computes by redispatching (the inner call runs below autograd and
+ * records nothing); and a scalar whose value was edited after it left the tape
+ * is a constant, never a path to the variable it was copied from. */
+static void autograd_wrapped_kernels_own_their_node(void) {
+    env_t e;
+    FT_CHECK(env_open(&e, FT_MODE_HARDENED));
+    const ft_registration_t wrapped[] = {{FT_KEY_CPU, "user::mulish", mul_via_redispatch, NULL, NULL},
+                                         {FT_KEY_AUTOGRAD, "autograd::mulish", NULL, NULL, mul_backward}};
+    const ft_registration_t editing[] = {
+        {FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, "composite_implicit::edit", edits_then_muls, NULL, NULL}};
+    const ft_op_t *w, *ed;
+    ft_status r1 = ft_registry_register(e.reg, "mulish", wrapped, 2, &w);
+    ft_status r2 = ft_registry_register(e.reg, "edit", editing, 1, &ed);
+    ft_var_t x = leaf(&e, 2, true), k = leaf(&e, 3, false), y = 0, z = 0;
+    const size_t before = ft_tape_var_count(e.tape);
+    ft_status a1 = r1 == FT_OK ? ft_tape_apply(e.tape, &e.ctx, w, x, x, &y, NULL) : r1;
+    const size_t added = ft_tape_var_count(e.tape) - before;
+    ft_status b1 = ft_tape_backward(e.tape, y, NULL, NULL);
+    bool dx;
+    const double gx = grad_of(&e, x, &dx);
+    ft_status a2 = r2 == FT_OK ? ft_tape_apply(e.tape, &e.ctx, ed, x, k, &z, NULL) : r2;
+    ft_scalar_t zv;
+    ft_tape_value(e.tape, z, &zv);
+    ft_backward_report_t rep;
+    ft_status b2 = zv.requires_grad ? ft_tape_backward(e.tape, z, NULL, &rep) : FT_EROOT_NO_GRAD;
+    const double gx2 = grad_of(&e, x, &dx);
+    env_close(&e);
+    FT_CHECK_STATUS(a1, FT_OK);
+    FT_CHECK_EQ_INT(added, 1); /* one variable, the op's own: no orphan from the inner mul */
+    FT_CHECK_STATUS(b1, FT_OK);
+    FT_CHECK(dx && gx == 4); /* d(x*x)/dx */
+    FT_CHECK_STATUS(a2, FT_OK);
+    FT_CHECK(zv.value == 12);
+    /* whatever the edited copy claims, no gradient reaches x through it */
+    FT_CHECK(b2 == FT_EROOT_NO_GRAD || (b2 == FT_OK && rep.leaf_count == 0));
+    FT_CHECK(gx2 == 4);
+}
+
 /* Property: the same random program twice gives bit-identical gradients and the
  * same execution order (fixed seed; shared subexpressions, every op). */
 static void autograd_props_backward_is_deterministic(void) {
@@ -250,6 +310,7 @@ int main(int argc, char **argv) {
         FT_CASE(autograd_composite_records_its_decomposition),
         FT_CASE(autograd_retain_graph_and_errors),
         FT_CASE(autograd_ops_without_derivatives),
+        FT_CASE(autograd_wrapped_kernels_own_their_node),
         FT_CASE(autograd_props_backward_is_deterministic),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);

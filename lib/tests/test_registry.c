@@ -82,6 +82,8 @@ static void registry_rejects_bad_registrations(void) {
         {FT_KEY_CPU, "k", false, FT_EINVALID_REGISTRATION},                       /* backend kernel needs fn */
         {FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD, "k", false, FT_EINVALID_REGISTRATION},
         {FT_KEY_AUTOGRAD, "k", true, FT_EINVALID_REGISTRATION},     /* a kernel there would never run */
+        {FT_KEY_CPU, "cpu::\xff\xfe", true, FT_EINVALID_REGISTRATION}, /* not printable ASCII */
+        {FT_KEY_CPU, "cpu::a\nb", true, FT_EINVALID_REGISTRATION},
         {FT_KEY_AUTOGRAD_CPU, "k", true, FT_EINVALID_REGISTRATION},
     };
     ft_status got[sizeof bad / sizeof bad[0]];

@@ -91,7 +91,8 @@ static void session_logs_failures_and_grad_mode(void) {
                          strstr(json, "\"time\":1010") && strstr(json, "\"mode_split\":\"strict_fail\"") &&
                          strstr(json, "\"out\":null");
     const bool ok = ft_session_evidence_count(s) == 5 && e0->decision && e0->decision->mode_split == FT_SPLIT_STRICT_FAIL &&
-                    e1->status == FT_EUNKNOWN_OP && e1->decision == NULL && e2->kind == FT_EVIDENCE_GRAD_MODE_CHANGE &&
+                    e1->status == FT_EUNKNOWN_OP && e1->decision == NULL && e1->op && strcmp(e1->op, "nope") == 0 &&
+                    e2->kind == FT_EVIDENCE_GRAD_MODE_CHANGE &&
                     e2->from == 1 && e2->to == 0 && e4->status == FT_EROOT_NO_GRAD && e4->has_time &&
                     e4->time == 1050 && !qv.requires_grad && qv.dtype == FT_DTYPE_F32;
     ft_session_free(s);
@@ -101,6 +102,28 @@ static void session_logs_failures_and_grad_mode(void) {
     FT_CHECK_STATUS(mul, FT_OK);
     FT_CHECK_STATUS(bw, FT_EROOT_NO_GRAD);
     FT_CHECK_MSG(json_ok, "json: %s", json);
+    FT_CHECK(ok);
+}
+
+/* A backward's entry lists the leaves it reached, not every leaf the session
+ * ever gave a gradient. */
+static void session_backward_entry_lists_reached_leaves(void) {
+    ft_session_t *s;
+    FT_CHECK_STATUS(ft_session_new(NULL, &s), FT_OK);
+    ft_var_t x, y, u, v, z, q;
+    ft_session_leaf(s, 1, FT_DTYPE_F64, true, &x);
+    ft_session_leaf(s, 2, FT_DTYPE_F64, true, &y);
+    ft_session_leaf(s, 3, FT_DTYPE_F64, true, &u);
+    ft_session_leaf(s, 4, FT_DTYPE_F64, false, &v);
+    ft_status st = ft_session_call(s, "add", x, y, &z);
+    st = st ? st : ft_session_backward(s, z, false, NULL);
+    st = st ? st : ft_session_call(s, "mul", u, v, &q);
+    st = st ? st : ft_session_backward(s, q, false, NULL);
+    const ft_evidence_t *second = ft_session_evidence_at(s, 3);
+    const bool ok = st == FT_OK && second && second->kind == FT_EVIDENCE_BACKWARD && second->grad_count == 1 &&
+                    second->grad_vars[0] == u && second->grads[0] == 4;
+    ft_session_free(s);
+    FT_CHECK_STATUS(st, FT_OK);
     FT_CHECK(ok);
 }
 
@@ -143,6 +166,7 @@ int main(int argc, char **argv) {
         FT_CASE(session_evidence_for_ops_and_backward),
         FT_CASE(session_logs_failures_and_grad_mode),
         FT_CASE(session_ledger_json_is_deterministic),
+        FT_CASE(session_backward_entry_lists_reached_leaves),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }

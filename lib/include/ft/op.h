@@ -47,7 +47,7 @@ typedef ft_status (*ft_backward_fn)(const ft_backward_args_t *args, double *grad
 
 typedef struct ft_registration {
     ft_key_t key;            /* a runtime key (ft_key_is_runtime, not Undefined) or an alias key */
-    const char *kernel_name; /* e.g. "cpu::add_scalar"; copied */
+    const char *kernel_name; /* e.g. "cpu::add_scalar"; 1..127 printable ASCII; copied */
     ft_kernel_fn fn;         /* required; must be NULL on autograd keys (Autograd alias,
                               * AutogradCPU, AutogradOther, ...), whose kernel is the autograd
                               * wrapper: it records a tape node and redispatches below autograd */

@@ -38,8 +38,10 @@ typedef struct ft_evidence {
     bool has_time; /* only when the session has a clock */
     int64_t time;
 
-    /* FT_EVIDENCE_DISPATCH: the op's full decision (hops[0 .. hop_count) are
-     * stored, no more), its operands and, on success, the result. */
+    /* FT_EVIDENCE_DISPATCH: the op name as requested, its decision (NULL when the
+     * call failed before routing: unknown op or variable), its operands and, on
+     * success, the result. */
+    const char *op;
     const ft_decision_t *decision;
     ft_var_t lhs, rhs, out;
     ft_scalar_t value;
@@ -50,8 +52,8 @@ typedef struct ft_evidence {
     size_t steps;
     const ft_var_t *order;     /* [steps] executed nodes' output variables */
     size_t grad_count;
-    const ft_var_t *grad_vars; /* [grad_count] leaves with a gradient after this backward */
-    const double *grads;       /* [grad_count] their .grad */
+    const ft_var_t *grad_vars; /* [grad_count] leaves this backward reached, ascending */
+    const double *grads;       /* [grad_count] their .grad after it */
 
     /* FT_EVIDENCE_MODE_CHANGE (ft_mode_t) / FT_EVIDENCE_GRAD_MODE_CHANGE (0/1) */
     int from, to;

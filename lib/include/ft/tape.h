@@ -57,17 +57,26 @@ typedef struct ft_backward_options {
 
 typedef struct ft_backward_report {
     ft_var_t root;
-    size_t steps;          /* nodes executed */
-    const ft_var_t *order; /* their output variables in execution order; owned by the
-                            * tape, valid until its next backward or free */
+    size_t steps;           /* nodes executed */
+    const ft_var_t *order;  /* their output variables in execution order */
+    size_t leaf_count;
+    const ft_var_t *leaves; /* leaves this backward reached, ascending (those that
+                             * require grad got it added to their .grad) */
+    /* order and leaves are owned by the tape, valid until its next backward or free */
 } ft_backward_report_t;
 
 /* Backward from a scalar root with gradient 1, accumulating into the .grad of
- * every leaf that requires grad and is reached. Errors, checked before anything
- * is accumulated: FT_EUNKNOWN_VAR; FT_EROOT_NO_GRAD (the root does not require
- * grad); FT_EGRAPH_RELEASED (a node on the way was freed by an earlier backward
- * without retain_graph); FT_ENO_DERIVATIVE; FT_ENOMEM. `opts` and `report` may be
- * NULL. */
+ * every leaf that requires grad and is reached. Its cost is proportional to the
+ * part of the graph the root reaches, not to the tape. Errors, checked before
+ * anything is accumulated: FT_EUNKNOWN_VAR; FT_EROOT_NO_GRAD (the root does not
+ * require grad); FT_EGRAPH_RELEASED (a node on the way was released by an earlier
+ * backward without retain_graph); FT_ENO_DERIVATIVE; FT_ENOMEM. `opts` and
+ * `report` may be NULL.
+ *
+ * Graph retention is SPEC §7's rule, stricter than torch for nodes that save no
+ * tensors: without retain_graph every node a backward runs is released, so a
+ * second backward through it fails even for add/sub/rsub (torch 1.13 allows that
+ * one, since their backward nodes keep nothing to free). */
 FT_API ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_options_t *opts,
                                   ft_backward_report_t *report);
 
