@@ -3,6 +3,8 @@
  * Each entry is computed from scratch from the whole registration set, which is
  * what _dispatch_dump_table shows. (torch's cached table can go stale on
  * AutogradOther depending on registration order; see differential/oracle/README.md.) */
+#include <string.h>
+
 #include "op_internal.h"
 
 static bool covered(ft_key_t alias, ft_key_t key) {
@@ -11,8 +13,8 @@ static bool covered(ft_key_t alias, ft_key_t key) {
 
 /* c10's hasKernelForAnyDispatchKey: some non-alias registration lies inside ks. */
 static bool has_kernel_within(const ftp_regset_t *r, uint64_t ks) {
-    for (unsigned k = 1; k < FTP_ALIAS_FIRST; k++)
-        if (r->has[k] && ft_keyset_has_all(ft_keyset_from_raw(ks), ft_keyset_from_key((ft_key_t)k)))
+    for (size_t i = 0; i < r->nbackend; i++)
+        if (ft_keyset_has_all(ft_keyset_from_raw(ks), ft_keyset_from_key(r->backend_keys[i])))
             return true;
     return false;
 }
@@ -92,11 +94,12 @@ bool ftp_registration_key_ok(ft_key_t key) {
 ft_status ft_table_compute_entry(const ft_key_t *keys, size_t count, ft_key_t key, ft_table_entry_t *out) {
     if ((!keys && count) || !out || !ft_key_is_runtime(key))
         return FT_EINVALID_ARGUMENT;
-    ftp_regset_t r = {{false}};
+    ftp_regset_t r;
+    memset(&r, 0, sizeof r);
     for (size_t i = 0; i < count; i++) {
         if (!ftp_registration_key_ok(keys[i]) || r.has[keys[i]])
             return FT_EINVALID_REGISTRATION;
-        r.has[keys[i]] = true;
+        ftp_regset_add(&r, keys[i]);
     }
     ftp_table_compute(&r, key, out);
     return FT_OK;

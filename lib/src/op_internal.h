@@ -9,10 +9,21 @@
 #include "ft_key_facts.h"
 #include "keyset_internal.h"
 
-/* Which keys have a registration: the only input of the table computation. */
+/* Which keys have a registration: the only input of the table computation.
+ * `backend_keys` lists the registered non-alias keys, so rules that ask "is some
+ * registered kernel inside this keyset" look at a handful, not at every id. */
 typedef struct ftp_regset {
     bool has[FT_KEY_ID_COUNT];
+    ft_key_t backend_keys[FT_KEY_ID_COUNT];
+    size_t nbackend;
 } ftp_regset_t;
+
+/* Adds a key to the set (no checks). */
+static inline void ftp_regset_add(ftp_regset_t *r, ft_key_t key) {
+    r->has[key] = true;
+    if (!ft_key_is_alias(key))
+        r->backend_keys[r->nbackend++] = key;
+}
 
 /* What routing does at one entry, compiled from the table entry at registration
  * so the walk does no classification per call. */

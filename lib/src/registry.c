@@ -109,7 +109,7 @@ static ft_status check_registrations(const ft_registration_t *regs, size_t count
          * would never run, so it is refused rather than silently ignored */
         if (fn_optional(r->key) ? r->fn != NULL : r->fn == NULL)
             return FT_EINVALID_REGISTRATION;
-        set->has[r->key] = true;
+        ftp_regset_add(set, r->key);
     }
     return FT_OK;
 }

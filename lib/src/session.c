@@ -2,29 +2,66 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ft/session.h"
+#include <stddef.h>
 
-/* A ledger entry and the memory it owns. */
-typedef struct {
-    ft_evidence_t pub;
-    char *op;
-    ft_decision_t *decision;
-    ft_var_t *order, *grad_vars;
-    double *grads;
-} entry_t;
+#include "ft/session.h"
+#include "tape_internal.h"
+
+/* Ledger memory comes from an arena: entries, decision copies and backward
+ * arrays are carved from an inline block, then from 16 KiB chunks, and freed
+ * together with the session. Nothing ever moves, so every pointer handed out
+ * (to the sink, by ft_session_evidence_at) stays valid for the session's life,
+ * and a short session allocates nothing beyond itself. */
+#define ARENA_INLINE 6144
+#define ARENA_CHUNK 16384
+#define ENTRIES_INLINE 16
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+    max_align_t data[];
+} arena_chunk_t;
+
+typedef ft_evidence_t entry_t;
 
 struct ft_session {
     ft_dispatch_ctx_t ctx;
     ft_registry_t *owned_registry;
     const ft_registry_t *registry;
-    ft_tape_t *tape;
-    entry_t **entries; /* pointers, so entries never move */
-    size_t count, cap;
     ft_evidence_sink_fn sink;
     void *sink_payload;
     ft_clock_fn clock;
     void *clock_payload;
+    entry_t **entries; /* by sequence number */
+    size_t count, cap;
+    entry_t *entries_inline[ENTRIES_INLINE];
+    arena_chunk_t *chunks;
+    size_t arena_used;
+    ft_tape_t tape;
+    max_align_t arena_inline[ARENA_INLINE / sizeof(max_align_t)];
 };
+
+static void *arena_alloc(ft_session_t *s, size_t size) {
+    size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    if (s->arena_used + size <= sizeof s->arena_inline) {
+        void *p = (unsigned char *)s->arena_inline + s->arena_used;
+        s->arena_used += size;
+        return p;
+    }
+    arena_chunk_t *c = s->chunks;
+    if (!c || c->used + size > c->cap) {
+        const size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+        if (!(c = malloc(sizeof *c + cap)))
+            return NULL;
+        c->used = 0;
+        c->cap = cap;
+        c->next = s->chunks;
+        s->chunks = c;
+    }
+    void *p = (unsigned char *)c->data + c->used;
+    c->used += size;
+    return p;
+}
 
 const char *ft_evidence_kind_name(ft_evidence_kind_t kind) {
     switch (kind) {
@@ -48,49 +85,46 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
         opts = &defaults;
     if (!ft_mode_name(opts->mode))
         return FT_EINVALID_ARGUMENT;
-    ft_session_t *s = calloc(1, sizeof *s);
+    ft_session_t *s = malloc(sizeof *s); /* not calloc: the arena needs no zeroing */
     if (!s)
         return FT_ENOMEM;
     ft_dispatch_ctx_init(&s->ctx);
     s->ctx.mode = opts->mode;
     s->ctx.grad_mode = opts->grad_mode;
+    s->owned_registry = NULL;
+    s->registry = opts->registry;
     s->sink = opts->sink;
     s->sink_payload = opts->sink_payload;
     s->clock = opts->clock;
     s->clock_payload = opts->clock_payload;
-    ft_status st = FT_OK;
-    if (opts->registry)
-        s->registry = opts->registry;
-    else if ((st = ft_registry_new(&s->owned_registry)) == FT_OK)
+    s->entries = s->entries_inline;
+    s->count = 0;
+    s->cap = ENTRIES_INLINE;
+    s->chunks = NULL;
+    s->arena_used = 0;
+    ftp_tape_init(&s->tape);
+    if (!s->registry) {
+        ft_status st = ft_registry_new(&s->owned_registry);
+        if (st != FT_OK) {
+            ft_session_free(s);
+            return st;
+        }
         s->registry = s->owned_registry;
-    if (st == FT_OK)
-        st = ft_tape_new(&s->tape);
-    if (st != FT_OK) {
-        ft_session_free(s);
-        return st;
     }
     *out = s;
     return FT_OK;
 }
 
-static void entry_free(entry_t *e) {
-    if (!e)
-        return;
-    free(e->op);
-    free(e->decision);
-    free(e->order);
-    free(e->grad_vars);
-    free(e->grads);
-    free(e);
-}
-
 void ft_session_free(ft_session_t *s) {
     if (!s)
         return;
-    for (size_t i = 0; i < s->count; i++)
-        entry_free(s->entries[i]);
-    free(s->entries);
-    ft_tape_free(s->tape);
+    for (arena_chunk_t *c = s->chunks, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    if (s->entries != s->entries_inline)
+        free(s->entries);
+    ftp_tape_dispose(&s->tape);
     ft_registry_free(s->owned_registry);
     free(s);
 }
@@ -100,44 +134,45 @@ const ft_registry_t *ft_session_registry(const ft_session_t *s) {
 }
 
 const ft_tape_t *ft_session_tape(const ft_session_t *s) {
-    return s ? s->tape : NULL;
+    return s ? &s->tape : NULL;
 }
 
 const ft_dispatch_ctx_t *ft_session_context(const ft_session_t *s) {
     return s ? &s->ctx : NULL;
 }
 
-static entry_t *new_entry(ft_evidence_kind_t kind, ft_status status) {
-    entry_t *e = calloc(1, sizeof *e);
+static entry_t *new_entry(ft_session_t *s, ft_evidence_kind_t kind, ft_status status) {
+    entry_t *e = arena_alloc(s, sizeof *e);
     if (e) {
-        e->pub.kind = kind;
-        e->pub.status = status;
+        memset(e, 0, sizeof *e);
+        e->kind = kind;
+        e->status = status;
     }
     return e;
 }
 
-/* Appends (taking ownership of) `e` and shows it to the sink. */
+/* Appends `e` and shows it to the sink. */
 static ft_status append(ft_session_t *s, entry_t *e) {
     if (!e)
         return FT_ENOMEM;
     if (s->count == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        entry_t **p = realloc(s->entries, cap * sizeof *p);
-        if (!p) {
-            entry_free(e);
+        const size_t cap = s->cap * 2;
+        entry_t **p = s->entries == s->entries_inline ? malloc(cap * sizeof *p) : realloc(s->entries, cap * sizeof *p);
+        if (!p)
             return FT_ENOMEM;
-        }
+        if (s->entries == s->entries_inline)
+            memcpy(p, s->entries_inline, sizeof s->entries_inline);
         s->entries = p;
         s->cap = cap;
     }
-    e->pub.seq = s->count;
+    e->seq = s->count;
     if (s->clock) {
-        e->pub.has_time = true;
-        e->pub.time = s->clock(s->clock_payload);
+        e->has_time = true;
+        e->time = s->clock(s->clock_payload);
     }
     s->entries[s->count++] = e;
     if (s->sink)
-        s->sink(&e->pub, s->sink_payload);
+        s->sink(e, s->sink_payload);
     return FT_OK;
 }
 
@@ -151,10 +186,10 @@ static ft_status logged(ft_session_t *s, entry_t *e, ft_status op_status) {
 ft_status ft_session_set_mode(ft_session_t *s, ft_mode_t mode) {
     if (!s || !ft_mode_name(mode))
         return FT_EINVALID_ARGUMENT;
-    entry_t *e = new_entry(FT_EVIDENCE_MODE_CHANGE, FT_OK);
+    entry_t *e = new_entry(s, FT_EVIDENCE_MODE_CHANGE, FT_OK);
     if (e) {
-        e->pub.from = (int)s->ctx.mode;
-        e->pub.to = (int)mode;
+        e->from = (int)s->ctx.mode;
+        e->to = (int)mode;
     }
     s->ctx.mode = mode;
     return logged(s, e, FT_OK);
@@ -163,10 +198,10 @@ ft_status ft_session_set_mode(ft_session_t *s, ft_mode_t mode) {
 ft_status ft_session_set_grad_mode(ft_session_t *s, bool enabled) {
     if (!s)
         return FT_EINVALID_ARGUMENT;
-    entry_t *e = new_entry(FT_EVIDENCE_GRAD_MODE_CHANGE, FT_OK);
+    entry_t *e = new_entry(s, FT_EVIDENCE_GRAD_MODE_CHANGE, FT_OK);
     if (e) {
-        e->pub.from = s->ctx.grad_mode;
-        e->pub.to = enabled;
+        e->from = s->ctx.grad_mode;
+        e->to = enabled;
     }
     s->ctx.grad_mode = enabled;
     return logged(s, e, FT_OK);
@@ -191,7 +226,23 @@ ft_status ft_session_leaf(ft_session_t *s, double value, ft_dtype_t dtype, bool 
         return FT_EINVALID_ARGUMENT;
     const ft_scalar_t v = ft_scalar_make(dtype == FT_DTYPE_F32 ? (double)(float)value : value, dtype,
                                          FT_BACKEND_CPU, requires_grad);
-    return ft_tape_leaf(s->tape, &v, out);
+    return ft_tape_leaf(&s->tape, &v, out);
+}
+
+/* A copy of the decision with only the hops it used (the slot is full size). */
+static const ft_decision_t *keep_decision(ft_session_t *s, const ft_decision_t *d) {
+    ft_decision_t *copy = arena_alloc(s, sizeof *copy);
+    if (copy)
+        memcpy(copy, d, offsetof(ft_decision_t, hops) + d->hop_count * sizeof d->hops[0]);
+    return copy;
+}
+
+static const char *keep_string(ft_session_t *s, const char *text) {
+    const size_t n = strlen(text) + 1;
+    char *copy = arena_alloc(s, n);
+    if (copy)
+        memcpy(copy, text, n);
+    return copy;
 }
 
 ft_status ft_session_call(ft_session_t *s, const char *opname, ft_var_t lhs, ft_var_t rhs, ft_var_t *out) {
@@ -202,30 +253,27 @@ ft_status ft_session_call(ft_session_t *s, const char *opname, ft_var_t lhs, ft_
     ft_decision_t d;
     ft_status st = ft_registry_find(s->registry, opname, &op);
     bool decided = false;
-    if (st == FT_OK && (lhs >= ft_tape_var_count(s->tape) || rhs >= ft_tape_var_count(s->tape)))
+    if (st == FT_OK && (lhs >= ft_tape_var_count(&s->tape) || rhs >= ft_tape_var_count(&s->tape)))
         st = FT_EUNKNOWN_VAR;
     if (st == FT_OK) {
-        st = ft_tape_apply(s->tape, &s->ctx, op, lhs, rhs, &result, &d);
+        st = ft_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, &d);
         decided = true;
     }
-    entry_t *e = new_entry(FT_EVIDENCE_DISPATCH, st);
+    entry_t *e = new_entry(s, FT_EVIDENCE_DISPATCH, st);
     if (e) {
         /* the name as asked for, so a failed lookup is still evidence of what was tried */
-        size_t n = strlen(opname) + 1;
-        if ((e->op = malloc(n)) != NULL)
-            memcpy(e->op, opname, n);
-        e->pub.op = e->op;
-        e->pub.lhs = lhs;
-        e->pub.rhs = rhs;
-        if (decided && (e->decision = malloc(sizeof *e->decision)) != NULL) {
-            *e->decision = d;
-            e->pub.decision = e->decision;
+        e->op = op ? ft_op_name(op) : keep_string(s, opname);
+        e->lhs = lhs;
+        e->rhs = rhs;
+        if (decided && !(e->decision = keep_decision(s, &d)))
+            e = NULL; /* append reports FT_ENOMEM */
+    }
+    if (st == FT_OK) {
+        if (e) {
+            e->out = result;
+            ft_tape_value(&s->tape, result, &e->value);
         }
-        if (st == FT_OK) {
-            e->pub.out = result;
-            ft_tape_value(s->tape, result, &e->pub.value);
-            *out = result;
-        }
+        *out = result;
     }
     return logged(s, e, st);
 }
@@ -235,35 +283,35 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
         return FT_EINVALID_ARGUMENT;
     const ft_backward_options_t opts = {retain_graph};
     ft_backward_report_t rep = {root, 0, NULL, 0, NULL};
-    ft_status st = ft_tape_backward(s->tape, root, &opts, &rep);
-    entry_t *e = new_entry(FT_EVIDENCE_BACKWARD, st);
+    ft_status st = ft_tape_backward(&s->tape, root, &opts, &rep);
+    entry_t *e = new_entry(s, FT_EVIDENCE_BACKWARD, st);
     if (e) {
-        e->pub.root = root;
-        e->pub.retain_graph = retain_graph;
-        e->pub.steps = st == FT_OK ? rep.steps : 0;
-        if (e->pub.steps && (e->order = malloc(rep.steps * sizeof *e->order)) != NULL)
-            memcpy(e->order, rep.order, rep.steps * sizeof *e->order);
-        e->pub.order = e->order;
+        e->root = root;
+        e->retain_graph = retain_graph;
         if (st == FT_OK) {
+            ft_var_t *order = arena_alloc(s, (rep.steps ? rep.steps : 1) * sizeof *order);
             /* the leaves this backward reached (not every leaf of the session) */
-            size_t n = rep.leaf_count, k = 0;
-            e->grad_vars = malloc((n ? n : 1) * sizeof *e->grad_vars);
-            e->grads = malloc((n ? n : 1) * sizeof *e->grads);
-            for (size_t i = 0; e->grad_vars && e->grads && i < n; i++) {
-                bool defined;
-                double g;
-                if (ft_tape_grad(s->tape, rep.leaves[i], &g, &defined) == FT_OK && defined) {
-                    e->grad_vars[k] = rep.leaves[i];
-                    e->grads[k++] = g;
+            ft_var_t *vars = arena_alloc(s, (rep.leaf_count ? rep.leaf_count : 1) * sizeof *vars);
+            double *grads = arena_alloc(s, (rep.leaf_count ? rep.leaf_count : 1) * sizeof *grads);
+            if (!order || !vars || !grads) {
+                e = NULL; /* append reports FT_ENOMEM */
+            } else {
+                memcpy(order, rep.order, rep.steps * sizeof *order);
+                size_t k = 0;
+                for (size_t i = 0; i < rep.leaf_count; i++) {
+                    bool defined;
+                    double g;
+                    if (ft_tape_grad(&s->tape, rep.leaves[i], &g, &defined) == FT_OK && defined) {
+                        vars[k] = rep.leaves[i];
+                        grads[k++] = g;
+                    }
                 }
+                e->steps = rep.steps;
+                e->order = order;
+                e->grad_count = k;
+                e->grad_vars = vars;
+                e->grads = grads;
             }
-            e->pub.grad_count = e->grad_vars && e->grads ? k : 0;
-            e->pub.grad_vars = e->grad_vars;
-            e->pub.grads = e->grads;
-        }
-        if ((e->pub.steps && !e->order) || (st == FT_OK && (!e->grad_vars || !e->grads))) {
-            entry_free(e);
-            e = NULL; /* append reports FT_ENOMEM */
         }
     }
     if (report)
@@ -272,11 +320,11 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
 }
 
 ft_status ft_session_value(const ft_session_t *s, ft_var_t var, ft_scalar_t *out) {
-    return s ? ft_tape_value(s->tape, var, out) : FT_EINVALID_ARGUMENT;
+    return s ? ft_tape_value(&s->tape, var, out) : FT_EINVALID_ARGUMENT;
 }
 
 ft_status ft_session_grad(const ft_session_t *s, ft_var_t var, double *value, bool *defined) {
-    return s ? ft_tape_grad(s->tape, var, value, defined) : FT_EINVALID_ARGUMENT;
+    return s ? ft_tape_grad(&s->tape, var, value, defined) : FT_EINVALID_ARGUMENT;
 }
 
 size_t ft_session_evidence_count(const ft_session_t *s) {
@@ -284,5 +332,5 @@ size_t ft_session_evidence_count(const ft_session_t *s) {
 }
 
 const ft_evidence_t *ft_session_evidence_at(const ft_session_t *s, size_t seq) {
-    return s && seq < s->count ? &s->entries[seq]->pub : NULL;
+    return s && seq < s->count ? s->entries[seq] : NULL;
 }

@@ -4,72 +4,73 @@
 #include <string.h>
 
 #include "op_internal.h"
-
-typedef struct {
-    ft_scalar_t value; /* value.tape_var is 1 + the variable's index */
-    uint32_t node;     /* 1 + the producing node, 0 for a leaf */
-    bool has_grad;
-    double grad; /* leaves: torch's .grad */
-    /* gradient buffer of the backward whose epoch is buf_epoch (so a backward
-     * touches only what it reaches, never the whole tape) */
-    uint32_t buf_epoch;
-    double buf;
-} tape_var_t;
-
-/* A recorded op: torch's grad_fn, with its saved operands. */
-typedef struct {
-    const ft_registration_t *autograd; /* carries the derivative */
-    ft_scalar_t a, b;                  /* saved operands; tape_var names the input variable */
-    double result;
-    uint32_t out; /* output variable index */
-    bool released;
-    uint32_t seen_epoch; /* reached by the backward of this epoch */
-    uint32_t pending;    /* consumer edges still to deliver, in that backward */
-} tape_node_t;
-
-struct ft_tape {
-    tape_var_t *vars;
-    size_t nvars, cap_vars;
-    tape_node_t *nodes;
-    size_t nnodes, cap_nodes;
-    ft_var_t *order; /* last backward's execution order */
-    size_t order_cap;
-    ft_var_t *leaves; /* leaves the last backward accumulated into, ascending */
-    size_t leaves_cap;
-    uint32_t epoch;   /* one per backward */
-    uint32_t *work;   /* reached nodes (then the ready heap), per backward */
-    size_t work_cap;
-};
+#include "tape_internal.h"
 
 /* Variables are addressed by uint32_t and stored as 1 + index in tape_var. */
 #define MAX_VARS (UINT32_MAX - 1u)
 
+void ftp_tape_init(ft_tape_t *t) {
+    t->vars = t->vars_inline;
+    t->nvars = 0;
+    t->cap_vars = FTP_TAPE_INLINE_VARS;
+    t->nodes = t->nodes_inline;
+    t->nnodes = 0;
+    t->cap_nodes = FTP_TAPE_INLINE_NODES;
+    t->order = t->order_inline;
+    t->order_cap = FTP_TAPE_INLINE_NODES;
+    t->leaves = t->leaves_inline;
+    t->leaves_cap = FTP_TAPE_INLINE_NODES;
+    t->work = t->work_inline;
+    t->work_cap = FTP_TAPE_INLINE_NODES;
+    t->epoch = 0;
+}
+
+void ftp_tape_dispose(ft_tape_t *t) {
+    if (t->vars != t->vars_inline)
+        free(t->vars);
+    if (t->nodes != t->nodes_inline)
+        free(t->nodes);
+    if (t->order != t->order_inline)
+        free(t->order);
+    if (t->leaves != t->leaves_inline)
+        free(t->leaves);
+    if (t->work != t->work_inline)
+        free(t->work);
+}
+
 ft_status ft_tape_new(ft_tape_t **out) {
     if (!out)
         return FT_EINVALID_ARGUMENT;
-    *out = calloc(1, sizeof **out);
-    return *out ? FT_OK : FT_ENOMEM;
+    ft_tape_t *t = malloc(sizeof *t);
+    if (!t)
+        return FT_ENOMEM;
+    ftp_tape_init(t);
+    *out = t;
+    return FT_OK;
 }
 
 void ft_tape_free(ft_tape_t *tape) {
     if (!tape)
         return;
-    free(tape->vars);
-    free(tape->nodes);
-    free(tape->order);
-    free(tape->leaves);
-    free(tape->work);
+    ftp_tape_dispose(tape);
     free(tape);
 }
 
-/* Grows *array to hold at least `need` elements of `size` bytes. */
-static bool reserve(void **array, size_t *cap, size_t need, size_t size) {
+/* Grows *array (starting in the inline buffer `inline_buf`) to hold at least
+ * `need` elements of `size` bytes. */
+static bool grow(void **array, size_t *cap, size_t need, size_t size, const void *inline_buf) {
     if (need <= *cap)
         return true;
-    size_t n = *cap ? *cap : 16;
+    size_t n = *cap * 2;
     while (n < need)
         n *= 2;
-    void *p = realloc(*array, n * size);
+    void *p;
+    if (*array == inline_buf) {
+        if ((p = malloc(n * size)) != NULL)
+            memcpy(p, *array, *cap * size);
+    } else {
+        p = realloc(*array, n * size);
+    }
     if (!p)
         return false;
     *array = p;
@@ -77,10 +78,12 @@ static bool reserve(void **array, size_t *cap, size_t need, size_t size) {
     return true;
 }
 
+#define RESERVE(t, field, cap, need) grow((void **)&(t)->field, &(t)->cap, (need), sizeof *(t)->field, (t)->field##_inline)
+
 static ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
     if (tape->nvars >= MAX_VARS)
         return FT_ETAPE_FULL;
-    if (!reserve((void **)&tape->vars, &tape->cap_vars, tape->nvars + 1, sizeof *tape->vars))
+    if (!RESERVE(tape, vars, cap_vars, tape->nvars + 1))
         return FT_ENOMEM;
     tape_var_t *v = &tape->vars[tape->nvars];
     v->value = *value;
@@ -127,7 +130,7 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
         /* Not produced by recorded inner calls: this op is the node, if any. */
         uint32_t node = 0;
         if (result.requires_grad && autograd) {
-            if (!reserve((void **)&tape->nodes, &tape->cap_nodes, tape->nnodes + 1, sizeof *tape->nodes))
+            if (!RESERVE(tape, nodes, cap_nodes, tape->nnodes + 1))
                 return FT_ENOMEM;
             tape_node_t *n = &tape->nodes[tape->nnodes];
             n->autograd = autograd;
@@ -288,7 +291,7 @@ static bool deliver(ft_tape_t *tape, uint32_t var, ft_dtype_t dt, double g, size
     v->buf_epoch = tape->epoch;
     v->buf = g;
     if (v->node == 0) {
-        if (!reserve((void **)&tape->leaves, &tape->leaves_cap, *nleaves + 1, sizeof *tape->leaves))
+        if (!RESERVE(tape, leaves, leaves_cap, *nleaves + 1))
             return false;
         tape->leaves[(*nleaves)++] = var;
     }
@@ -317,7 +320,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         report->leaf_count = 0;
     }
     if (r->node == 0) { /* a leaf root: d root / d root = 1 */
-        if (!reserve((void **)&tape->leaves, &tape->leaves_cap, 1, sizeof *tape->leaves))
+        if (!RESERVE(tape, leaves, leaves_cap, 1))
             return FT_ENOMEM;
         r->grad = r->has_grad ? in_dtype(r->value.dtype, r->grad + 1.0) : 1.0;
         r->has_grad = true;
@@ -328,7 +331,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         }
         return FT_OK;
     }
-    if (!reserve((void **)&tape->work, &tape->work_cap, tape->nnodes, sizeof *tape->work))
+    if (!RESERVE(tape, work, work_cap, tape->nnodes))
         return FT_ENOMEM;
     if (++tape->epoch == 0) { /* wrapped after 2^32 backwards: clear the stamps once */
         for (size_t i = 0; i < tape->nnodes; i++)
@@ -341,7 +344,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
     const int64_t reached = mark(tape, root_node);
     if (reached < 0)
         return (ft_status)reached;
-    if (!reserve((void **)&tape->order, &tape->order_cap, (size_t)reached, sizeof *tape->order))
+    if (!RESERVE(tape, order, order_cap, (size_t)reached))
         return FT_ENOMEM;
 
     size_t steps = 0, nleaves = 0, heap_len = 0;
