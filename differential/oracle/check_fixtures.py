@@ -6,8 +6,12 @@ Usage: python3 differential/oracle/check_fixtures.py [DIR]
 Re-derives, without torch, from the bit layout described in README.md:
   * the raw bits each keyset text denotes (hex, key list, repr form),
   * raw results of or/and/sub/xor, has(), full_after's raw bits,
-and compares them with the torch answers stored in the fixtures.  Also checks
-MANIFEST.json line counts and sha256.  Exit status 1 on any mismatch.
+and compares them with the torch answers stored in the fixtures.  For table
+queries (tables.jsonl, tables_random.jsonl) it checks the shape: entries for
+Undefined plus the runtime keys in the order of torch's repr of the full keyset,
+every source a registered key (or ambiguous/backend_fallback/missing), tag and
+source consistent, and every registered runtime key filled by its own kernel.
+Also checks MANIFEST.json line counts and sha256.  Exit status 1 on any mismatch.
 """
 
 import hashlib
@@ -54,6 +58,22 @@ def main():
             acc |= keyset_of(names[p])
         return acc
 
+    # runtime keys in iteration order: torch's repr of the full 54-bit keyset
+    full_repr = None
+    for l in open(os.path.join(d, "keysets.jsonl")):
+        a = json.loads(l)["expect"]
+        if a.get("raw") == "0x3fffffffffffff":
+            full_repr = a["repr"]
+            break
+    table_keys = ["Undefined"] + full_repr[len("DispatchKeySet("):-1].split(", ")
+    alias_tag = {"CompositeImplicitAutograd": "math kernel",
+                 "CompositeImplicitAutogradNestedTensor": "nested kernel",
+                 "Autograd": "autograd kernel",
+                 "CompositeExplicitAutograd": "default backend kernel",
+                 "CompositeExplicitAutogradNonFunctional": "default backend kernel"}
+    special_tag = {"missing": "missing", "backend_fallback": "backend fallback",
+                   "ambiguous": "ambiguous autogradother"}
+
     bad = 0
 
     def expect(cond, what):
@@ -84,6 +104,21 @@ def main():
                 f = kid if kid <= 41 else next(
                     (f for f, ph in PER_BACKEND.items() if ph <= kid <= ph + 14), 0)
                 expect(int(a["raw"], 16) == ((1 << (13 + f)) - 1) | (1 << 53), l)
+            elif q["q"] == "table":
+                regs = q["registrations"]
+                ents = a["entries"]
+                expect(len(set(regs)) == len(regs) and list(ents) == table_keys, l[:200])
+                for k, e in ents.items():
+                    src, tag = e["source"], e["tag"]
+                    if src in special_tag:
+                        ok = tag == special_tag[src] and (not e["fallthrough"] or src == "backend_fallback")
+                    else:
+                        ok = src in regs and not e["fallthrough"] and tag == alias_tag.get(src, "kernel")
+                        ok = ok and (src in alias_tag or src == k)
+                    expect(ok, "table %s entry %s: %s" % (regs, k, e))
+                for r in regs:
+                    if r not in alias_tag:
+                        expect(r in ents and ents[r]["source"] == r, "table %s: %s not filled by itself" % (regs, r))
             if "raw" in a:
                 expect(int(a["raw"], 16) >> 54 == 0, l)
     man = json.load(open(os.path.join(d, "MANIFEST.json")))

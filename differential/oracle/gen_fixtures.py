@@ -3,11 +3,12 @@
 
 Usage:
   /usr/bin/python3 differential/oracle/gen_fixtures.py [--seed N] [--out DIR] [--random-keysets N]
+                                                       [--random-tables N]
 
 Each line is {"query": Q, "expect": A}.  Every "expect" outside
 parse_rejections.jsonl is computed by torch (see README.md for exactly what is
 torch-computed and what is libft policy).  Output is a pure function of
-(torch build, --seed, --random-keysets).
+(torch build, --seed, --random-keysets, --random-tables).
 """
 
 import argparse
@@ -28,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "fixtures")
 DEFAULT_SEED = 20221028
 DEFAULT_RANDOM = 2500
+DEFAULT_RANDOM_TABLES = 1000
 
 # Per-backend functionality id -> its runtime-key placeholder id.
 PER_BACKEND = {1: 42, 6: 57, 9: 72, 12: 87, 24: 102}
@@ -344,8 +346,9 @@ def fam_full_after():
 
 
 class TableMaker:
-    def __init__(self):
-        self.lib = T.C._dispatch_library("DEF", "ft_oracle_tables", "")
+    def __init__(self, ns="ft_oracle_tables"):
+        self.ns = ns
+        self.lib = T.C._dispatch_library("DEF", ns, "")
         self.n = 0
 
     def dump(self, order):
@@ -354,7 +357,7 @@ class TableMaker:
         self.lib.def_(op + "(Tensor a, Tensor b) -> Tensor")
         for k in order:
             self.lib.impl_tt_t(op, k, "FTREG<%s>" % k)
-        qual = "ft_oracle_tables::" + op
+        qual = self.ns + "::" + op
         text = T.C._dispatch_dump_table(qual)
         try:
             T.C._dispatch_check_invariants(qual)
@@ -364,7 +367,7 @@ class TableMaker:
         return qual, text, inv
 
 
-def table_entries(text):
+def table_entries(text, registered=TABLE_KEYS):
     dump = parse_dump(text)
     keys = ["Undefined"] + T.FULL_ITER_NAMES
     extra = set(dump) - set(keys)
@@ -378,7 +381,7 @@ def table_entries(text):
         ft, debug, tag = dump[k]
         if debug.startswith("FTREG<") and debug.endswith(">"):
             src = debug[len("FTREG<"):-1]
-            assert src in TABLE_KEYS and tag != "backend fallback", (k, debug, tag)
+            assert src in registered and tag != "backend fallback", (k, debug, tag)
         elif debug == "ambiguous_autogradother":
             src = "ambiguous"
             assert tag == "ambiguous autogradother", (k, tag)
@@ -450,6 +453,118 @@ def fam_tables(seed):
                 "fresh_AutogradOther": entries["AutogradOther"],
             })
     return out, report, probe_names
+
+
+
+# Random registration subsets over a large pool of registrable keys.
+
+NESTED_ALIAS = "CompositeImplicitAutogradNestedTensor"
+# Keys drawn more often than the rest of the pool (weight in brackets): the alias keys (6),
+# the nested-tensor runtime keys (5), AutogradOther (4), and keys whose table entries interact
+# with the alias rules (2): autogradother_backends members, keys CompositeExplicitAutograd-
+# NonFunctional leaves out (XLA, Lazy, Sparse*), Autograd keys without a backend fallback.
+RANDOM_TABLE_WEIGHTS = {
+    "Autograd": 6, "CompositeImplicitAutograd": 6, NESTED_ALIAS: 6,
+    "CompositeExplicitAutograd": 6, "CompositeExplicitAutogradNonFunctional": 6,
+    "NestedTensorCPU": 5, "NestedTensorCUDA": 5, "AutogradNestedTensor": 5,
+    "AutogradOther": 4,
+    "CPU": 2, "CUDA": 2, "XLA": 2, "Lazy": 2, "Meta": 2, "MPS": 2, "HIP": 2, "PrivateUse1": 2,
+    "AutogradCPU": 2, "AutogradCUDA": 2, "AutogradXLA": 2, "AutogradMeta": 2,
+    "AutogradPrivateUse1": 2, "SparseCPU": 2, "SparseCUDA": 2, "SparseCsrCPU": 2,
+    "SparseCsrCUDA": 2, "QuantizedCPU": 2, "MkldnnCPU": 2, "FPGA": 2,
+}
+NESTED_FORCE_P = 0.4     # share of random subsets that start from the nested alias
+
+
+def registrable_pool():
+    """(pool, skipped): the keys libft's table query accepts (runtime keys and aliases) on
+    which torch's Library.impl accepts a kernel, in key-id order; `skipped` lists the
+    runtime keys whose name c10::parseDispatchKey rejects (so no kernel can be registered)."""
+    pool, skipped = [], []
+    for n in T.FULL_ITER_NAMES + ALIASES:
+        try:
+            T.C._dispatch_key_parse(n)
+        except RuntimeError:
+            skipped.append(n)
+            continue
+        pool.append(n)
+    pool.sort(key=lambda n: T.NAME_TO_ID[n])
+    assert all(n in pool for n in RANDOM_TABLE_WEIGHTS), set(RANDOM_TABLE_WEIGHTS) - set(pool)
+    return pool, skipped
+
+
+def fam_tables_random(seed, n_random):
+    rng = random.Random("%d:tables_random" % seed)
+    tm = TableMaker("ft_oracle_tables_random")
+    pool, skipped = registrable_pool()
+    weights = [RANDOM_TABLE_WEIGHTS.get(n, 1) for n in pool]
+    canon = lambda regs: sorted(regs, key=lambda n: T.NAME_TO_ID[n])  # noqa: E731
+
+    subsets, seen = [], set()
+
+    def add(regs, kind):
+        fs = frozenset(regs)
+        if fs in seen:
+            return False
+        seen.add(fs)
+        subsets.append((canon(regs), kind))
+        return True
+
+    # systematic part: every pool key alone, and every pool key next to the nested alias
+    for n in pool:
+        add([n], "single")
+    for n in pool:
+        if n != NESTED_ALIAS:
+            add([NESTED_ALIAS, n], "nested_pair")
+    added = 0
+    while added < n_random:
+        size = rng.randint(1, 8)
+        regs = [NESTED_ALIAS] if rng.random() < NESTED_FORCE_P else []
+        while len(regs) < size:
+            k = rng.choices(pool, weights)[0]
+            if k not in regs:
+                regs.append(k)
+        if add(regs, "random"):
+            added += 1
+
+    out = []
+    stats = {"orders_tried": 0, "subsets_with_order_dependent_cached_table": 0}
+    for regs, kind in subsets:
+        # canonical, reversed, and (from 3 keys on) a seeded shuffle different from both
+        orders = [regs]
+        if len(regs) > 1:
+            orders.append(regs[::-1])
+        if len(regs) > 2:
+            p = regs[:]
+            while p in orders:
+                rng.shuffle(p)
+            orders.append(p)
+        canon_text, inv_fail = None, False
+        for order in orders:
+            _qual, text, inv = tm.dump(order)
+            stats["orders_tried"] += 1
+            if canon_text is None:
+                canon_text = text
+            elif text != canon_text:
+                raise AssertionError("dump differs across registration orders for %s: %s" % (regs, order))
+            inv_fail |= not inv
+        stats["subsets_with_order_dependent_cached_table"] += inv_fail
+        out.append(line({"q": "table", "registrations": regs},
+                        {"entries": table_entries(canon_text, registered=regs)}))
+    stats.update({
+        "tables": len(out),
+        "tables_by_kind": {k: sum(1 for _, kk in subsets if kk == k)
+                           for k in ("single", "nested_pair", "random")},
+        "random_subset_sizes": {str(z): sum(1 for r, kk in subsets if kk == "random" and len(r) == z)
+                                for z in range(1, 9)},
+        "random_with_nested_alias": sum(1 for r, kk in subsets if kk == "random" and NESTED_ALIAS in r),
+        "tables_with_nested_alias": sum(1 for r, _ in subsets if NESTED_ALIAS in r),
+        "tables_with_nested_kernel_tag": sum(1 for x in out if '"tag":"nested kernel"' in x),
+        "pool": pool,
+        "pool_weights_other_than_1": {n: RANDOM_TABLE_WEIGHTS[n] for n in pool if n in RANDOM_TABLE_WEIGHTS},
+        "runtime_keys_skipped_not_parseable": skipped,
+    })
+    return out, stats
 
 
 def csr_demo():
@@ -552,6 +667,8 @@ def main():
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--random-keysets", type=int, default=DEFAULT_RANDOM,
                     help="random keyset queries; also the number of random binop and random has queries")
+    ap.add_argument("--random-tables", type=int, default=DEFAULT_RANDOM_TABLES,
+                    help="random registration subsets in tables_random.jsonl (on top of the systematic ones)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -565,6 +682,7 @@ def main():
     tables, report, probe_names = fam_tables(args.seed)
     files["tables.jsonl"] = tables
     files["parse_rejections.jsonl"] = fam_parse_rejections(args.seed)
+    files["tables_random.jsonl"], random_table_stats = fam_tables_random(args.seed, args.random_tables)
 
     manifest_files = {}
     for name in sorted(files):
@@ -590,15 +708,21 @@ def main():
     manifest_files["registration_order_report.json"] = {
         "lines": data.count(b"\n"), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
-    cmd = "/usr/bin/python3 differential/oracle/gen_fixtures.py --seed %d --random-keysets %d" % (
-        args.seed, args.random_keysets)
+    cmd = "/usr/bin/python3 differential/oracle/gen_fixtures.py --seed %d --random-keysets %d --random-tables %d" % (
+        args.seed, args.random_keysets, args.random_tables)
     if os.path.abspath(args.out) != os.path.abspath(DEFAULT_OUT):
         cmd += " --out " + args.out
     manifest = {"torch_version": T.TORCH_VERSION, "seed": args.seed,
-                "random_keysets": args.random_keysets, "command": cmd, "files": manifest_files}
+                "random_keysets": args.random_keysets, "random_tables": args.random_tables,
+                "tables_random": random_table_stats, "command": cmd, "files": manifest_files}
     with open(os.path.join(args.out, "MANIFEST.json"), "w", encoding="ascii", newline="\n") as f:
         f.write(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     print("affected table subsets (registration order):", len(report))
+    print("tables_random: %d tables, %d with %s, %d showing a nested kernel, %d orders tried, "
+          "%d subsets with an order-dependent cached table" % (
+              random_table_stats["tables"], random_table_stats["tables_with_nested_alias"], NESTED_ALIAS,
+              random_table_stats["tables_with_nested_kernel_tag"], random_table_stats["orders_tried"],
+              random_table_stats["subsets_with_order_dependent_cached_table"]))
 
 
 if __name__ == "__main__":
