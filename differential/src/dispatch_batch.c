@@ -458,14 +458,11 @@ static json_t *run_grad(ftd_batch_t *b, const json_t *q, ft_dispatch_ctx_t *ctx,
         ft_tape_grad(tape, index_var[j], &g, &defined);
         json_array_append_new(grads, defined ? text_json(g) : json_null());
     }
-    json_t *a = json_pack("{s:b, s:n, s:o, s:o}", "ok", true, "error", "value", text_json(value.value), "grads", grads);
-    if (json_is_true(json_object_get(q, "with_order"))) {
-        json_t *order = json_array();
-        for (size_t i = 0; i < report.steps; i++)
-            json_array_append_new(order, json_integer(report.order[i]));
-        json_object_set_new(a, "order", order);
-    }
-    return a;
+    json_t *order = json_array();
+    for (size_t i = 0; i < report.steps; i++)
+        json_array_append_new(order, json_integer(report.order[i]));
+    return json_pack("{s:b, s:n, s:o, s:o, s:o}", "ok", true, "error", "value", text_json(value.value), "grads", grads,
+                     "order", order);
 }
 
 static json_t *q_grad(ftd_batch_t *b, const json_t *q) {
@@ -479,9 +476,6 @@ static json_t *q_grad(ftd_batch_t *b, const json_t *q) {
         return error_answer("bad_query", "field \"mode\" must be \"strict\" or \"hardened\"");
     if (json_object_get(q, "dtype") && (!dt || ft_dtype_from_name(dt, &dtype) != FT_OK))
         return error_answer("bad_query", "field \"dtype\" must be \"f64\" or \"f32\"");
-    const json_t *with_order = json_object_get(q, "with_order");
-    if (with_order && !json_is_boolean(with_order))
-        return error_answer("bad_query", "field \"with_order\" must be a boolean");
     if (!json_is_array(leaves) || !json_is_array(program) || json_array_size(leaves) == 0 ||
         json_array_size(leaves) > GRAD_MAX_LEAVES || json_array_size(program) > GRAD_MAX_STEPS)
         return error_answer("bad_query", "\"leaves\" (1..4096) and \"program\" (0..65536) must be arrays");
