@@ -43,7 +43,10 @@ extern "C" {
 /* Longest record line (without its newline) that ftf_event_parse accepts: a
  * line and its newline fill at most one 64 KiB log member, so records never
  * straddle members. Callers bound their reads by this. */
-#define FTF_RECORD_MAX_LEN (64 * 1024 - 1)
+/* The longest record a log member can hold with its newline: FORMAT.md's
+ * member data limit (65,280 bytes) minus one. Kept equal to
+ * FTF_LOG_MEMBER_DATA_MAX - 1 in ftf/log.h (log_writer.c asserts it). */
+#define FTF_RECORD_MAX_LEN 65279u
 
 /* Largest `seq` (2^53 - 1), so jq and other double-based readers see it exactly. */
 #define FTF_SEQ_MAX ((UINT64_C(1) << 53) - 1)

@@ -1,0 +1,274 @@
+/* bench/ft-forensics-bench: the forensics log's writer and reader, driven by
+ * bench/forensics_bench.sh (which times them against gzip and zcat) and by
+ * bench/make_million_log.sh (which makes the million-event log other
+ * benchmarks read).
+ *
+ *   ft-forensics-bench make-log OUT.log.gz N [--failure-every K] [--level L] [--jsonl OUT.jsonl]
+ *       N realistic ft-forensics-v1 events (dispatch group from libft's real
+ *       decisions, canonical scenario, gen/ ids, a fail every K-th event with
+ *       one of a few reason codes; K = 100 by default) after a run header,
+ *       through ftf_log_write_event (failures close and fsync their member).
+ *       --jsonl also writes the same lines, uncompressed.
+ *   ft-forensics-bench write IN.jsonl OUT.log.gz [--level L] [--sync none|failures]
+ *       Every line of IN through ftf_log_write_record as a non-failure record
+ *       (the writer's throughput: what gzip -L does with the same bytes).
+ *   ft-forensics-bench read LOG...
+ *       Every record of the logs (ftf_log_reader_next, shape-checked), counted.
+ *
+ * Each command prints one line: `<command> events=<n> seconds=<s>
+ * events_per_s=<r> mb_per_s=<uncompressed MB/s>` (timed inside the process,
+ * I/O included, input loading excluded), and exits non-zero on any error or,
+ * for read, on any damage. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ft/ft.h"
+#include "ftf/event.h"
+#include "ftf/ids.h"
+#include "ftf/log.h"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void report(const char *cmd, uint64_t events, uint64_t bytes, double seconds) {
+    printf("%s events=%llu seconds=%.4f events_per_s=%.0f mb_per_s=%.1f\n", cmd, (unsigned long long)events,
+           seconds, seconds > 0 ? (double)events / seconds : 0.0, seconds > 0 ? (double)bytes / seconds / 1e6 : 0.0);
+}
+
+static int die(const char *what, ftf_status st) {
+    fprintf(stderr, "ft-forensics-bench: %s: %s\n", what, ftf_strerror(st));
+    return 1;
+}
+
+static const char *opt(int argc, char **argv, const char *name, const char *def) {
+    for (int i = 0; i + 1 < argc; i++)
+        if (strcmp(argv[i], name) == 0)
+            return argv[i + 1];
+    return def;
+}
+
+/* ---- make-log ------------------------------------------------------------ */
+
+#define N_OPS 6
+#define N_DECISIONS (N_OPS * 2)
+
+static int make_log(int argc, char **argv) {
+    if (argc < 4)
+        return die("usage: make-log OUT N [--failure-every K] [--level L] [--jsonl PATH]", FTF_EINVALID_ARGUMENT);
+    const char *out = argv[2];
+    const unsigned long long n = strtoull(argv[3], NULL, 10);
+    const unsigned long long every = strtoull(opt(argc, argv, "--failure-every", "100"), NULL, 10);
+    const char *jsonl_path = opt(argc, argv, "--jsonl", NULL);
+    ftf_log_writer_options_t wo = FTF_LOG_WRITER_OPTIONS_INIT;
+    wo.level = atoi(opt(argc, argv, "--level", "6"));
+
+    /* real decisions to describe: each op in both modes */
+    static const char *const ops[N_OPS] = {"add", "mul", "sub", "div", "pow", "sqdiff"};
+    ft_registry_t *reg;
+    if (ft_registry_new(&reg) != FT_OK)
+        return die("ft_registry_new", FTF_ENOMEM);
+    static ft_decision_t decisions[N_DECISIONS];
+    for (int i = 0; i < N_DECISIONS; i++) {
+        const ft_op_t *op;
+        if (ft_registry_find(reg, ops[i % N_OPS], &op) != FT_OK)
+            return die("ft_registry_find", FTF_ENOT_FOUND);
+        ft_dispatch_ctx_t ctx;
+        ft_dispatch_ctx_init(&ctx);
+        ctx.mode = i < N_OPS ? FT_MODE_STRICT : FT_MODE_HARDENED;
+        const ft_scalar_t a = ft_scalar_make(1.5, FT_DTYPE_F64, FT_BACKEND_CPU, true);
+        const ft_scalar_t b = ft_scalar_make(-0.25, FT_DTYPE_F64, FT_BACKEND_CPU, false);
+        ft_scalar_t res;
+        (void)ft_dispatch_binary(&ctx, op, &a, &b, &res, &decisions[i]); /* failures are events too */
+    }
+
+    ftf_log_writer_t *w;
+    ftf_status st = ftf_log_writer_open(out, &wo, &w);
+    if (st)
+        return die(out, st);
+    FILE *jsonl = jsonl_path ? fopen(jsonl_path, "wb") : NULL;
+    if (jsonl_path && !jsonl)
+        return die(jsonl_path, FTF_EIO);
+
+    char run_id[FTF_RUN_ID_SIZE];
+    ftf_run_id(run_id, UINT64_C(0x5eed), "ft-forensics-bench");
+    char env[FTF_ENV_FINGERPRINT_SIZE];
+    snprintf(env, sizeof env, "det64:%016llx", 0x0123456789abcdefULL);
+    ftf_buf_t line = FTF_BUF_INIT;
+    ftf_run_header_t h;
+    ftf_run_header_init(&h);
+    const char *args[] = {"ft-forensics-bench", "make-log"};
+    h.run_id = run_id;
+    h.start_time = "2024-01-01T00:00:00Z";
+    h.argv = args;
+    h.argc = 2;
+    h.tool = "ft-forensics-bench";
+    h.tool_version = FT_VERSION_STRING;
+    h.libft_version = ft_version();
+    h.env_fingerprint = env;
+    h.run_seed = 0x5eed;
+    if ((st = ftf_run_header_render_buf(&h, &line)) != FTF_OK ||
+        (st = ftf_log_write_record(w, line.data, line.len, false, NULL)) != FTF_OK)
+        return die("run header", st);
+    if (jsonl)
+        fprintf(jsonl, "%s\n", line.data);
+
+    static const char *const reasons[] = {"composite_fallback_rejected", "value_mismatch", "dtype_mismatch",
+                                          "grad_mismatch", "no_kernel"};
+    static const char *const comparators[] = {"exact", "ulp", "exact", "ulp", "exact"};
+    uint64_t bytes = 0;
+    const double t0 = now_s();
+    for (unsigned long long i = 0; i < n; i++) {
+        const int di = (int)(i % N_DECISIONS);
+        const bool fail = every && i % every == every - 1;
+        const ft_mode_t mode = di < N_OPS ? FT_MODE_STRICT : FT_MODE_HARDENED;
+        const char *mode_name = mode == FT_MODE_STRICT ? "strict" : "hardened";
+        char scenario[256], id[FTF_SCENARIO_ID_SIZE], replay[320], expected[64], observed[64];
+        const double lhs = (double)(i % 1000) * 0.125, rhs = (double)(i % 7) - 3.0;
+        const int sn = snprintf(scenario, sizeof scenario,
+                                "{\"op\":\"%s\",\"mode\":\"%s\",\"lhs\":{\"value\":%.17g,\"dtype\":\"f64\"},"
+                                "\"rhs\":{\"value\":%.17g,\"dtype\":\"f64\"},\"case\":%llu}",
+                                ops[di % N_OPS], mode_name, lhs, rhs, i);
+        if ((st = ftf_generated_scenario_id(id, scenario, (size_t)sn)) != FTF_OK)
+            return die("scenario id", st);
+        snprintf(replay, sizeof replay, "ft-replay --scenario %s", id);
+        ftf_event_t ev;
+        ftf_event_init(&ev);
+        ev.seq = i;
+        ev.run_id = run_id;
+        ev.suite_id = "bench_generated";
+        ev.scenario_id = id;
+        ev.packet_id = "FT-P2C-002";
+        ev.mode = mode;
+        ev.seed = ftf_scenario_seed("bench_generated", "bench", "FT-P2C-002", id, mode_name);
+        ev.env_fingerprint = env;
+        ev.replay_command = replay;
+        ev.outcome = fail ? FTF_OUTCOME_FAIL : FTF_OUTCOME_PASS;
+        ev.reason_code = fail ? reasons[(i / every) % 5] : "ok";
+        if ((st = ftf_event_set_dispatch_from_decision(&ev, &decisions[di])) != FTF_OK)
+            return die("dispatch group", st);
+        ev.has_differential = true;
+        snprintf(expected, sizeof expected, "%.17g", lhs + rhs);
+        snprintf(observed, sizeof observed, "%.17g", fail ? lhs + rhs + 1e-9 : lhs + rhs);
+        ev.differential.comparator = comparators[(i / every) % 5];
+        ev.differential.drift_id = NULL;
+        ev.differential.expected = expected;
+        ev.differential.observed = observed;
+        ev.scenario = scenario;
+        line.len = 0;
+        if ((st = ftf_event_render_buf(&ev, &line)) != FTF_OK)
+            return die("render", st);
+        if ((st = ftf_log_write_record(w, line.data, line.len, fail, NULL)) != FTF_OK)
+            return die("write", st);
+        bytes += line.len + 1;
+        if (jsonl && (fwrite(line.data, 1, line.len, jsonl) != line.len || fputc('\n', jsonl) == EOF))
+            return die(jsonl_path, FTF_EIO);
+    }
+    if ((st = ftf_log_writer_close(w)) != FTF_OK)
+        return die("close", st);
+    const double t1 = now_s();
+    if (jsonl && fclose(jsonl) != 0)
+        return die(jsonl_path, FTF_EIO);
+    ftf_buf_dispose(&line);
+    ft_registry_free(reg);
+    report("make-log", n, bytes, t1 - t0);
+    return 0;
+}
+
+/* ---- write --------------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) != 0) {
+        fclose(f);
+        return NULL;
+    }
+    const long size = ftell(f);
+    rewind(f);
+    char *buf = size >= 0 ? malloc((size_t)size + 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = (size_t)size;
+    return buf;
+}
+
+static int write_bench(int argc, char **argv) {
+    if (argc < 4)
+        return die("usage: write IN.jsonl OUT.log.gz [--level L] [--sync none|failures]", FTF_EINVALID_ARGUMENT);
+    size_t len;
+    char *in = slurp(argv[2], &len);
+    if (!in)
+        return die(argv[2], FTF_EIO);
+    ftf_log_writer_options_t wo = FTF_LOG_WRITER_OPTIONS_INIT;
+    wo.level = atoi(opt(argc, argv, "--level", "6"));
+    wo.sync = strcmp(opt(argc, argv, "--sync", "none"), "none") == 0 ? FTF_LOG_SYNC_NONE : FTF_LOG_SYNC_FAILURES;
+    wo.max_age_ms = 0;
+    const double t0 = now_s();
+    ftf_log_writer_t *w;
+    ftf_status st = ftf_log_writer_open(argv[3], &wo, &w);
+    if (st)
+        return die(argv[3], st);
+    uint64_t events = 0;
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(in + at, '\n', len - at);
+        const size_t n = nl ? (size_t)(nl - (in + at)) : len - at;
+        if (n && (st = ftf_log_write_record(w, in + at, n, false, NULL)) != FTF_OK)
+            return die("write", st);
+        events += n != 0;
+        at += n + 1;
+    }
+    if ((st = ftf_log_writer_close(w)) != FTF_OK)
+        return die("close", st);
+    report("write", events, len, now_s() - t0);
+    free(in);
+    return 0;
+}
+
+/* ---- read ---------------------------------------------------------------- */
+
+static int read_bench(int argc, char **argv) {
+    if (argc < 3)
+        return die("usage: read LOG...", FTF_EINVALID_ARGUMENT);
+    const double t0 = now_s();
+    ftf_log_reader_t *r;
+    ftf_status st = ftf_log_reader_open((const char *const *)(argv + 2), (size_t)(argc - 2), NULL, &r);
+    if (st)
+        return die("open", st);
+    ftf_log_record_t rec;
+    uint64_t events = 0;
+    int k;
+    while ((k = ftf_log_reader_next(r, &rec)) == 1)
+        events++;
+    const double t1 = now_s();
+    const ftf_log_report_t *rep = ftf_log_reader_report(r);
+    if (k < 0)
+        return die("read", (ftf_status)k);
+    report("read", events, rep->data_bytes, t1 - t0);
+    const int rc = ftf_log_report_damaged(rep) ? 1 : 0;
+    if (rc)
+        fprintf(stderr, "ft-forensics-bench: damage: %s\n", rep->first_detail);
+    ftf_log_reader_free(r);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "make-log") == 0)
+        return make_log(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "write") == 0)
+        return write_bench(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "read") == 0)
+        return read_bench(argc, argv);
+    fprintf(stderr, "usage: ft-forensics-bench make-log|write|read ... (see bench/FORENSICS.md)\n");
+    return 2;
+}
