@@ -12,10 +12,7 @@
 
 enum { MAX_DEPTH = 16 };
 
-#define FBIT(k) (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + (unsigned)(k)))
-
-static const uint64_t autograd_keys =
-    FBIT(FT_KEY_AUTOGRAD_FUNCTIONALITY) | FBIT(FT_KEY_AUTOGRAD_OTHER) | FBIT(FT_KEY_AUTOGRAD_NESTED_TENSOR);
+#define FBIT FT_KEYSET_FUNCTIONALITY_BIT
 
 const char *ft_mode_name(ft_mode_t mode) {
     return mode == FT_MODE_STRICT ? "strict" : mode == FT_MODE_HARDENED ? "hardened" : NULL;
@@ -126,7 +123,7 @@ static inline bool scalar_ok(const ft_scalar_t *t) {
 }
 
 static inline uint64_t context_keyset(const ft_dispatch_ctx_t *ctx, uint64_t input) {
-    const uint64_t exclude = ctx->exclude.repr | (ctx->grad_mode ? 0 : autograd_keys);
+    const uint64_t exclude = ctx->exclude.repr | (ctx->grad_mode ? 0 : FT_KEYSET_AUTOGRAD_MASK);
     return (input | ctx->include.repr) & (FT_KEYSET_BACKEND_MASK | ~exclude); /* c10's a - b */
 }
 
@@ -167,7 +164,7 @@ static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const f
     d->effective_keyset.repr = effective;
     d->selected_key = FT_KEY_UNDEFINED;
     /* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend bits only */
-    d->backend_key = next_key(effective & (FBIT(FT_KEY_DENSE) | FBIT(FT_KEY_QUANTIZED) | FBIT(FT_KEY_SPARSE)),
+    d->backend_key = next_key(effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK,
                               top_backend);
     d->kernel = NULL;
     d->fallback_used = false;

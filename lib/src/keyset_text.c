@@ -31,10 +31,7 @@ char *ft_keyset_format_hex(ft_keyset_t ks, char buf[19]) {
  * drops a per-backend functionality that has no backend bit; unknown bits are
  * never printed. Everything else round-trips. */
 static bool repr_is_lossless(ft_keyset_t ks) {
-    const uint64_t per_backend = UINT64_C(1) << (13 + FT_KEY_DENSE) | UINT64_C(1) << (13 + FT_KEY_QUANTIZED) |
-                                 UINT64_C(1) << (13 + FT_KEY_SPARSE) | UINT64_C(1) << (13 + FT_KEY_NESTED_TENSOR) |
-                                 UINT64_C(1) << (13 + FT_KEY_AUTOGRAD_FUNCTIONALITY);
-    bool has_pb = (ks.repr & per_backend) != 0, has_backend = (ks.repr & FT_KEYSET_BACKEND_MASK) != 0;
+    bool has_pb = (ks.repr & FT_KEYSET_PER_BACKEND_MASK) != 0, has_backend = (ks.repr & FT_KEYSET_BACKEND_MASK) != 0;
     return !(ks.repr & FT_KEYSET_UNKNOWN_MASK) && has_pb == has_backend;
 }
 

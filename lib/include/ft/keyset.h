@@ -29,6 +29,27 @@ typedef struct ft_keyset {
 #define FT_KEYSET_UNKNOWN_MASK (~FT_KEYSET_KNOWN_MASK)
 #define FT_KEYSET_FUNCTIONALITY_SHIFT 13 /* key k -> bit 13+k */
 
+/* The bit of functionality key k (1..40). */
+#define FT_KEYSET_FUNCTIONALITY_BIT(k) (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + (unsigned)(k)))
+
+/* Dense, Quantized, Sparse, NestedTensor and AutogradFunctionality. */
+#define FT_KEYSET_PER_BACKEND_MASK                                                                             \
+    (FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_DENSE) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_QUANTIZED) |               \
+     FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_SPARSE) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_NESTED_TENSOR) |          \
+     FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_FUNCTIONALITY))
+
+/* c10's autograd_dispatch_keyset: AutogradFunctionality, AutogradOther,
+ * AutogradNestedTensor. */
+#define FT_KEYSET_AUTOGRAD_MASK                                                                                \
+    (FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_FUNCTIONALITY) |                                              \
+     FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_OTHER) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_NESTED_TENSOR))
+
+/* The functionality bits of c10's backend_functionality_keys (Dense,
+ * Quantized, Sparse); with every backend bit it is highestPriorityBackendTypeId's mask. */
+#define FT_KEYSET_BACKEND_FUNCTIONALITY_MASK                                                                   \
+    (FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_DENSE) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_QUANTIZED) |               \
+     FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_SPARSE))
+
 static inline ft_keyset_t ft_keyset_from_raw(uint64_t repr) {
     ft_keyset_t ks = {repr};
     return ks;
@@ -144,11 +165,8 @@ static inline ft_key_t ft_keyset_highest_priority_type_id(ft_keyset_t ks) {
 /* c10's highestPriorityBackendTypeId: the same on
  * ks & ({Dense, Quantized, Sparse} | all backend bits). */
 static inline ft_key_t ft_keyset_highest_priority_backend_type_id(ft_keyset_t ks) {
-    const uint64_t backend_functionality = (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + 1)) |
-                                           (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + 6)) |
-                                           (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + 9)) |
-                                           FT_KEYSET_BACKEND_MASK;
-    return ft_keyset_highest_priority_type_id(ft_keyset_from_raw(ks.repr & backend_functionality));
+    return ft_keyset_highest_priority_type_id(
+        ft_keyset_from_raw(ks.repr & (FT_KEYSET_BACKEND_FUNCTIONALITY_MASK | FT_KEYSET_BACKEND_MASK)));
 }
 
 /* c10's DispatchKeySet(FULL_AFTER, key): every bit below the key's functionality
@@ -164,8 +182,8 @@ static inline ft_keyset_t ft_keyset_full(void) {
 /* c10's after_autograd_keyset = FULL_AFTER(AutogradOther): every bit below
  * AutogradOther's, plus PythonDispatcher. */
 static inline ft_keyset_t ft_keyset_after_autograd(void) {
-    return ft_keyset_from_raw(((UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + 23)) - 1) |
-                              (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + 40)));
+    return ft_keyset_from_raw((FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_OTHER) - 1) |
+                              FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_PYTHON_DISPATCHER));
 }
 
 /* Iteration in c10 order: ascending functionality; a per-backend functionality
