@@ -1,0 +1,253 @@
+#!/bin/sh
+# ft-forensics CLI tests, one case per invocation (registered by
+# tests/cli/CMakeLists.txt as cli_forensics_<case>):
+#
+#   cli_test.sh CASE FT_FORENSICS FTF_CLI_FIXTURE
+#
+# Checks exit codes (0 ok, 1 negative answer, 2 usage, 3 I/O), that every
+# --json output is valid JSON (jq: required, the test fails without it), and
+# what each command says about sample logs, damaged copies and locators.
+set -eu
+case_name=$1
+ftf=$2
+fixture=$3
+
+command -v jq >/dev/null 2>&1 || { echo "FAIL: jq is required (ci/deps.sh installs it)"; exit 1; }
+command -v zcat >/dev/null 2>&1 || { echo "FAIL: zcat is required"; exit 1; }
+
+work=$(mktemp -d /tmp/ftf_cli_XXXXXX)
+trap 'rm -rf "$work"' EXIT
+"$fixture" "$work"
+s0=$work/shards/shard-0.log.gz
+s1=$work/shards/shard-1.log.gz
+clean=$work/clean.log.gz
+
+fail() { echo "FAIL [$case_name]: $*"; exit 1; }
+
+# expect RC CMD...: runs CMD (stdout to $work/out, stderr to $work/err), checks its exit code
+expect() {
+    want=$1
+    shift
+    set +e
+    "$@" >"$work/out" 2>"$work/err"
+    got=$?
+    set -e
+    [ "$got" -eq "$want" ] || { cat "$work/err"; fail "exit $got, want $want: $*"; }
+}
+
+lines() { wc -l <"$1" | tr -d ' '; }
+json_ok() { jq -e . "$1" >/dev/null 2>&1 || { head -c 500 "$1"; fail "not valid JSON: $1"; }; }
+
+# the damaged copies: truncated, junk appended, bits flipped
+make_damaged() {
+    size=$(wc -c <"$s0" | tr -d ' ')
+    head -c $((size * 2 / 3)) "$s0" >"$work/trunc.log.gz"
+    { cat "$s0"; printf 'JUNK JUNK JUNK JUNK'; } >"$work/junk.log.gz"
+    cp "$s0" "$work/flip.log.gz"
+    for off in $((size / 3)) $((size / 2)); do
+        printf '\377' | dd of="$work/flip.log.gz" bs=1 seek="$off" conv=notrunc 2>/dev/null
+    done
+}
+
+case "$case_name" in
+help)
+    expect 0 "$ftf" --help
+    grep -q "usage:" "$work/out" || fail "--help says no usage"
+    for c in cat show index triage verify reindex recover; do
+        expect 0 "$ftf" "$c" --help
+        grep -q "usage: ft-forensics $c" "$work/out" || fail "$c --help"
+        grep -q "Exit:" "$work/out" || fail "$c --help documents no exit codes"
+        expect 0 "$ftf" help "$c"
+    done
+    expect 0 "$ftf" --version
+    ;;
+usage)
+    expect 2 "$ftf"
+    expect 2 "$ftf" frobnicate
+    expect 2 "$ftf" cat --no-such-option "$s0"
+    expect 2 "$ftf" cat --outcome exploded "$s0"
+    expect 2 "$ftf" cat --mode lenient "$s0"
+    expect 2 "$ftf" cat --scenario 'gen/../../etc/passwd' "$s0"
+    expect 2 "$ftf" show
+    expect 2 "$ftf" show 'not an id' "$s0"
+    expect 2 "$ftf" show 'cli/strict:a;rm -rf /' "$s0"
+    expect 2 "$ftf" show "cli/strict:dup"
+    expect 2 "$ftf" index --member-cap zero "$s0"
+    expect 2 "$ftf" index -o
+    expect 2 "$ftf" triage --top -1 "$s0"
+    expect 2 "$ftf" verify
+    expect 2 "$ftf" reindex
+    expect 2 "$ftf" recover "$s0"
+    expect 2 "$ftf" recover -o "$s0" "$s0"
+    expect 3 "$ftf" cat "$work/no-such.log.gz"
+    expect 3 "$ftf" index "$work/no-such-dir"
+    ;;
+cat)
+    expect 0 "$ftf" cat "$s0"
+    [ "$(lines "$work/out")" -eq "$(zcat "$s0" | wc -l)" ] || fail "cat prints every record"
+    cmp -s "$work/out" "$(zcat "$s0" >"$work/z"; echo "$work/z")" || fail "cat differs from zcat"
+    expect 0 "$ftf" cat "$work/shards"
+    [ "$(lines "$work/out")" -eq "$(zcat "$s0" "$s1" | wc -l)" ] || fail "cat of a directory"
+    jq -c . "$work/out" >/dev/null || fail "cat output is not JSON lines"
+    expect 0 "$ftf" cat --outcome fail "$work/shards"
+    want=$(zcat "$s0" "$s1" | jq -c 'select(.outcome=="fail")' | wc -l)
+    [ "$(lines "$work/out")" -eq "$want" ] && [ "$want" -gt 0 ] || fail "--outcome fail: $(lines "$work/out") vs $want"
+    expect 0 "$ftf" cat --reason value_mismatch --mode hardened "$s0"
+    want=$(zcat "$s0" | jq -c 'select(.reason_code=="value_mismatch" and .mode=="hardened")' | wc -l)
+    [ "$(lines "$work/out")" -eq "$want" ] || fail "--reason --mode"
+    expect 0 "$ftf" cat --scenario cli/strict:dup "$work/shards"
+    [ "$(lines "$work/out")" -eq 3 ] || fail "--scenario dup: $(lines "$work/out")"
+    jq -e 'select(.scenario_id != "cli/strict:dup")' "$work/out" >/dev/null && fail "--scenario matched others"
+    make_damaged
+    expect 1 "$ftf" cat "$work/trunc.log.gz"
+    grep -q "damage" "$work/err" || fail "cat says nothing about damage"
+    ;;
+show)
+    expect 0 "$ftf" show cli/strict:dup "$s0"
+    [ "$(lines "$work/out")" -eq 2 ] || fail "two records of dup in shard 0"
+    [ "$(jq -r .seq "$work/out" | tr '\n' ' ')" = "3 10 " ] || fail "log order: $(jq -r .seq "$work/out")"
+    [ -s "$work/err" ] && fail "show with a fresh locator warned: $(cat "$work/err")"
+    expect 0 "$ftf" show --json cli/strict:dup "$work/shards"
+    json_ok "$work/out"
+    jq -e '.found == 3 and .logs[0].locator == "fresh" and .logs[0].source == "locator"
+           and .logs[1].locator == "missing" and .logs[1].source == "scan"
+           and ([.records[].record.scenario_id] | unique == ["cli/strict:dup"])' "$work/out" >/dev/null ||
+        fail "show --json: $(cat "$work/out")"
+    grep -q "locator missing" "$work/err" || fail "show does not say it scanned"
+    # a foreign locator: said, then scanned
+    cp "$s1" "$work/foreign.log.gz"
+    cp "$s0.ftidx" "$work/foreign.log.gz.ftidx"
+    expect 0 "$ftf" show --json cli/strict:dup "$work/foreign.log.gz"
+    jq -e '.found == 1 and .logs[0].locator == "foreign" and .logs[0].source == "scan"' "$work/out" >/dev/null ||
+        fail "foreign locator: $(cat "$work/out")"
+    # a stale one (the log grew)
+    cp "$s0" "$work/stale.log.gz"
+    cp "$s0.ftidx" "$work/stale.log.gz.ftidx"
+    cat "$s1" >>"$work/stale.log.gz"
+    expect 0 "$ftf" show --json cli/strict:dup "$work/stale.log.gz"
+    jq -e '.found == 3 and .logs[0].locator == "stale"' "$work/out" >/dev/null || fail "stale: $(cat "$work/out")"
+    expect 1 "$ftf" show gen/0123456789abcdef "$s0"
+    expect 1 "$ftf" show --json gen/0123456789abcdef "$s0"
+    json_ok "$work/out"
+    jq -e '.found == 0' "$work/out" >/dev/null || fail "not found --json"
+    ;;
+index)
+    expect 0 "$ftf" index -o "$work/a.json" "$work/shards"
+    expect 0 "$ftf" index -o "$work/b.json" "$s1" "$s0" "$s1"
+    cmp "$work/a.json" "$work/b.json" || fail "index bytes depend on argument order"
+    expect 0 "$ftf" index "$s0" "$s1"
+    cmp "$work/a.json" "$work/out" || fail "stdout differs from -o"
+    json_ok "$work/a.json"
+    jq -e '.schema == "ft-failure-index-v1"
+           and .totals.failures == ([.buckets[].count] | add)
+           and .totals.failures == .totals.fail + .totals.crash
+           and .totals.files == 2 and .totals.run_headers == 2
+           and (.buckets | map(.count) | . == (sort | reverse))
+           and .allowlisted.count == .totals.allowlisted and .allowlisted.count > 0
+           and ([.buckets[].triage.class] | all(. != "unclassified"))' "$work/a.json" >/dev/null ||
+        fail "index content"
+    want=$(zcat "$s0" "$s1" | jq -c 'select(.outcome=="fail" or .outcome=="crash")' | wc -l)
+    [ "$(jq .totals.failures "$work/a.json")" -eq "$want" ] || fail "failures vs jq"
+    # crashes at different addresses are one bucket
+    [ "$(jq '[.buckets[] | select(.signature_fields.kind == "crash")] | length' "$work/a.json")" -eq 1 ] ||
+        fail "crash buckets"
+    expect 0 "$ftf" index --compact "$work/shards"
+    [ "$(lines "$work/out")" -eq 1 ] || fail "--compact is one line"
+    jq -e --slurpfile a "$work/a.json" '. == $a[0]' "$work/out" >/dev/null || fail "--compact differs"
+    make_damaged
+    expect 1 "$ftf" index -o "$work/d.json" "$work/trunc.log.gz" "$s1"
+    jq -e '.totals.damaged_files == 1 and (.inputs[] | select(.file | endswith("trunc.log.gz")) | .damaged)' \
+        "$work/d.json" >/dev/null || fail "damage not recorded"
+    ;;
+triage)
+    expect 1 "$ftf" triage "$work/shards"
+    grep -q "failure(s) in" "$work/out" || fail "triage summary"
+    grep -q "mode_split_policy" "$work/out" || fail "triage classes"
+    expect 1 "$ftf" triage --json "$work/shards"
+    json_ok "$work/out"
+    jq -e '.schema == "ft-failure-index-v1" and .totals.buckets >= 3' "$work/out" >/dev/null || fail "triage --json"
+    expect 1 "$ftf" triage --top 1 "$work/shards"
+    grep -q "more bucket" "$work/out" || fail "--top"
+    expect 0 "$ftf" triage "$clean"
+    expect 0 "$ftf" triage --json "$clean"
+    json_ok "$work/out"
+    ;;
+verify)
+    expect 0 "$ftf" verify "$s0" "$clean"
+    grep -q "intact" "$work/out" || fail "verify says intact"
+    expect 0 "$ftf" verify --json --members "$s0"
+    json_ok "$work/out"
+    jq -e '.ok and .files[0].intact and .files[0].locator == "fresh"
+           and (.files[0].members | length) == (.files[0].report.members + .files[0].report.eof_members)
+           and .files[0].members[-1].kind == "eof"' "$work/out" >/dev/null || fail "verify --json: $(head -c 400 "$work/out")"
+    expect 0 "$ftf" verify --json "$s1"
+    jq -e '.files[0].locator == "missing"' "$work/out" >/dev/null || fail "missing locator is not damage"
+    make_damaged
+    for f in trunc junk flip; do
+        expect 1 "$ftf" verify --json "$work/$f.log.gz"
+        json_ok "$work/out"
+        jq -e '(.ok | not) and (.files[0].intact | not) and .files[0].report.first_damage != "none"' \
+            "$work/out" >/dev/null || fail "verify $f: $(cat "$work/out")"
+        expect 1 "$ftf" verify "$work/$f.log.gz"
+        grep -q DAMAGED "$work/out" || fail "verify $f human"
+    done
+    # a foreign locator is integrity damage too
+    cp "$s1" "$work/foreign.log.gz"
+    cp "$s0.ftidx" "$work/foreign.log.gz.ftidx"
+    expect 1 "$ftf" verify --json "$work/foreign.log.gz"
+    jq -e '.files[0].intact and .files[0].locator == "foreign"' "$work/out" >/dev/null || fail "foreign locator"
+    printf 'not gzip at all\n' >"$work/text.log.gz"
+    expect 1 "$ftf" verify "$work/text.log.gz"
+    : >"$work/empty.log.gz"
+    expect 1 "$ftf" verify "$work/empty.log.gz"
+    expect 3 "$ftf" verify "$work/no-such.log.gz"
+    ;;
+reindex)
+    cp "$s1" "$work/r.log.gz"
+    expect 0 "$ftf" reindex "$work/r.log.gz"
+    [ -s "$work/r.log.gz.ftidx" ] || fail "no sidecar"
+    expect 0 "$ftf" show --json cli/strict:dup "$work/r.log.gz"
+    jq -e '.logs[0].locator == "fresh" and .found == 1' "$work/out" >/dev/null || fail "reindexed locator unused"
+    # the writer's locator and a rebuild are the same bytes
+    cp "$s0" "$work/s0.log.gz"
+    expect 0 "$ftf" reindex "$work/s0.log.gz"
+    cmp "$s0.ftidx" "$work/s0.log.gz.ftidx" || fail "rebuild differs from the writer's locator"
+    make_damaged
+    expect 1 "$ftf" reindex "$work/trunc.log.gz"
+    expect 0 "$ftf" verify "$work/s0.log.gz"
+    expect 3 "$ftf" reindex "$work/no-such.log.gz"
+    ;;
+recover)
+    make_damaged
+    for f in trunc junk flip; do
+        "$ftf" cat "$work/$f.log.gz" >"$work/readable" 2>/dev/null || true
+        expect 1 "$ftf" recover -o "$work/$f.rec.log.gz" "$work/$f.log.gz"
+        grep -q "record(s) recovered" "$work/out" || fail "recover says nothing"
+        expect 0 "$ftf" verify "$work/$f.rec.log.gz"
+        zcat "$work/$f.rec.log.gz" >"$work/salvaged"
+        cmp "$work/readable" "$work/salvaged" || fail "recover $f did not salvage every intact record"
+        expect 2 "$ftf" recover -o "$work/$f.rec.log.gz" "$work/$f.log.gz"
+    done
+    [ "$(lines "$work/salvaged")" -gt 100 ] || fail "too little salvaged"
+    expect 0 "$ftf" recover -o "$work/clean.rec.log.gz" "$clean"
+    expect 0 "$ftf" recover --force -o "$work/clean.rec.log.gz" "$clean"
+    expect 0 "$ftf" show cli/strict:dup "$work/flip.rec.log.gz" || true
+    if command -v bgzip >/dev/null 2>&1; then
+        bgzip -t "$work/trunc.rec.log.gz" || fail "bgzip -t rejects the recovered log"
+    fi
+    ;;
+never_runs_replay)
+    # every replay command in the fixtures is "touch $work/pwned"
+    zcat "$s0" | grep -q "touch $work/pwned" || fail "fixture lacks the bait"
+    for c in "cat $s0" "show cli/strict:dup $s0" "show --json cli/strict:dup $s1" "index $work/shards" \
+        "triage $work/shards" "triage --json $work/shards" "verify $s0" "reindex $s1"; do
+        # shellcheck disable=SC2086
+        "$ftf" $c >/dev/null 2>&1 || true
+    done
+    [ ! -e "$work/pwned" ] || fail "a replay command from a log was executed"
+    ;;
+*)
+    fail "unknown case"
+    ;;
+esac
+echo "ok [$case_name]"
