@@ -165,11 +165,17 @@ static bool mode_split_valid(ft_mode_split_t s) {
     return s == FT_SPLIT_NONE || s == FT_SPLIT_STRICT_FAIL || s == FT_SPLIT_HARDENED_FALLBACK;
 }
 
-/* A raw JSON member must not break the line: no newline, valid UTF-8. Its JSON
- * validity is the caller's contract (checked on read). */
+/* A raw JSON member must be exactly one JSON value (else text like
+ * `1,"outcome":"pass"` would inject keys into the line), on one line, in valid
+ * UTF-8. Only events carrying raw members pay for the jansson check. */
 static bool raw_json_ok(const char *s) {
     if (!nonempty(s))
         return false;
+    json_error_t je;
+    json_t *v = json_loads(s, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+    if (!v)
+        return false;
+    json_decref(v);
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         if (*p < 0x80) {
             if (*p == '\n')
@@ -1279,8 +1285,15 @@ static ftf_status parse_record(const char *line, size_t len, ftf_record_t *out, 
         return c.err->status = FTF_EINVALID_ARGUMENT;
     storage_release_json(st);
     if (len > FTF_RECORD_MAX_LEN)
-        return fail(&c, FTF_RECORD_LINE_TOO_LONG, "", "line is %zu bytes, longer than the limit of %d", len,
+        return fail(&c, FTF_RECORD_LINE_TOO_LONG, "", "line is %zu bytes, longer than the limit of %u", len,
                     FTF_RECORD_MAX_LEN);
+    /* A record is one line of text: jansson would accept a NUL after a number
+     * (and cut raw members there) and newlines as whitespace, but the renderer
+     * could then not reproduce the line. */
+    if (line && memchr(line, '\0', len))
+        return fail(&c, FTF_RECORD_NOT_JSON, "", "%s", "NUL byte in the record");
+    if (line && memchr(line, '\n', len))
+        return fail(&c, FTF_RECORD_NOT_JSON, "", "%s", "newline inside the record (a record is one line)");
 
     json_error_t je;
     json_t *root = json_loadb(line ? line : "", len, JSON_REJECT_DUPLICATES, &je);

@@ -59,6 +59,11 @@ struct ftf_log_reader {
     bool any_intact;        /* an intact member was read */
     bool last_intact_eof;   /* the last intact member was an EOF member */
     bool any_bgzf_intact;
+    /* compressed bytes inflated so far while checking foreign (plain gzip)
+     * members of this file: a crafted file can hide a gzip header inside each
+     * stored block so that every restart decodes to the end again (quadratic);
+     * past FOREIGN_BUDGET(size) further foreign candidates are skipped as damage */
+    uint64_t foreign_checked;
 
     /* window over the file: bytes [win_off, win_off + win_len) */
     uint8_t *win;
@@ -372,11 +377,17 @@ static ftf_log_damage_t zlib_damage(const char *msg) {
     return FTF_LOG_DAMAGE_INFLATE;
 }
 
+/* Total compressed bytes a file's foreign-member checks may inflate: four times
+ * the file plus 1 MiB keeps reading linear in the file size. */
+#define FOREIGN_BUDGET(size) (4 * (size) + (UINT64_C(1) << 20))
+
 /* A gzip member without BC: check it whole first (its end is only known by
  * inflating it), then stream it. */
 static step_t step_foreign(ftf_log_reader_t *r) {
     const uint64_t pos = r->pos;
     z_stream *zs = &r->gz;
+    if (r->foreign_checked >= FOREIGN_BUDGET(r->size))
+        return damaged(r, FTF_LOG_DAMAGE_INFLATE, 0, "foreign-member check budget spent (crafted input?)");
     if (inflateReset(zs) != Z_OK)
         return damaged(r, FTF_LOG_DAMAGE_INFLATE, 0, "inflateReset");
     uint64_t in = pos, lines = 0, out = 0;
@@ -401,11 +412,14 @@ static step_t step_foreign(ftf_log_reader_t *r) {
         const int rc = inflate(zs, Z_NO_FLUSH);
         const size_t consumed = avail - zs->avail_in;
         in += consumed;
+        r->foreign_checked += consumed;
         const size_t produced = CHUNK_SIZE - zs->avail_out;
         lines += count_lines(r->buf, produced);
         out += produced;
         if (rc == Z_STREAM_END)
             break;
+        if (r->foreign_checked >= FOREIGN_BUDGET(r->size))
+            return damaged(r, FTF_LOG_DAMAGE_INFLATE, lines, "foreign-member check budget spent (crafted input?)");
         if (rc != Z_OK && rc != Z_BUF_ERROR)
             return damaged(r, zlib_damage(zs->msg), lines, zs->msg ? zs->msg : "inflate error");
         if (consumed == 0 && produced == 0)
@@ -491,6 +505,7 @@ static bool open_file(ftf_log_reader_t *r, size_t index) {
     r->file_index = index;
     r->pos = 0;
     r->io_failed = r->seen_bgzf = r->any_intact = r->last_intact_eof = r->any_bgzf_intact = false;
+    r->foreign_checked = 0;
     r->win_off = 0;
     r->win_len = 0;
     r->report.files++;
@@ -524,6 +539,8 @@ static bool open_file(ftf_log_reader_t *r, size_t index) {
 }
 
 static ftf_status reader_new(const ftf_log_reader_options_t *opts, ftf_log_reader_t **out) {
+    if (opts && opts->max_line > FTF_LOG_MAX_LINE_LIMIT)
+        return FTF_EINVALID_ARGUMENT; /* max_line + 1 must not wrap, and a line is held in memory */
     ftf_log_reader_t *r = calloc(1, sizeof *r);
     if (!r)
         return FTF_ENOMEM;

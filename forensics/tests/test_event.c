@@ -949,8 +949,46 @@ static void forensics_event_dispatch_from_decision(void) {
     ft_registry_free(reg);
 }
 
+/* Review findings: a NUL after a number (jansson accepts it) or a newline
+ * inside a raw member must not parse into something the renderer cannot give
+ * back; a raw member that is not exactly one JSON value (key injection) is
+ * refused at render time. */
+static void forensics_event_lines_are_one_line_and_members_one_value(void) {
+    ftf_event_t ev, out;
+    ftf_event_storage_t st = FTF_EVENT_STORAGE_INIT;
+    ftf_parse_error_t err;
+    make_event(&ev, KIND_ALL);
+    const size_t n = ftf_event_render(&ev, line_a, sizeof line_a);
+    FT_CHECK(n > 0 && n < sizeof line_a);
+    char *seq = strstr(line_a, "\"seq\":");
+    FT_CHECK(seq != NULL);
+    memcpy(line_b, line_a, n + 1);
+    line_b[seq - line_a + 7] = '\0'; /* `"seq":0` then NUL where the comma was */
+    FTF_CHECK_STATUS(ftf_event_parse(line_b, n, &out, &st, &err), FTF_EBAD_RECORD);
+    FT_CHECK_EQ_INT(err.reason, FTF_RECORD_NOT_JSON);
+    char *scen = strstr(line_a, "\"scenario\":{");
+    FT_CHECK(scen != NULL);
+    memcpy(line_b, line_a, n + 1);
+    line_b[scen - line_a + 12] = '\n'; /* `{` then a newline: JSON whitespace, but two lines */
+    memmove(line_b + (scen - line_a) + 13, line_a + (scen - line_a) + 12, n - (size_t)(scen - line_a) - 12 + 1);
+    FTF_CHECK_STATUS(ftf_event_parse(line_b, n + 1, &out, &st, &err), FTF_EBAD_RECORD);
+    FT_CHECK_EQ_INT(err.reason, FTF_RECORD_NOT_JSON);
+    ftf_event_storage_dispose(&st);
+    static const char *const bad_members[] = {"1,\"outcome\":\"pass\"", "{\"a\":1", "[1,2", "{\"a\":1,\"a\":2}", "1 2"};
+    for (size_t i = 0; i < sizeof bad_members / sizeof bad_members[0]; i++) {
+        make_event(&ev, KIND_DIFFERENTIAL);
+        ev.differential.expected = bad_members[i];
+        FT_CHECK_MSG(ftf_event_render(&ev, line_a, sizeof line_a) == 0, "member %s rendered", bad_members[i]);
+        FTF_CHECK_STATUS(ftf_event_check(&ev), FTF_EBAD_RECORD);
+    }
+    make_event(&ev, KIND_DIFFERENTIAL);
+    ev.differential.expected = " {\"value\": [1, \"x\", null]} ";
+    FT_CHECK(ftf_event_render(&ev, line_a, sizeof line_a) > 0);
+}
+
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
+        FT_CASE(forensics_event_lines_are_one_line_and_members_one_value),
         FT_CASE(forensics_event_round_trip_every_kind),
         FT_CASE(forensics_event_golden_line),
         FT_CASE(forensics_event_key_order_matches_design),

@@ -550,8 +550,22 @@ static void log_session_sink_streams_ledger_events(void) {
     ftf_log_reader_free(r);
 }
 
+/* max_line is bounded so max_line + 1 cannot wrap (a review found SIZE_MAX
+ * overflowed a buffer). */
+static void log_reader_refuses_unbounded_max_line(void) {
+    ftf_log_reader_options_t o;
+    memset(&o, 0, sizeof o);
+    o.max_line = (size_t)-1;
+    ftf_log_reader_t *r = NULL;
+    FT_CHECK(ftf_log_reader_open_buffer("", 0, "empty", &o, &r) == FTF_EINVALID_ARGUMENT && r == NULL);
+    o.max_line = FTF_LOG_MAX_LINE_LIMIT;
+    FT_CHECK(ftf_log_reader_open_buffer("", 0, "empty", &o, &r) == FTF_OK && r != NULL);
+    ftf_log_reader_free(r);
+}
+
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
+        FT_CASE(log_reader_refuses_unbounded_max_line),
         FT_CASE(log_round_trip_records_positions_and_report),
         FT_CASE(log_members_are_bgzf_blocks_with_eof_member),
         FT_CASE(log_member_closes_on_failure_flush_full_and_timer),

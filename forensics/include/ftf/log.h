@@ -234,8 +234,12 @@ typedef struct ftf_log_member_info {
 
 typedef void (*ftf_log_member_fn)(const ftf_log_member_info_t *member, void *payload);
 
+/* Upper bound for ftf_log_reader_options_t.max_line (1 GiB). */
+#define FTF_LOG_MAX_LINE_LIMIT ((size_t)1 << 30)
+
 typedef struct ftf_log_reader_options {
-    size_t max_line;         /* longest line accepted; 0: FTF_LOG_DEFAULT_MAX_LINE */
+    size_t max_line;         /* longest line accepted; 0: FTF_LOG_DEFAULT_MAX_LINE; above
+                              * FTF_LOG_MAX_LINE_LIMIT the reader refuses to open */
     bool validate_json;      /* parse each line with jansson (slower); default: shape check only */
     ftf_log_member_fn on_member; /* may be NULL; called once per member or damaged region */
     void *on_member_payload;
