@@ -60,12 +60,12 @@ enum {
 };
 
 #define DEFAULT_SAMPLE_MS 30.0
-#define QUICK_SAMPLE_MS 2.0
+#define QUICK_SAMPLE_MS   2.0
 
 /* FrankenTorch's Rust session, same microbench (the packet's figure), and the
  * project's goal of >= 10x faster. */
 #define FRANKENTORCH_P50_NS 2454.0
-#define GOAL_SPEEDUP 10.0
+#define GOAL_SPEEDUP        10.0
 
 /* Escapes: nothing the loops compute can be proven unused. */
 static volatile double g_sink_d;
@@ -82,16 +82,11 @@ static const struct {
     const char *kernel; /* the kernel the dispatch route must end on */
     bool composite;     /* no CPU kernel: routed through a composite in hardened mode */
 } op_info[NOPS] = {
-    {"add", "cpu::add_scalar", false},
-    {"sub", "cpu::sub_scalar", false},
-    {"mul", "cpu::mul_scalar", false},
-    {"div", "cpu::div_scalar", false},
-    {"maximum", "cpu::maximum_scalar", false},
-    {"minimum", "cpu::minimum_scalar", false},
-    {"atan2", "cpu::atan2_scalar", false},
-    {"pow", "cpu::pow_scalar", false},
-    {"rsub", "composite_explicit::rsub", true},
-    {"sqdiff", "composite_implicit::sqdiff", true},
+    {"add", "cpu::add_scalar", false},          {"sub", "cpu::sub_scalar", false},
+    {"mul", "cpu::mul_scalar", false},          {"div", "cpu::div_scalar", false},
+    {"maximum", "cpu::maximum_scalar", false},  {"minimum", "cpu::minimum_scalar", false},
+    {"atan2", "cpu::atan2_scalar", false},      {"pow", "cpu::pow_scalar", false},
+    {"rsub", "composite_explicit::rsub", true}, {"sqdiff", "composite_implicit::sqdiff", true},
 };
 
 /* Each op's CPU kernel from its computed table (NULL for the composites). */
@@ -103,7 +98,7 @@ static struct {
     const ft_op_t *add, *rsub, *sqdiff;
     const ft_op_t *op[NOPS];
     ft_dispatch_ctx_t strict, hardened;
-    ft_session_options_t shared; /* session defaults, but borrowing reg */
+    ft_session_options_t shared;    /* session defaults, but borrowing reg */
     ft_scalar_t a[NVAR], b[NVAR];   /* f64 CPU, requires_grad false */
     ft_scalar_t ga[NVAR], gb[NVAR]; /* same values, requires_grad true */
     ft_keyset_t cpu_raw;            /* CPU | ADInplaceOrView | BackendSelect */
@@ -121,10 +116,10 @@ typedef struct bench bench_t;
 struct bench {
     char name[48];
     int (*run)(const bench_t *b, uint64_t n); /* n iterations; OR of all statuses */
-    int arg;      /* op index for kernel_* benchmarks, variant for microbenchmarks */
-    int baseline; /* index of the benchmark this one is compared with, -1 for none */
-    bool micro;   /* records per-batch times: p50/p95/p99 */
-    uint32_t batch; /* micro: iterations per timestamp, a power of two <= BATCH */
+    int arg;                                  /* op index for kernel_* benchmarks, variant for microbenchmarks */
+    int baseline;                             /* index of the benchmark this one is compared with, -1 for none */
+    bool micro;                               /* records per-batch times: p50/p95/p99 */
+    uint32_t batch;                           /* micro: iterations per timestamp, a power of two <= BATCH */
 };
 
 static bench_t benches[MAXB];
@@ -192,18 +187,18 @@ static int run_keyset_parse_repr(const bench_t *b, uint64_t n) {
 
 /* One loop shape for every direct kernel call: `call` computes out from the
  * i-th operand pair. */
-#define DIRECT_LOOP(call)                                                                                       \
-    do {                                                                                                        \
-        ft_scalar_t out = ft_scalar_make(0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);                             \
-        double acc = 0.0;                                                                                       \
-        int st = 0;                                                                                             \
-        for (uint64_t i = 0; i < n; i++) {                                                                      \
-            const ft_scalar_t *x = &F.a[i & VMASK], *y = &F.b[i & VMASK];                                       \
-            call;                                                                                               \
-            acc += out.value;                                                                                   \
-        }                                                                                                       \
-        g_sink_d = acc;                                                                                         \
-        return st;                                                                                              \
+#define DIRECT_LOOP(call)                                                                                              \
+    do {                                                                                                               \
+        ft_scalar_t out = ft_scalar_make(0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);                                    \
+        double acc = 0.0;                                                                                              \
+        int st = 0;                                                                                                    \
+        for (uint64_t i = 0; i < n; i++) {                                                                             \
+            const ft_scalar_t *x = &F.a[i & VMASK], *y = &F.b[i & VMASK];                                              \
+            call;                                                                                                      \
+            acc += out.value;                                                                                          \
+        }                                                                                                              \
+        g_sink_d = acc;                                                                                                \
+        return st;                                                                                                     \
     } while (0)
 
 static int run_direct_call(const bench_t *b, uint64_t n) {
@@ -233,17 +228,17 @@ static int run_sqdiff_direct(const bench_t *b, uint64_t n) {
 }
 
 /* One loop shape for every ft_dispatch_binary benchmark. */
-#define DISPATCH_LOOP(ctx, op, lhs, rhs, decision)                                                              \
-    do {                                                                                                        \
-        ft_scalar_t out = ft_scalar_make(0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);                             \
-        double acc = 0.0;                                                                                       \
-        int st = 0;                                                                                             \
-        for (uint64_t i = 0; i < n; i++) {                                                                      \
-            st |= ft_dispatch_binary((ctx), (op), &(lhs)[i & VMASK], &(rhs)[i & VMASK], &out, (decision));      \
-            acc += out.value;                                                                                   \
-        }                                                                                                       \
-        g_sink_d = acc;                                                                                         \
-        return st;                                                                                              \
+#define DISPATCH_LOOP(ctx, op, lhs, rhs, decision)                                                                     \
+    do {                                                                                                               \
+        ft_scalar_t out = ft_scalar_make(0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);                                    \
+        double acc = 0.0;                                                                                              \
+        int st = 0;                                                                                                    \
+        for (uint64_t i = 0; i < n; i++) {                                                                             \
+            st |= ft_dispatch_binary((ctx), (op), &(lhs)[i & VMASK], &(rhs)[i & VMASK], &out, (decision));             \
+            acc += out.value;                                                                                          \
+        }                                                                                                              \
+        g_sink_d = acc;                                                                                                \
+        return st;                                                                                                     \
     } while (0)
 
 static int run_dispatch_cpu_strict(const bench_t *b, uint64_t n) {
@@ -282,8 +277,7 @@ static int run_dispatch_with_keyset_cpu(const bench_t *b, uint64_t n) {
     double acc = 0.0;
     int st = 0;
     for (uint64_t i = 0; i < n; i++) {
-        st |= ft_dispatch_binary_with_keyset(&F.strict, F.add, F.cpu_raw, &F.a[i & VMASK], &F.b[i & VMASK], &out,
-                                             &d);
+        st |= ft_dispatch_binary_with_keyset(&F.strict, F.add, F.cpu_raw, &F.a[i & VMASK], &F.b[i & VMASK], &out, &d);
         acc += out.value;
     }
     g_sink_d = acc;
@@ -355,8 +349,7 @@ static int session_once(const ft_session_options_t *opts, double *acc, const cha
             fail_micro(check, "wrong value of w (want 10)");
         if (ft_session_evidence_count(s) != 3)
             fail_micro(check, "ledger does not have 3 entries");
-        static const ft_evidence_kind_t kinds[3] = {FT_EVIDENCE_DISPATCH, FT_EVIDENCE_DISPATCH,
-                                                    FT_EVIDENCE_BACKWARD};
+        static const ft_evidence_kind_t kinds[3] = {FT_EVIDENCE_DISPATCH, FT_EVIDENCE_DISPATCH, FT_EVIDENCE_BACKWARD};
         static const char *const kernels[2] = {"cpu::add_scalar", "cpu::mul_scalar"};
         for (size_t k = 0; k < 3; k++) {
             const ft_evidence_t *e = ft_session_evidence_at(s, k);
@@ -681,7 +674,8 @@ static void setup(void) {
         {{FT_KEY_CPU, FT_KEY_AD_INPLACE_OR_VIEW, FT_KEY_BACKEND_SELECT}, 3, FT_KEY_AD_INPLACE_OR_VIEW},
         {{FT_KEY_CPU, FT_KEY_AUTOGRAD_CPU, FT_KEY_AD_INPLACE_OR_VIEW, FT_KEY_BACKEND_SELECT}, 4, FT_KEY_AUTOGRAD_CPU},
         {{FT_KEY_SPARSE_CUDA, FT_KEY_AD_INPLACE_OR_VIEW, FT_KEY_BACKEND_SELECT}, 3, FT_KEY_AD_INPLACE_OR_VIEW},
-        {{FT_KEY_CUDA, FT_KEY_AUTOGRAD_CUDA, FT_KEY_AD_INPLACE_OR_VIEW, FT_KEY_BACKEND_SELECT}, 4,
+        {{FT_KEY_CUDA, FT_KEY_AUTOGRAD_CUDA, FT_KEY_AD_INPLACE_OR_VIEW, FT_KEY_BACKEND_SELECT},
+         4,
          FT_KEY_AUTOGRAD_CUDA},
         {{FT_KEY_CPU, FT_KEY_BACKEND_SELECT}, 2, FT_KEY_BACKEND_SELECT},
         {{FT_KEY_CPU}, 1, FT_KEY_CPU},

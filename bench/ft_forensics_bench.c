@@ -38,8 +38,8 @@ static double now_s(void) {
 }
 
 static void report(const char *cmd, uint64_t events, uint64_t bytes, double seconds) {
-    printf("%s events=%llu seconds=%.4f events_per_s=%.0f mb_per_s=%.1f\n", cmd, (unsigned long long)events,
-           seconds, seconds > 0 ? (double)events / seconds : 0.0, seconds > 0 ? (double)bytes / seconds / 1e6 : 0.0);
+    printf("%s events=%llu seconds=%.4f events_per_s=%.0f mb_per_s=%.1f\n", cmd, (unsigned long long)events, seconds,
+           seconds > 0 ? (double)events / seconds : 0.0, seconds > 0 ? (double)bytes / seconds / 1e6 : 0.0);
 }
 
 static int die(const char *what, ftf_status st) {
@@ -56,7 +56,7 @@ static const char *opt(int argc, char **argv, const char *name, const char *def)
 
 /* ---- make-log ------------------------------------------------------------ */
 
-#define N_OPS 6
+#define N_OPS       6
 #define N_DECISIONS (N_OPS * 2)
 
 static int make_log(int argc, char **argv) {

@@ -3,7 +3,7 @@
 # silent when everything is already there.
 set -euo pipefail
 
-packages=(cmake make gcc clang pkg-config libjansson-dev zlib1g-dev jq tabix)
+packages=(cmake make gcc clang clang-format pkg-config libjansson-dev zlib1g-dev jq tabix)
 
 missing=()
 for p in "${packages[@]}"; do

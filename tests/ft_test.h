@@ -21,7 +21,8 @@ typedef struct {
 
 /* One entry of a program's case list. CMake reads these lines to register each
  * case as its own ctest test, so the list here is the only list. */
-#define FT_CASE(fn) {#fn, fn}
+#define FT_CASE(fn)                                                                                                    \
+    { #fn, fn }
 
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 3, 4)))
@@ -31,59 +32,59 @@ void ft_test_fail(const char *file, int line, const char *fmt, ...);
  * the names. Returns the process exit code. */
 int ft_test_main(int argc, char **argv, const ft_test_case_t *cases, size_t count);
 
-#define FT_CHECK(cond)                                                                                         \
-    do {                                                                                                       \
-        if (!(cond)) {                                                                                         \
-            ft_test_fail(__FILE__, __LINE__, "check failed: %s", #cond);                                       \
-            return;                                                                                            \
-        }                                                                                                      \
+#define FT_CHECK(cond)                                                                                                 \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            ft_test_fail(__FILE__, __LINE__, "check failed: %s", #cond);                                               \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
-#define FT_CHECK_MSG(cond, ...)                                                                                \
-    do {                                                                                                       \
-        if (!(cond)) {                                                                                         \
-            ft_test_fail(__FILE__, __LINE__, __VA_ARGS__);                                                     \
-            return;                                                                                            \
-        }                                                                                                      \
+#define FT_CHECK_MSG(cond, ...)                                                                                        \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            ft_test_fail(__FILE__, __LINE__, __VA_ARGS__);                                                             \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
-#define FT_CHECK_EQ_U64(a, b)                                                                                  \
-    do {                                                                                                       \
-        uint64_t ft_a_ = (uint64_t)(a), ft_b_ = (uint64_t)(b);                                                 \
-        if (ft_a_ != ft_b_) {                                                                                  \
-            ft_test_fail(__FILE__, __LINE__, "%s == %s: 0x%" PRIx64 " != 0x%" PRIx64, #a, #b, ft_a_, ft_b_);   \
-            return;                                                                                            \
-        }                                                                                                      \
+#define FT_CHECK_EQ_U64(a, b)                                                                                          \
+    do {                                                                                                               \
+        uint64_t ft_a_ = (uint64_t)(a), ft_b_ = (uint64_t)(b);                                                         \
+        if (ft_a_ != ft_b_) {                                                                                          \
+            ft_test_fail(__FILE__, __LINE__, "%s == %s: 0x%" PRIx64 " != 0x%" PRIx64, #a, #b, ft_a_, ft_b_);           \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
-#define FT_CHECK_EQ_INT(a, b)                                                                                  \
-    do {                                                                                                       \
-        long long ft_a_ = (long long)(a), ft_b_ = (long long)(b);                                              \
-        if (ft_a_ != ft_b_) {                                                                                  \
-            ft_test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, ft_a_, ft_b_);                  \
-            return;                                                                                            \
-        }                                                                                                      \
+#define FT_CHECK_EQ_INT(a, b)                                                                                          \
+    do {                                                                                                               \
+        long long ft_a_ = (long long)(a), ft_b_ = (long long)(b);                                                      \
+        if (ft_a_ != ft_b_) {                                                                                          \
+            ft_test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, ft_a_, ft_b_);                          \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
-#define FT_CHECK_STR(a, b)                                                                                     \
-    do {                                                                                                       \
-        const char *ft_a_ = (a), *ft_b_ = (b);                                                                 \
-        if (!ft_a_ || !ft_b_ || strcmp(ft_a_, ft_b_) != 0) {                                                   \
-            ft_test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, ft_a_ ? ft_a_ : "(null)",    \
-                         ft_b_ ? ft_b_ : "(null)");                                                            \
-            return;                                                                                            \
-        }                                                                                                      \
+#define FT_CHECK_STR(a, b)                                                                                             \
+    do {                                                                                                               \
+        const char *ft_a_ = (a), *ft_b_ = (b);                                                                         \
+        if (!ft_a_ || !ft_b_ || strcmp(ft_a_, ft_b_) != 0) {                                                           \
+            ft_test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, ft_a_ ? ft_a_ : "(null)",           \
+                         ft_b_ ? ft_b_ : "(null)");                                                                    \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 /* Compares statuses by their reason codes, which read better in a failure. */
-#define FT_CHECK_STATUS(expr, want)                                                                            \
-    do {                                                                                                       \
-        ft_status ft_got_ = (expr), ft_want_ = (want);                                                         \
-        if (ft_got_ != ft_want_) {                                                                             \
-            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ft_status_code(ft_got_),            \
-                         ft_status_code(ft_want_));                                                            \
-            return;                                                                                            \
-        }                                                                                                      \
+#define FT_CHECK_STATUS(expr, want)                                                                                    \
+    do {                                                                                                               \
+        ft_status ft_got_ = (expr), ft_want_ = (want);                                                                 \
+        if (ft_got_ != ft_want_) {                                                                                     \
+            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ft_status_code(ft_got_),                    \
+                         ft_status_code(ft_want_));                                                                    \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 /* splitmix64: the fixed-seed generator of every property test. */

@@ -79,15 +79,14 @@ json_t *ftd_decision_json(const ft_decision_t *d) {
                                                h->kernel_name ? json_string(h->kernel_name) : json_null()));
     }
     ft_decision_message(d, msg, sizeof msg);
-    return json_pack("{s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:s, s:o, s:s, s:s}", "op", d->op, "mode",
-                     ft_mode_name(d->mode), "explicit_keyset", d->explicit_keyset, "keyset_bits",
-                     ft_keyset_format_hex(d->keyset, in), "effective_keyset_bits",
-                     ft_keyset_format_hex(d->effective_keyset, eff), "selected_key", key_json(d->selected_key),
-                     "backend_key", key_json(d->backend_key), "route", route, "kernel",
-                     d->kernel ? json_string(d->kernel) : json_null(), "fallback_used", d->fallback_used,
-                     "mode_split", ft_mode_split_name(d->mode_split), "allowlist_id",
-                     d->allowlist_id ? json_string(d->allowlist_id) : json_null(), "reason_code",
-                     ft_status_code(d->status), "message", msg);
+    return json_pack(
+        "{s:s, s:s, s:b, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:s, s:o, s:s, s:s}", "op", d->op, "mode",
+        ft_mode_name(d->mode), "explicit_keyset", d->explicit_keyset, "keyset_bits",
+        ft_keyset_format_hex(d->keyset, in), "effective_keyset_bits", ft_keyset_format_hex(d->effective_keyset, eff),
+        "selected_key", key_json(d->selected_key), "backend_key", key_json(d->backend_key), "route", route, "kernel",
+        d->kernel ? json_string(d->kernel) : json_null(), "fallback_used", d->fallback_used, "mode_split",
+        ft_mode_split_name(d->mode_split), "allowlist_id", d->allowlist_id ? json_string(d->allowlist_id) : json_null(),
+        "reason_code", ft_status_code(d->status), "message", msg);
 }
 
 /* --- field helpers ---------------------------------------------------------- */
@@ -358,8 +357,7 @@ static json_t *q_dispatch(ftd_batch_t *b, const json_t *q) {
     ft_scalar_t lhs, rhs, out = ft_scalar_make(0, FT_DTYPE_F64, FT_BACKEND_CPU, false);
     if (explicit_keyset && !get_raw_keyset(q, &ks, &a))
         return a;
-    if ((has_operands || !explicit_keyset) &&
-        (!get_scalar(q, "lhs", &lhs, &a) || !get_scalar(q, "rhs", &rhs, &a)))
+    if ((has_operands || !explicit_keyset) && (!get_scalar(q, "lhs", &lhs, &a) || !get_scalar(q, "rhs", &rhs, &a)))
         return a;
 
     ft_decision_t d;
@@ -372,9 +370,9 @@ static json_t *q_dispatch(ftd_batch_t *b, const json_t *q) {
                              : ft_dispatch_binary(&ctx, op, &lhs, &rhs, &out, &d);
         ran = st == FT_OK;
     }
-    json_t *ans = json_pack("{s:b, s:o, s:o}", "ok", st == FT_OK, "error",
-                            st == FT_OK ? json_null() : json_string(ft_status_code(st)), "decision",
-                            ftd_decision_json(&d));
+    json_t *ans =
+        json_pack("{s:b, s:o, s:o}", "ok", st == FT_OK, "error",
+                  st == FT_OK ? json_null() : json_string(ft_status_code(st)), "decision", ftd_decision_json(&d));
     json_t *value = value_json(&out, ran);
     json_object_update(ans, value);
     json_decref(value);
@@ -428,8 +426,7 @@ static json_t *run_grad(ftd_batch_t *b, const json_t *q, ft_dispatch_ctx_t *ctx,
         if (!opname || !json_is_integer(l) || !json_is_integer(r) || json_integer_value(l) < 0 ||
             json_integer_value(r) < 0 || (size_t)json_integer_value(l) >= limit ||
             (size_t)json_integer_value(r) >= limit) {
-            snprintf(m, sizeof m, "program[%zu] must be {\"op\": NAME, \"lhs\": I, \"rhs\": I} with I < %zu", k,
-                     limit);
+            snprintf(m, sizeof m, "program[%zu] must be {\"op\": NAME, \"lhs\": I, \"rhs\": I} with I < %zu", k, limit);
             return error_answer("bad_query", m);
         }
         const ft_op_t *op;
@@ -441,8 +438,7 @@ static json_t *run_grad(ftd_batch_t *b, const json_t *q, ft_dispatch_ctx_t *ctx,
             return grad_failure(st, json_pack("{s:i}", "step", (json_int_t)k));
     }
     const json_t *root = json_object_get(q, "root");
-    if (!json_is_integer(root) || json_integer_value(root) < 0 ||
-        (size_t)json_integer_value(root) >= nleaves + nsteps)
+    if (!json_is_integer(root) || json_integer_value(root) < 0 || (size_t)json_integer_value(root) >= nleaves + nsteps)
         return error_answer("bad_query", "field \"root\" must be an index of a leaf or a program step");
     const ft_var_t rv = index_var[json_integer_value(root)];
     ft_scalar_t value;

@@ -15,8 +15,8 @@ static const char *error_of(json_t *answer) {
 static bool answer_is(ftd_batch_t *b, const char *line, size_t len, const char *want) {
     json_t *a = ftd_batch_answer_line(b, line, len);
     const char *got = error_of(a);
-    bool ok = want ? strcmp(got, want) == 0 && json_is_string(json_object_get(a, "message"))
-                   : strcmp(got, "(none)") == 0;
+    bool ok =
+        want ? strcmp(got, want) == 0 && json_is_string(json_object_get(a, "message")) : strcmp(got, "(none)") == 0;
     if (!ok)
         fprintf(stderr, "  line %.80s: error %s, want %s\n", line, got, want ? want : "none");
     json_decref(a);
@@ -73,9 +73,9 @@ static void batch_bad_queries_get_error_codes(void) {
     /* a raw NUL byte inside the line */
     all &= answer_is(b, "{\"q\":\"keyset\"\0}", 15, "bad_query");
     /* good queries with special values still work */
-    all &= answer_is(b, "{\"q\":\"dispatch\",\"op\":\"div\",\"lhs\":{\"value\":\"-0\"},\"rhs\":{\"value\":\"inf\"}}",
-                     strlen("{\"q\":\"dispatch\",\"op\":\"div\",\"lhs\":{\"value\":\"-0\"},\"rhs\":{\"value\":\"inf\"}}"),
-                     NULL);
+    all &= answer_is(
+        b, "{\"q\":\"dispatch\",\"op\":\"div\",\"lhs\":{\"value\":\"-0\"},\"rhs\":{\"value\":\"inf\"}}",
+        strlen("{\"q\":\"dispatch\",\"op\":\"div\",\"lhs\":{\"value\":\"-0\"},\"rhs\":{\"value\":\"inf\"}}"), NULL);
     ftd_batch_free(b);
     FT_CHECK(all);
 }
@@ -112,8 +112,8 @@ static void batch_stream_answers_every_line_in_order(void) {
     ftd_batch_free(b);
     rewind(out);
     char line[4096];
-    const char *want[] = {"\"name\":\"CPU\"", "\"error\":\"bad_query\"", "\"error\":\"line_too_long\"",
-                          "\"id\":103", "\"raw\":\"0x4001\""};
+    const char *want[] = {"\"name\":\"CPU\"", "\"error\":\"bad_query\"", "\"error\":\"line_too_long\"", "\"id\":103",
+                          "\"raw\":\"0x4001\""};
     size_t n = 0;
     bool ok = true;
     while (fgets(line, sizeof line, out)) {

@@ -87,8 +87,8 @@ static int cmd_keyset(const char *text) {
  * kernel column names the registration key instead. */
 static void print_entry(const ft_table_entry_t *e) {
     const bool has_source = e->source != FT_KEY_UNDEFINED;
-    const char *what = e->registration               ? e->registration->kernel_name
-                       : has_source                  ? ft_key_name(e->source)
+    const char *what = e->registration                     ? e->registration->kernel_name
+                       : has_source                        ? ft_key_name(e->source)
                        : e->tag == FT_TAG_BACKEND_FALLBACK ? (e->fallthrough ? "fallthrough" : "fallback kernel")
                                                            : "-";
     printf("%-32s %-28s [%s]%s%s\n", ft_key_name(e->key), what, ft_table_tag_name(e->tag),

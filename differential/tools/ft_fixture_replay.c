@@ -97,8 +97,8 @@ static bool matches_in(const json_t *expect, const json_t *got, const rule_t *r,
     return got != NULL && json_equal((json_t *)expect, (json_t *)got);
 }
 
-static void report(tally_t *t, const char *file, long line, const char *why, const json_t *query,
-                   const json_t *expect, const json_t *got) {
+static void report(tally_t *t, const char *file, long line, const char *why, const json_t *query, const json_t *expect,
+                   const json_t *got) {
     t->failed++;
     if (t->shown++ >= t->show_max)
         return;

@@ -137,21 +137,33 @@ typedef struct {
 } peek_key_t;
 
 static const peek_key_t peek_keys[] = {
-    {"record", 6, FTF_PEEK_RECORD},       {"scenario_id", 11, FTF_PEEK_SCENARIO_ID},
-    {"outcome", 7, FTF_PEEK_OUTCOME},     {"mode", 4, FTF_PEEK_MODE},
-    {"reason_code", 11, FTF_PEEK_REASON_CODE}, {"run_id", 6, FTF_PEEK_RUN_ID},
+    {"record", 6, FTF_PEEK_RECORD}, {"scenario_id", 11, FTF_PEEK_SCENARIO_ID}, {"outcome", 7, FTF_PEEK_OUTCOME},
+    {"mode", 4, FTF_PEEK_MODE},     {"reason_code", 11, FTF_PEEK_REASON_CODE}, {"run_id", 6, FTF_PEEK_RUN_ID},
     {"seq", 3, FTF_PEEK_SEQ},
 };
 
 static void peek_set(ftf_record_fields_t *f, unsigned bit, const char *s, size_t n) {
     switch (bit) {
-    case FTF_PEEK_RECORD: f->record = s, f->record_len = n; break;
-    case FTF_PEEK_SCENARIO_ID: f->scenario_id = s, f->scenario_id_len = n; break;
-    case FTF_PEEK_OUTCOME: f->outcome = s, f->outcome_len = n; break;
-    case FTF_PEEK_MODE: f->mode = s, f->mode_len = n; break;
-    case FTF_PEEK_REASON_CODE: f->reason_code = s, f->reason_code_len = n; break;
-    case FTF_PEEK_RUN_ID: f->run_id = s, f->run_id_len = n; break;
-    default: break;
+    case FTF_PEEK_RECORD:
+        f->record = s, f->record_len = n;
+        break;
+    case FTF_PEEK_SCENARIO_ID:
+        f->scenario_id = s, f->scenario_id_len = n;
+        break;
+    case FTF_PEEK_OUTCOME:
+        f->outcome = s, f->outcome_len = n;
+        break;
+    case FTF_PEEK_MODE:
+        f->mode = s, f->mode_len = n;
+        break;
+    case FTF_PEEK_REASON_CODE:
+        f->reason_code = s, f->reason_code_len = n;
+        break;
+    case FTF_PEEK_RUN_ID:
+        f->run_id = s, f->run_id_len = n;
+        break;
+    default:
+        break;
     }
 }
 
@@ -687,9 +699,9 @@ static ftf_status parse_header(ftf_locator_t *loc) {
     loc->info.table_hash = get64(h + 72);
     const uint64_t body = loc->map_len - LOC_HEADER_SIZE;
     if (loc->info.head_len > FTF_LOCATOR_HASH_SPAN || loc->info.head_len > loc->info.log_size ||
-        (loc->info.head_len == 0 && loc->info.log_size != 0) || loc->info.entries > FTF_LOCATOR_MAX_ENTRIES || loc->info.ids > loc->info.entries ||
-        loc->strings_size > UINT32_MAX || loc->info.entries * LOC_ENTRY_SIZE > body ||
-        body - loc->info.entries * LOC_ENTRY_SIZE != loc->strings_size)
+        (loc->info.head_len == 0 && loc->info.log_size != 0) || loc->info.entries > FTF_LOCATOR_MAX_ENTRIES ||
+        loc->info.ids > loc->info.entries || loc->strings_size > UINT32_MAX ||
+        loc->info.entries * LOC_ENTRY_SIZE > body || body - loc->info.entries * LOC_ENTRY_SIZE != loc->strings_size)
         return FTF_ECORRUPT;
     loc->entries = h + LOC_HEADER_SIZE;
     loc->strings = loc->entries + loc->info.entries * LOC_ENTRY_SIZE;

@@ -25,9 +25,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#define FTF__LOG_HEADER_SIZE 18u
+#define FTF__LOG_HEADER_SIZE  18u
 #define FTF__LOG_TRAILER_SIZE 8u
-#define FTF__LOG_OVERHEAD (FTF__LOG_HEADER_SIZE + FTF__LOG_TRAILER_SIZE)
+#define FTF__LOG_OVERHEAD     (FTF__LOG_HEADER_SIZE + FTF__LOG_TRAILER_SIZE)
 /* Smallest member: raw deflate of nothing is 2 bytes (03 00). */
 #define FTF__LOG_MEMBER_MIN (FTF__LOG_OVERHEAD + 2u)
 
@@ -65,8 +65,8 @@ static inline void ftf__log_put_header(uint8_t *h, uint32_t member_size) {
  * BC subfield alone in a 6-byte extra field (htslib's check). Other gzip
  * headers are read as foreign members. */
 static inline int ftf__log_is_bgzf_header(const uint8_t *p) {
-    return p[0] == 0x1f && p[1] == 0x8b && p[2] == 0x08 && p[3] == 0x04 && p[10] == 6 &&
-           p[11] == 0 && p[12] == 'B' && p[13] == 'C' && p[14] == 2 && p[15] == 0;
+    return p[0] == 0x1f && p[1] == 0x8b && p[2] == 0x08 && p[3] == 0x04 && p[10] == 6 && p[11] == 0 && p[12] == 'B' &&
+           p[13] == 'C' && p[14] == 2 && p[15] == 0;
 }
 
 /* True when the 4 bytes at `p` start a gzip member (magic, deflate, no

@@ -33,7 +33,7 @@
 #include "log_format.h"
 
 #define WINDOW_SIZE (256u * 1024u)
-#define CHUNK_SIZE FTF_LOG_MEMBER_SIZE_MAX /* member buffer, inflate chunks, scan steps */
+#define CHUNK_SIZE  FTF_LOG_MEMBER_SIZE_MAX /* member buffer, inflate chunks, scan steps */
 
 typedef enum { M_NONE = 0, M_BUFFER, M_STREAM } member_state_t;
 
@@ -53,11 +53,11 @@ struct ftf_log_reader {
     bool file_open;
     int fd;
     uint64_t size;
-    uint64_t pos;           /* next member boundary */
+    uint64_t pos; /* next member boundary */
     bool io_failed;
-    bool seen_bgzf;         /* a BGZF header was seen: resync on that pattern */
-    bool any_intact;        /* an intact member was read */
-    bool last_intact_eof;   /* the last intact member was an EOF member */
+    bool seen_bgzf;       /* a BGZF header was seen: resync on that pattern */
+    bool any_intact;      /* an intact member was read */
+    bool last_intact_eof; /* the last intact member was an EOF member */
     bool any_bgzf_intact;
     /* compressed bytes inflated so far while checking foreign (plain gzip)
      * members of this file: a crafted file can hide a gzip header inside each
@@ -77,13 +77,13 @@ struct ftf_log_reader {
 
     /* the member whose lines are being handed out */
     member_state_t mstate;
-    uint64_t m_offset;  /* its file offset */
-    uint8_t *buf;       /* CHUNK_SIZE + 1: a BGZF member's data, or a chunk of a foreign one */
+    uint64_t m_offset; /* its file offset */
+    uint8_t *buf;      /* CHUNK_SIZE + 1: a BGZF member's data, or a chunk of a foreign one */
     size_t m_len, m_cur;
-    uint64_t m_base;    /* uncompressed offset of buf[0] within the member */
-    bool m_final;       /* buf holds the member's last bytes */
-    uint64_t m_in;      /* M_STREAM: file offset of the next compressed byte */
-    uint8_t m_prev;     /* last byte of the previous chunk ('\n' at the start) */
+    uint64_t m_base; /* uncompressed offset of buf[0] within the member */
+    bool m_final;    /* buf holds the member's last bytes */
+    uint64_t m_in;   /* M_STREAM: file offset of the next compressed byte */
+    uint8_t m_prev;  /* last byte of the previous chunk ('\n' at the start) */
 
     /* a line spanning chunks of a foreign member */
     char *line;
@@ -97,38 +97,56 @@ struct ftf_log_reader {
 
 const char *ftf_log_damage_name(ftf_log_damage_t damage) {
     switch (damage) {
-    case FTF_LOG_DAMAGE_NONE: return "none";
-    case FTF_LOG_DAMAGE_BAD_HEADER: return "bad_header";
-    case FTF_LOG_DAMAGE_BSIZE: return "bsize_mismatch";
-    case FTF_LOG_DAMAGE_INFLATE: return "inflate_error";
-    case FTF_LOG_DAMAGE_CRC: return "crc_mismatch";
-    case FTF_LOG_DAMAGE_TORN: return "torn_tail";
-    case FTF_LOG_DAMAGE_JUNK: return "trailing_junk";
-    case FTF_LOG_DAMAGE_MISSING_EOF: return "missing_eof";
-    case FTF_LOG_DAMAGE_LINE_TOO_LONG: return "line_too_long";
-    case FTF_LOG_DAMAGE_BAD_LINE: return "bad_line";
-    case FTF_LOG_DAMAGE_UNTERMINATED: return "unterminated_line";
-    case FTF_LOG_DAMAGE_IO: return "io_error";
+    case FTF_LOG_DAMAGE_NONE:
+        return "none";
+    case FTF_LOG_DAMAGE_BAD_HEADER:
+        return "bad_header";
+    case FTF_LOG_DAMAGE_BSIZE:
+        return "bsize_mismatch";
+    case FTF_LOG_DAMAGE_INFLATE:
+        return "inflate_error";
+    case FTF_LOG_DAMAGE_CRC:
+        return "crc_mismatch";
+    case FTF_LOG_DAMAGE_TORN:
+        return "torn_tail";
+    case FTF_LOG_DAMAGE_JUNK:
+        return "trailing_junk";
+    case FTF_LOG_DAMAGE_MISSING_EOF:
+        return "missing_eof";
+    case FTF_LOG_DAMAGE_LINE_TOO_LONG:
+        return "line_too_long";
+    case FTF_LOG_DAMAGE_BAD_LINE:
+        return "bad_line";
+    case FTF_LOG_DAMAGE_UNTERMINATED:
+        return "unterminated_line";
+    case FTF_LOG_DAMAGE_IO:
+        return "io_error";
     }
     return "invalid_damage";
 }
 
 static ftf_status damage_status(ftf_log_damage_t d) {
     switch (d) {
-    case FTF_LOG_DAMAGE_NONE: return FTF_OK;
+    case FTF_LOG_DAMAGE_NONE:
+        return FTF_OK;
     case FTF_LOG_DAMAGE_TORN:
-    case FTF_LOG_DAMAGE_MISSING_EOF: return FTF_ETRUNCATED;
-    case FTF_LOG_DAMAGE_LINE_TOO_LONG: return FTF_ELINE_TOO_LONG;
+    case FTF_LOG_DAMAGE_MISSING_EOF:
+        return FTF_ETRUNCATED;
+    case FTF_LOG_DAMAGE_LINE_TOO_LONG:
+        return FTF_ELINE_TOO_LONG;
     case FTF_LOG_DAMAGE_BAD_LINE:
-    case FTF_LOG_DAMAGE_UNTERMINATED: return FTF_EBAD_RECORD;
-    case FTF_LOG_DAMAGE_IO: return FTF_EIO;
-    default: return FTF_ECORRUPT;
+    case FTF_LOG_DAMAGE_UNTERMINATED:
+        return FTF_EBAD_RECORD;
+    case FTF_LOG_DAMAGE_IO:
+        return FTF_EIO;
+    default:
+        return FTF_ECORRUPT;
     }
 }
 
 bool ftf_log_report_damaged(const ftf_log_report_t *rep) {
-    return rep && (rep->corrupt_members || rep->torn_tails || rep->junk_bytes || rep->missing_eof ||
-                   rep->long_lines || rep->bad_lines || rep->unterminated_lines || rep->io_errors);
+    return rep && (rep->corrupt_members || rep->torn_tails || rep->junk_bytes || rep->missing_eof || rep->long_lines ||
+                   rep->bad_lines || rep->unterminated_lines || rep->io_errors);
 }
 
 static const char *cur_path(const ftf_log_reader_t *r) {
@@ -140,7 +158,8 @@ static const char *cur_path(const ftf_log_reader_t *r) {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void note(ftf_log_reader_t *r, ftf_log_damage_t d, uint64_t offset, const char *fmt, ...) {
+static void
+note(ftf_log_reader_t *r, ftf_log_damage_t d, uint64_t offset, const char *fmt, ...) {
     ftf_log_report_t *rep = &r->report;
     if (rep->first_damage != FTF_LOG_DAMAGE_NONE)
         return;
@@ -161,8 +180,8 @@ static void member_event(ftf_log_reader_t *r, uint64_t offset, uint64_t size, ui
                          uint64_t lines, ftf_log_member_kind_t kind, ftf_log_damage_t damage, const char *detail) {
     if (!r->opts.on_member)
         return;
-    ftf_log_member_info_t m = {r->file_index, cur_path(r), offset, size, data_size, crc, lines, kind, damage,
-                               detail ? detail : ""};
+    ftf_log_member_info_t m = {r->file_index, cur_path(r), offset, size,   data_size,
+                               crc,           lines,       kind,   damage, detail ? detail : ""};
     r->opts.on_member(&m, r->opts.on_member_payload);
 }
 
@@ -177,7 +196,9 @@ static void region(ftf_log_reader_t *r, ftf_log_damage_t d, uint64_t offset, uin
         rep->torn_bytes += size;
         rep->torn_lines += lines;
         break;
-    case FTF_LOG_DAMAGE_JUNK: rep->junk_bytes += size; break;
+    case FTF_LOG_DAMAGE_JUNK:
+        rep->junk_bytes += size;
+        break;
     default:
         rep->corrupt_members++;
         rep->corrupt_bytes += size;
@@ -313,9 +334,8 @@ static step_t step_bgzf(ftf_log_reader_t *r, const uint8_t *hdr) {
         if (next < r->size)
             return damaged(r, FTF_LOG_DAMAGE_BSIZE, 0, "member runs past the next member header");
         const uint8_t *p = get(r, pos, (size_t)left, &avail);
-        uint64_t lines = avail > FTF__LOG_HEADER_SIZE ? salvage_count(r, p + FTF__LOG_HEADER_SIZE,
-                                                                      avail - FTF__LOG_HEADER_SIZE)
-                                                      : 0;
+        uint64_t lines =
+            avail > FTF__LOG_HEADER_SIZE ? salvage_count(r, p + FTF__LOG_HEADER_SIZE, avail - FTF__LOG_HEADER_SIZE) : 0;
         region(r, FTF_LOG_DAMAGE_TORN, pos, left, lines, "");
         r->pos = r->size;
         return STEP_DAMAGED;

@@ -31,15 +31,15 @@ struct ftf_log_writer {
     ftf_log_writer_options_t opts;
     size_t member_data; /* resolved opts.member_data */
 
-    z_stream zs;        /* raw deflate at opts.level */
+    z_stream zs; /* raw deflate at opts.level */
     bool zs_ready;
     z_stream zs_stored; /* raw deflate at level 0: the fallback for incompressible data */
     bool zs_stored_ready;
 
     uint8_t *data; /* open member's uncompressed bytes [0, data_len) */
     size_t data_len;
-    uint8_t *out; /* one whole member */
-    uint64_t offset; /* file offset of the open member */
+    uint8_t *out;      /* one whole member */
+    uint64_t offset;   /* file offset of the open member */
     int64_t opened_ms; /* clock when the open member got its first record */
 
     ftf_buf_t line; /* a rendered event */
@@ -52,7 +52,8 @@ struct ftf_log_writer {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static ftf_status fail(ftf_log_writer_t *w, ftf_status st, const char *fmt, ...) {
+static ftf_status
+fail(ftf_log_writer_t *w, ftf_status st, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(w->errmsg, sizeof w->errmsg, fmt, ap);
@@ -187,8 +188,8 @@ static ftf_status writer_new(int fd, bool own_fd, const char *name, uint64_t off
 static bool options_valid(const ftf_log_writer_options_t *o) {
     return o->level >= 0 && o->level <= 9 &&
            (o->member_data == 0 || (o->member_data >= 64 && o->member_data <= FTF_LOG_MEMBER_DATA_MAX)) &&
-           o->max_age_ms >= 0 && (o->sync == FTF_LOG_SYNC_NONE || o->sync == FTF_LOG_SYNC_FAILURES ||
-                                  o->sync == FTF_LOG_SYNC_MEMBERS);
+           o->max_age_ms >= 0 &&
+           (o->sync == FTF_LOG_SYNC_NONE || o->sync == FTF_LOG_SYNC_FAILURES || o->sync == FTF_LOG_SYNC_MEMBERS);
 }
 
 ftf_status ftf_log_writer_open(const char *path, const ftf_log_writer_options_t *opts, ftf_log_writer_t **out) {
@@ -216,8 +217,7 @@ ftf_status ftf_log_writer_open(const char *path, const ftf_log_writer_options_t 
     return writer_new(fd, true, path, offset, opts, out);
 }
 
-ftf_status ftf_log_writer_open_fd(int fd, bool own_fd, const ftf_log_writer_options_t *opts,
-                                  ftf_log_writer_t **out) {
+ftf_status ftf_log_writer_open_fd(int fd, bool own_fd, const ftf_log_writer_options_t *opts, ftf_log_writer_t **out) {
     static const ftf_log_writer_options_t defaults = FTF_LOG_WRITER_OPTIONS_INIT;
     if (!out || fd < 0)
         return FTF_EINVALID_ARGUMENT;
@@ -251,8 +251,7 @@ ftf_status ftf_log_write_record(ftf_log_writer_t *w, const char *line, size_t le
     if (memchr(line, '\n', len))
         return fail(w, FTF_EINVALID_ARGUMENT, "record contains a newline");
     if (len + 1 > w->member_data)
-        return fail(w, FTF_ELINE_TOO_LONG, "record of %zu bytes: a member holds at most %zu", len,
-                    w->member_data - 1);
+        return fail(w, FTF_ELINE_TOO_LONG, "record of %zu bytes: a member holds at most %zu", len, w->member_data - 1);
     if (w->data_len + len + 1 > w->member_data) {
         ftf_status st = close_member(w, false);
         if (st)
@@ -372,8 +371,7 @@ ftf_status ftf_log_write_run_header(ftf_log_writer_t *w, const ftf_run_header_t 
     return write_rendered(w, ftf_run_header_render_buf(h, &w->line), false, pos);
 }
 
-void ftf_log_session_sink_init(ftf_log_session_sink_t *sink, ftf_log_writer_t *writer,
-                               const ftf_event_context_t *ctx) {
+void ftf_log_session_sink_init(ftf_log_session_sink_t *sink, ftf_log_writer_t *writer, const ftf_event_context_t *ctx) {
     if (!sink)
         return;
     memset(sink, 0, sizeof *sink);

@@ -202,8 +202,8 @@ size_t ftf_signature_format(const ftf_signature_t *sig, char *buf, size_t cap) {
         n = snprintf(buf, cap, "%s|%s|%s|%s|%s", sig->rule->triage_class, sig->crash_type, sig->frames[0],
                      sig->frames[1], sig->frames[2]);
     else
-        n = snprintf(buf, cap, "%s|%s|%s|%s|%s|%s", sig->rule->triage_class, sig->reason_code, sig->comparator,
-                     sig->op, sig->selected_key, sig->mode);
+        n = snprintf(buf, cap, "%s|%s|%s|%s|%s|%s", sig->rule->triage_class, sig->reason_code, sig->comparator, sig->op,
+                     sig->selected_key, sig->mode);
     return n < 0 ? 0 : (size_t)n;
 }
 
@@ -453,8 +453,7 @@ static ftf_status add_run(ftf_failure_index_t *idx, const ftf_run_header_t *h) {
     return FTF_OK;
 }
 
-static ftf_status count_keyed(strmap_t *map, counted_t **arr, size_t *n, size_t *cap, const char *a,
-                              const char *b) {
+static ftf_status count_keyed(strmap_t *map, counted_t **arr, size_t *n, size_t *cap, const char *a, const char *b) {
     char key[2 * FTF_SIG_FIELD_SIZE + 2];
     char fa[FTF_SIG_FIELD_SIZE], fb[FTF_SIG_FIELD_SIZE];
     set_field(fa, a);
@@ -482,8 +481,9 @@ static ftf_status count_keyed(strmap_t *map, counted_t **arr, size_t *n, size_t 
 /* The bucket map key: fields length-prefixed, so no field text can make two
  * signatures collide. */
 static size_t signature_key(const ftf_signature_t *s, char *buf, size_t cap) {
-    const char *fields[] = {s->crash ? "c" : "f", s->rule->triage_class, s->reason_code, s->comparator, s->op,
-                            s->selected_key, s->mode, s->crash_type, s->frames[0], s->frames[1], s->frames[2]};
+    const char *fields[] = {
+        s->crash ? "c" : "f", s->rule->triage_class, s->reason_code, s->comparator, s->op, s->selected_key, s->mode,
+        s->crash_type,        s->frames[0],          s->frames[1],   s->frames[2]};
     size_t n = 0;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         const int k = snprintf(buf + n, cap - n, "%zu:%s", strlen(fields[i]), fields[i]);
@@ -494,8 +494,7 @@ static size_t signature_key(const ftf_signature_t *s, char *buf, size_t cap) {
     return n;
 }
 
-static ftf_status add_failure(ftf_failure_index_t *idx, size_t file, const ftf_event_t *ev,
-                              const ftf_log_pos_t *pos) {
+static ftf_status add_failure(ftf_failure_index_t *idx, size_t file, const ftf_event_t *ev, const ftf_log_pos_t *pos) {
     ftf_signature_t sig;
     ftf_status st = ftf_triage_signature(ev, &sig);
     if (st != FTF_OK)
@@ -561,8 +560,8 @@ static ftf_status add_failure(ftf_failure_index_t *idx, size_t file, const ftf_e
     }
     if (!sig.known_reason) {
         idx->totals.unknown_reason_failures++;
-        if ((st = count_keyed(&idx->unknown_map, &idx->unknown, &idx->nunknown, &idx->unknown_cap,
-                              sig.reason_code, NULL)) != FTF_OK)
+        if ((st = count_keyed(&idx->unknown_map, &idx->unknown, &idx->nunknown, &idx->unknown_cap, sig.reason_code,
+                              NULL)) != FTF_OK)
             return st;
     }
     return FTF_OK;
@@ -596,8 +595,12 @@ static ftf_status index_candidate(ftf_failure_index_t *idx, size_t fi, const cha
     const ftf_event_t *ev = &pr.event;
     idx->totals.events++, f->events++;
     switch (ev->outcome) {
-    case FTF_OUTCOME_PASS: idx->totals.pass++; break;
-    case FTF_OUTCOME_SKIPPED: idx->totals.skipped++; break;
+    case FTF_OUTCOME_PASS:
+        idx->totals.pass++;
+        break;
+    case FTF_OUTCOME_SKIPPED:
+        idx->totals.skipped++;
+        break;
     case FTF_OUTCOME_ALLOWLISTED:
         idx->totals.allowlisted++;
         st = count_keyed(&idx->allow_map, &idx->allow, &idx->nallow, &idx->allow_cap,
@@ -1239,8 +1242,9 @@ ftf_status ftf_failure_index_render(const ftf_failure_index_t *idx, unsigned fla
     const ftf_index_totals_t *t = &idx->totals;
     jw_open(&w, NULL, '{');
     jw_str(&w, "schema", FTF_FAILURE_INDEX_SCHEMA);
-    jw_str(&w, "order", "buckets by count desc then signature; first/last seen by (file, run_id, seq, "
-                        "member_offset, offset)");
+    jw_str(&w, "order",
+           "buckets by count desc then signature; first/last seen by (file, run_id, seq, "
+           "member_offset, offset)");
     jw_open(&w, "totals", '{');
     jw_u64(&w, "files", t->files);
     jw_u64(&w, "damaged_files", t->damaged_files);

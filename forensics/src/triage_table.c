@@ -23,10 +23,10 @@
 #define OWN_HARNESS  "harness (caller of libft)"
 #define OWN_CRASH    "lib (see crash_state frames)"
 
-#define ST FTF_REASON_FT_STATUS
-#define VD FTF_REASON_VERDICT
+#define ST  FTF_REASON_FT_STATUS
+#define VD  FTF_REASON_VERDICT
 #define CMP FTF_REASON_COMPARATOR
-#define CR FTF_REASON_CRASH_TYPE
+#define CR  FTF_REASON_CRASH_TYPE
 
 static const ftf_triage_rule_t table[] = {
     /* libft status codes (ft_status_code) */
@@ -181,23 +181,34 @@ const ftf_triage_rule_t *ftf_triage_lookup(const char *reason_code, size_t len) 
 
 const char *ftf_reason_kind_name(ftf_reason_kind_t kind) {
     switch (kind) {
-    case FTF_REASON_FT_STATUS: return "ft_status";
-    case FTF_REASON_VERDICT: return "verdict";
-    case FTF_REASON_COMPARATOR: return "comparator";
-    case FTF_REASON_CRASH_TYPE: return "crash_type";
-    case FTF_REASON_UNKNOWN: return "unknown";
+    case FTF_REASON_FT_STATUS:
+        return "ft_status";
+    case FTF_REASON_VERDICT:
+        return "verdict";
+    case FTF_REASON_COMPARATOR:
+        return "comparator";
+    case FTF_REASON_CRASH_TYPE:
+        return "crash_type";
+    case FTF_REASON_UNKNOWN:
+        return "unknown";
     }
     return "unknown";
 }
 
 const char *ftf_severity_name(ftf_severity_t severity) {
     switch (severity) {
-    case FTF_SEVERITY_NONE: return "none";
-    case FTF_SEVERITY_INFO: return "info";
-    case FTF_SEVERITY_LOW: return "low";
-    case FTF_SEVERITY_MEDIUM: return "medium";
-    case FTF_SEVERITY_HIGH: return "high";
-    case FTF_SEVERITY_CRITICAL: return "critical";
+    case FTF_SEVERITY_NONE:
+        return "none";
+    case FTF_SEVERITY_INFO:
+        return "info";
+    case FTF_SEVERITY_LOW:
+        return "low";
+    case FTF_SEVERITY_MEDIUM:
+        return "medium";
+    case FTF_SEVERITY_HIGH:
+        return "high";
+    case FTF_SEVERITY_CRITICAL:
+        return "critical";
     }
     return "medium";
 }

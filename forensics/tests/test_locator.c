@@ -15,14 +15,14 @@
 #include "ftf/locator.h"
 #include "ftf/log.h"
 
-#define CHECK_FTF(expr, want)                                                                                  \
-    do {                                                                                                       \
-        ftf_status got_ = (expr), want_ = (want);                                                              \
-        if (got_ != want_) {                                                                                   \
-            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ftf_status_code(got_),              \
-                         ftf_status_code(want_));                                                              \
-            return;                                                                                            \
-        }                                                                                                      \
+#define CHECK_FTF(expr, want)                                                                                          \
+    do {                                                                                                               \
+        ftf_status got_ = (expr), want_ = (want);                                                                      \
+        if (got_ != want_) {                                                                                           \
+            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ftf_status_code(got_),                      \
+                         ftf_status_code(want_));                                                                      \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 /* ---- temporary files ------------------------------------------------------- */
@@ -95,8 +95,8 @@ typedef struct {
 
 /* Writes `n` events (after a run header) to `path`; positions of the events in
  * *pos; feeds `b` (may be NULL) as it goes, as a writer's owner would. */
-static ftf_status write_sample(const char *path, unsigned first, unsigned n, bool append, int level,
-                               const char *pad, ftf_locator_builder_t *b, positions_t *pos) {
+static ftf_status write_sample(const char *path, unsigned first, unsigned n, bool append, int level, const char *pad,
+                               ftf_locator_builder_t *b, positions_t *pos) {
     ftf_log_writer_options_t wo = FTF_LOG_WRITER_OPTIONS_INIT;
     wo.append = append;
     wo.level = level;
@@ -337,7 +337,7 @@ static void locator_verify_detects_change_in_the_middle(void) {
     d[n / 2] ^= 0x10;
     FT_CHECK(spit(log, d, n));
     free(d);
-    CHECK_FTF(ftf_locator_check(log, NULL), FTF_OK); /* the cheap check cannot see it... */
+    CHECK_FTF(ftf_locator_check(log, NULL), FTF_OK);            /* the cheap check cannot see it... */
     CHECK_FTF(ftf_locator_verify(log, NULL), FTF_ESTALE_INDEX); /* ...the full one does */
 }
 
@@ -461,8 +461,8 @@ static void locator_peek_survives_hostile_bytes(void) {
         ftf_record_fields_t f;
         (void)ftf_record_peek(buf, len, FTF_PEEK_ALL, &f);
         const char *ptrs[] = {f.record, f.scenario_id, f.outcome, f.mode, f.reason_code, f.run_id};
-        const size_t lens[] = {f.record_len, f.scenario_id_len, f.outcome_len, f.mode_len, f.reason_code_len,
-                               f.run_id_len};
+        const size_t lens[] = {f.record_len, f.scenario_id_len, f.outcome_len,
+                               f.mode_len,   f.reason_code_len, f.run_id_len};
         for (int k = 0; k < 6; k++)
             FT_CHECK(!ptrs[k] || (ptrs[k] >= buf && ptrs[k] + lens[k] <= buf + len));
         free(buf);
@@ -471,14 +471,10 @@ static void locator_peek_survives_hostile_bytes(void) {
 
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
-        FT_CASE(locator_lookup_every_id_in_log_order),
-        FT_CASE(locator_rebuild_equals_original),
-        FT_CASE(locator_stale_after_append_or_truncate),
-        FT_CASE(locator_foreign_log_detected),
-        FT_CASE(locator_damaged_sidecar_rejected),
-        FT_CASE(locator_verify_detects_change_in_the_middle),
-        FT_CASE(locator_builder_rejects_bad_input),
-        FT_CASE(locator_peek_agrees_with_the_parser),
+        FT_CASE(locator_lookup_every_id_in_log_order),   FT_CASE(locator_rebuild_equals_original),
+        FT_CASE(locator_stale_after_append_or_truncate), FT_CASE(locator_foreign_log_detected),
+        FT_CASE(locator_damaged_sidecar_rejected),       FT_CASE(locator_verify_detects_change_in_the_middle),
+        FT_CASE(locator_builder_rejects_bad_input),      FT_CASE(locator_peek_agrees_with_the_parser),
         FT_CASE(locator_peek_survives_hostile_bytes),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);

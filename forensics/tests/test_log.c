@@ -77,15 +77,15 @@ static void log_members_are_bgzf_blocks_with_eof_member(void) {
     size_t len;
     unsigned char *buf = tl_slurp(path, &len);
     FT_CHECK(buf && len > 28);
-    static const unsigned char eof[28] = {0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, 'B', 'C', 2, 0,
-                                          0x1b, 0,    3, 0, 0, 0, 0, 0, 0, 0,    0, 0};
+    static const unsigned char eof[28] = {0x1f, 0x8b, 8,    4, 0, 0, 0, 0, 0, 0xff, 6, 0, 'B', 'C',
+                                          2,    0,    0x1b, 0, 3, 0, 0, 0, 0, 0,    0, 0, 0,   0};
     FT_CHECK(memcmp(buf + len - 28, eof, 28) == 0);
     size_t off = 0, members = 0;
     bool ok = true;
     while (off < len && ok) {
         const unsigned char *p = buf + off;
-        ok = len - off >= 28 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8 && p[3] == 4 && p[10] == 6 &&
-             p[11] == 0 && p[12] == 'B' && p[13] == 'C' && p[14] == 2 && p[15] == 0;
+        ok = len - off >= 28 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 8 && p[3] == 4 && p[10] == 6 && p[11] == 0 &&
+             p[12] == 'B' && p[13] == 'C' && p[14] == 2 && p[15] == 0;
         const size_t size = (size_t)(p[16] | p[17] << 8) + 1;
         ok = ok && off + size <= len;
         const size_t isize = ok ? (size_t)(p[size - 4] | p[size - 3] << 8 | p[size - 2] << 16) : 0;

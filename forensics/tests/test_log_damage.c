@@ -158,8 +158,8 @@ static void log_flipped_bytes_skip_only_the_damaged_member(void) {
             const ftf_log_report_t *rep = &ro_out.report;
             FT_CHECK_MSG(!ro_out.mismatch, "byte %zu ^ 0x%02x: a record differs", at, masks[k]);
             const bool all = ro_out.n == sample.records;
-            FT_CHECK_MSG(all || ro_out.n == sample.records - lines_j, "byte %zu ^ 0x%02x (member %zu): %zu records",
-                         at, masks[k], j, ro_out.n);
+            FT_CHECK_MSG(all || ro_out.n == sample.records - lines_j, "byte %zu ^ 0x%02x (member %zu): %zu records", at,
+                         masks[k], j, ro_out.n);
             /* in order, with member j's run missing when it was skipped */
             for (size_t i = 0; i < ro_out.n; i++) {
                 const uint64_t want = all || i < first ? i : i + lines_j;
@@ -190,9 +190,9 @@ static void log_damage_kinds_are_reported_by_name(void) {
         unsigned char mask;
         ftf_log_damage_t damage;
     } cases[] = {
-        {0, 0xff, FTF_LOG_DAMAGE_BAD_HEADER}, /* magic */
-        {16, 0x01, FTF_LOG_DAMAGE_BSIZE},     /* BSIZE one off */
-        {18, 0, FTF_LOG_DAMAGE_INFLATE},      /* deflate block type 11 (reserved) */
+        {0, 0xff, FTF_LOG_DAMAGE_BAD_HEADER},   /* magic */
+        {16, 0x01, FTF_LOG_DAMAGE_BSIZE},       /* BSIZE one off */
+        {18, 0, FTF_LOG_DAMAGE_INFLATE},        /* deflate block type 11 (reserved) */
         {(size_t)-8, 0x01, FTF_LOG_DAMAGE_CRC}, /* CRC32 */
         {(size_t)-4, 0x01, FTF_LOG_DAMAGE_CRC}, /* ISIZE */
     };
@@ -295,8 +295,8 @@ static void log_killed_writer_keeps_every_failure(void) {
          * yet acknowledged when the kill landed may be there); at most one
          * member is lost */
         FT_CHECK(n <= last + 2);
-        FT_CHECK_MSG(n >= last + 1 || last + 1 - n <= member_data / shortest + 1, "round %u: %u acknowledged records lost (member %zu B)",
-                     round, last + 1 - n, member_data);
+        FT_CHECK_MSG(n >= last + 1 || last + 1 - n <= member_data / shortest + 1,
+                     "round %u: %u acknowledged records lost (member %zu B)", round, last + 1 - n, member_data);
     }
 }
 
@@ -480,14 +480,15 @@ static void log_hostile_huge_and_bad_lines_are_counted(void) {
     ftf_log_reader_options_t ro = FTF_LOG_READER_OPTIONS_INIT;
     ro.max_line = 8;
     read_buffer(gz, n, &ro);
-    FT_CHECK_EQ_U64(ro_out.n, 0); /* {"seq":0} is 9 bytes */
+    FT_CHECK_EQ_U64(ro_out.n, 0);                 /* {"seq":0} is 9 bytes */
     FT_CHECK_EQ_U64(ro_out.report.long_lines, 4); /* the three {"seq":N} and the huge one */
     free(gz);
 
     const char *path = tl_path("badlines.log.gz");
     ftf_log_writer_t *w;
     FTF_CHECK_STATUS(ftf_log_writer_open(path, NULL, &w), FTF_OK);
-    static const char *const lines[] = {"{\"a\":1}", "{\"a\":1,\"a\":2}", "{not json}", "{\"b\":[1,2,{}]}", "{\"c\":\x01}"};
+    static const char *const lines[] = {"{\"a\":1}", "{\"a\":1,\"a\":2}", "{not json}", "{\"b\":[1,2,{}]}",
+                                        "{\"c\":\x01}"};
     for (size_t i = 0; i < 5; i++)
         FTF_CHECK_STATUS(ftf_log_write_record(w, lines[i], strlen(lines[i]), false, NULL), FTF_OK);
     FTF_CHECK_STATUS(ftf_log_writer_close(w), FTF_OK);
@@ -517,14 +518,18 @@ static void log_random_damage_returns_only_original_records(void) {
         for (int e = 0; e < edits && len > 0; e++) {
             const size_t at = (size_t)(ft_test_rand(&seed) % len);
             switch (ft_test_rand(&seed) % 5) {
-            case 0: buf[at] ^= (unsigned char)(1u << (ft_test_rand(&seed) % 8)); break;
+            case 0:
+                buf[at] ^= (unsigned char)(1u << (ft_test_rand(&seed) % 8));
+                break;
             case 1: { /* zero a run */
                 const size_t n = 1 + (size_t)(ft_test_rand(&seed) % 64);
                 memset(buf + at, 0, at + n <= len ? n : len - at);
                 break;
             }
-            case 2: len = at; break; /* cut */
-            case 3: { /* insert junk */
+            case 2:
+                len = at;
+                break; /* cut */
+            case 3: {  /* insert junk */
                 const size_t n = 1 + (size_t)(ft_test_rand(&seed) % 40);
                 if (len + n > cap)
                     break;

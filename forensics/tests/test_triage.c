@@ -20,14 +20,14 @@
 #include "ftf/log.h"
 #include "ftf/triage.h"
 
-#define CHECK_FTF(expr, want)                                                                                  \
-    do {                                                                                                       \
-        ftf_status got_ = (expr), want_ = (want);                                                              \
-        if (got_ != want_) {                                                                                   \
-            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ftf_status_code(got_),              \
-                         ftf_status_code(want_));                                                              \
-            return;                                                                                            \
-        }                                                                                                      \
+#define CHECK_FTF(expr, want)                                                                                          \
+    do {                                                                                                               \
+        ftf_status got_ = (expr), want_ = (want);                                                                      \
+        if (got_ != want_) {                                                                                           \
+            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ftf_status_code(got_),                      \
+                         ftf_status_code(want_));                                                                      \
+            return;                                                                                                    \
+        }                                                                                                              \
     } while (0)
 
 static char tdir[64];
@@ -232,8 +232,7 @@ static void triage_table_covers_every_reason_code(void) {
         FT_CHECK(r->kind < FTF_REASON_UNKNOWN);
         kinds_seen[r->kind]++;
         for (size_t j = 0; j < i; j++)
-            FT_CHECK_MSG(strcmp(ftf_triage_table_at(j)->reason_code, r->reason_code) != 0, "%s twice",
-                         r->reason_code);
+            FT_CHECK_MSG(strcmp(ftf_triage_table_at(j)->reason_code, r->reason_code) != 0, "%s twice", r->reason_code);
         FT_CHECK(ftf_triage_lookup(r->reason_code, strlen(r->reason_code)) == r);
     }
     for (int k = 0; k < FTF_REASON_UNKNOWN; k++)
@@ -413,8 +412,8 @@ static void index_merges_two_shards_deterministically(void) {
         json_t *ids = json_object_get(bk, "scenarios");
         members += (uint64_t)json_integer_value(json_object_get(bk, "scenario_count"));
         for (size_t k = 1; k < json_array_size(ids); k++) /* sorted */
-            FT_CHECK(strcmp(json_string_value(json_array_get(ids, k - 1)),
-                            json_string_value(json_array_get(ids, k))) < 0);
+            FT_CHECK(strcmp(json_string_value(json_array_get(ids, k - 1)), json_string_value(json_array_get(ids, k))) <
+                     0);
         FT_CHECK(json_array_size(ids) <= 100);
         FT_CHECK(json_is_object(json_object_get(bk, "first_seen")));
         FT_CHECK_STR(json_string_value(json_object_get(json_object_get(bk, "first_seen"), "start_time")),
@@ -423,8 +422,7 @@ static void index_merges_two_shards_deterministically(void) {
         FT_CHECK(cls && strcmp(cls, "unclassified") != 0);
     }
     FT_CHECK_EQ_U64(members, t.failures); /* every failure here has its own id */
-    FT_CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(root, "allowlisted"), "count")),
-                    t.allowlisted);
+    FT_CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(root, "allowlisted"), "count")), t.allowlisted);
     json_t *unk = json_object_get(root, "unknown_reasons");
     FT_CHECK_EQ_U64(json_array_size(unk), 1);
     FT_CHECK_STR(json_string_value(json_object_get(json_array_get(unk, 0), "reason_code")),
@@ -660,14 +658,10 @@ static void index_damaged_logs_indexed_and_recovered(void) {
 
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
-        FT_CASE(triage_table_covers_every_reason_code),
-        FT_CASE(triage_normalises_frames_and_crash_types),
-        FT_CASE(triage_signature_same_bug_same_bucket),
-        FT_CASE(index_merges_two_shards_deterministically),
-        FT_CASE(index_allowlisted_never_failures),
-        FT_CASE(index_prefilter_defers_to_the_parser),
-        FT_CASE(index_reports_missing_inputs),
-        FT_CASE(index_damaged_logs_indexed_and_recovered),
+        FT_CASE(triage_table_covers_every_reason_code), FT_CASE(triage_normalises_frames_and_crash_types),
+        FT_CASE(triage_signature_same_bug_same_bucket), FT_CASE(index_merges_two_shards_deterministically),
+        FT_CASE(index_allowlisted_never_failures),      FT_CASE(index_prefilter_defers_to_the_parser),
+        FT_CASE(index_reports_missing_inputs),          FT_CASE(index_damaged_logs_indexed_and_recovered),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }

@@ -39,17 +39,18 @@
 #include "ftf/status.h"
 #include "ftf/triage.h"
 
-#define EXIT_OK     0
-#define EXIT_NEG    1
-#define EXIT_USAGE  2
-#define EXIT_ERROR  3
+#define EXIT_OK    0
+#define EXIT_NEG   1
+#define EXIT_USAGE 2
+#define EXIT_ERROR 3
 
 static const char *prog = "ft-forensics";
 
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void say(const char *cmd, const char *fmt, ...) {
+static void
+say(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "%s: %s: ", prog, cmd);
@@ -124,15 +125,17 @@ static void print_usage(FILE *f) {
     fprintf(f, "usage: %s COMMAND [OPTIONS] ARGS...\n\ncommands:\n", prog);
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
         fprintf(f, "  %s %s\n", prog, helps[i].usage);
-    fprintf(f, "\n%s COMMAND --help for details. Exit codes: 0 ok, 1 damage / not found / failures (per command),\n"
-               "2 usage, 3 I/O or other error.\n",
+    fprintf(f,
+            "\n%s COMMAND --help for details. Exit codes: 0 ok, 1 damage / not found / failures (per command),\n"
+            "2 usage, 3 I/O or other error.\n",
             prog);
 }
 
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int cmd_usage(const char *cmd, const char *fmt, ...) {
+static int
+cmd_usage(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "%s: %s: ", prog, cmd);
@@ -253,9 +256,8 @@ static void summarise_damage(const char *cmd, const ftf_log_report_t *r) {
         (unsigned long long)r->corrupt_members, (unsigned long long)r->corrupt_bytes,
         (unsigned long long)r->corrupt_lines, (unsigned long long)r->torn_tails, (unsigned long long)r->torn_bytes,
         (unsigned long long)r->torn_lines, (unsigned long long)r->junk_bytes, (unsigned long long)r->missing_eof,
-        (unsigned long long)r->bad_lines, (unsigned long long)r->long_lines,
-        (unsigned long long)r->unterminated_lines, (unsigned long long)r->io_errors,
-        r->first_detail[0] ? r->first_detail : ftf_log_damage_name(r->first_damage));
+        (unsigned long long)r->bad_lines, (unsigned long long)r->long_lines, (unsigned long long)r->unterminated_lines,
+        (unsigned long long)r->io_errors, r->first_detail[0] ? r->first_detail : ftf_log_damage_name(r->first_damage));
 }
 
 static bool span_eq(const char *s, size_t n, const char *lit) {
@@ -266,8 +268,8 @@ static json_t *report_json(const ftf_log_report_t *r) {
     json_t *o = json_object();
 #define U(f) json_object_set_new(o, #f, json_integer((json_int_t)r->f))
     U(files), U(members), U(eof_members), U(foreign_members), U(records), U(data_bytes), U(corrupt_members),
-        U(corrupt_bytes), U(corrupt_lines), U(torn_tails), U(torn_bytes), U(torn_lines), U(junk_bytes),
-        U(missing_eof), U(long_lines), U(bad_lines), U(unterminated_lines), U(io_errors);
+        U(corrupt_bytes), U(corrupt_lines), U(torn_tails), U(torn_bytes), U(torn_lines), U(junk_bytes), U(missing_eof),
+        U(long_lines), U(bad_lines), U(unterminated_lines), U(io_errors);
 #undef U
     json_object_set_new(o, "first_damage", json_string(ftf_log_damage_name(r->first_damage)));
     if (r->first_damage != FTF_LOG_DAMAGE_NONE) {
@@ -288,13 +290,20 @@ static int print_json(json_t *j) {
 /* Name of a locator state for reports. */
 static const char *locator_state(ftf_status st) {
     switch (st) {
-    case FTF_OK: return "fresh";
-    case FTF_ENOT_FOUND: return "missing";
-    case FTF_ESTALE_INDEX: return "stale";
-    case FTF_EFOREIGN_INDEX: return "foreign";
-    case FTF_ECORRUPT: return "corrupt";
-    case FTF_EUNSUPPORTED_VERSION: return "unsupported_version";
-    default: return "unreadable";
+    case FTF_OK:
+        return "fresh";
+    case FTF_ENOT_FOUND:
+        return "missing";
+    case FTF_ESTALE_INDEX:
+        return "stale";
+    case FTF_EFOREIGN_INDEX:
+        return "foreign";
+    case FTF_ECORRUPT:
+        return "corrupt";
+    case FTF_EUNSUPPORTED_VERSION:
+        return "unsupported_version";
+    default:
+        return "unreadable";
     }
 }
 
@@ -351,7 +360,8 @@ static int cmd_cat(int argc, char **argv) {
                 f.mode = ft_mode_name(pr.event.mode), f.mode_len = strlen(f.mode);
                 f.reason_code = pr.event.reason_code, f.reason_code_len = strlen(f.reason_code);
             }
-            if (!span_eq(f.record, f.record_len, "event") || (scen && !span_eq(f.scenario_id, f.scenario_id_len, scen)) ||
+            if (!span_eq(f.record, f.record_len, "event") ||
+                (scen && !span_eq(f.scenario_id, f.scenario_id_len, scen)) ||
                 (outc && !span_eq(f.outcome, f.outcome_len, outc)) ||
                 (reason && !span_eq(f.reason_code, f.reason_code_len, reason)) ||
                 (mode && !span_eq(f.mode, f.mode_len, mode)))
@@ -651,8 +661,7 @@ static int cmd_triage(int argc, char **argv) {
                "%llu event(s) in %llu log(s), %llu damaged; %llu invalid record(s)\n",
                (unsigned long long)t.failures, (unsigned long long)t.buckets, (unsigned long long)t.fail,
                (unsigned long long)t.crash, (unsigned long long)t.allowlisted, (unsigned long long)t.events,
-               (unsigned long long)t.files, (unsigned long long)t.damaged_files,
-               (unsigned long long)t.invalid_records);
+               (unsigned long long)t.files, (unsigned long long)t.damaged_files, (unsigned long long)t.invalid_records);
         if (t.unknown_reason_failures)
             printf("%llu failure(s) with reason codes the triage table does not know (class %s)\n",
                    (unsigned long long)t.unknown_reason_failures, FTF_TRIAGE_UNKNOWN_CLASS);
@@ -665,8 +674,8 @@ static int cmd_triage(int argc, char **argv) {
             if (ftf_failure_index_bucket_at(idx, i, &b) != FTF_OK)
                 break;
             printf("%4zu %8llu %6llu  %-9s %-22s %-18s %s\n", i + 1, (unsigned long long)b.count,
-                   (unsigned long long)b.scenarios, ftf_severity_name(b.sig->rule->severity),
-                   b.sig->rule->triage_class, b.bucket_id, b.signature);
+                   (unsigned long long)b.scenarios, ftf_severity_name(b.sig->rule->severity), b.sig->rule->triage_class,
+                   b.bucket_id, b.signature);
             printf("%4s %8s %6s  %-9s %-22s %-18s   %s (%s @ %llu+%llu)\n", "", "", "", "", "", "", b.representative,
                    b.representative_file, (unsigned long long)b.representative_pos.member_offset,
                    (unsigned long long)b.representative_pos.offset);
@@ -691,10 +700,14 @@ typedef struct {
 
 static const char *member_kind_name(ftf_log_member_kind_t k) {
     switch (k) {
-    case FTF_LOG_MEMBER_BGZF: return "bgzf";
-    case FTF_LOG_MEMBER_EOF: return "eof";
-    case FTF_LOG_MEMBER_FOREIGN: return "foreign";
-    case FTF_LOG_MEMBER_DAMAGED: return "damaged";
+    case FTF_LOG_MEMBER_BGZF:
+        return "bgzf";
+    case FTF_LOG_MEMBER_EOF:
+        return "eof";
+    case FTF_LOG_MEMBER_FOREIGN:
+        return "foreign";
+    case FTF_LOG_MEMBER_DAMAGED:
+        return "damaged";
     }
     return "damaged";
 }
@@ -769,8 +782,11 @@ static int cmd_verify(int argc, char **argv) {
             json_array_append_new(files, f);
         } else {
             printf("%s: %s: %llu member(s), %llu record(s), %llu data bytes; locator %s\n", path,
-                   intact ? "intact" : st == FTF_EIO ? "unreadable" : "DAMAGED", (unsigned long long)rep.members,
-                   (unsigned long long)rep.records, (unsigned long long)rep.data_bytes, locator_state(lst));
+                   intact          ? "intact"
+                   : st == FTF_EIO ? "unreadable"
+                                   : "DAMAGED",
+                   (unsigned long long)rep.members, (unsigned long long)rep.records, (unsigned long long)rep.data_bytes,
+                   locator_state(lst));
             if (!intact && st != FTF_EIO)
                 printf("  %s; corrupt members %llu (%llu bytes, %llu lines), torn tails %llu (%llu bytes, %llu "
                        "lines), junk bytes %llu, missing EOF %llu, foreign members %llu, bad lines %llu, long lines "
@@ -791,8 +807,7 @@ static int cmd_verify(int argc, char **argv) {
                            (long long)json_integer_value(json_object_get(mj, "data_size")),
                            json_string_value(json_object_get(mj, "crc")),
                            (long long)json_integer_value(json_object_get(mj, "lines")),
-                           json_string_value(json_object_get(mj, "kind")),
-                           json_object_get(mj, "damage") ? " " : "",
+                           json_string_value(json_object_get(mj, "kind")), json_object_get(mj, "damage") ? " " : "",
                            json_object_get(mj, "damage") ? json_string_value(json_object_get(mj, "damage")) : "");
                 }
             json_decref(vc.members);
@@ -835,9 +850,9 @@ static int cmd_reindex(int argc, char **argv) {
             rc = EXIT_ERROR;
             continue;
         }
-        printf("%s: %llu entr%s from %llu record(s) (%llu not indexed)%s\n", o.pos[i],
-               (unsigned long long)bs.entries, bs.entries == 1 ? "y" : "ies", (unsigned long long)bs.records,
-               (unsigned long long)bs.skipped, bs.damaged ? "; log damaged, readable part indexed" : "");
+        printf("%s: %llu entr%s from %llu record(s) (%llu not indexed)%s\n", o.pos[i], (unsigned long long)bs.entries,
+               bs.entries == 1 ? "y" : "ies", (unsigned long long)bs.records, (unsigned long long)bs.skipped,
+               bs.damaged ? "; log damaged, readable part indexed" : "");
         if (bs.damaged) {
             summarise_damage("reindex", &rep);
             if (rc == EXIT_OK)
@@ -925,8 +940,8 @@ int main(int argc, char **argv) {
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"cat", cmd_cat},         {"show", cmd_show},       {"index", cmd_index},   {"triage", cmd_triage},
-                {"verify", cmd_verify},   {"reindex", cmd_reindex}, {"recover", cmd_recover}};
+    } cmds[] = {{"cat", cmd_cat},       {"show", cmd_show},       {"index", cmd_index},    {"triage", cmd_triage},
+                {"verify", cmd_verify}, {"reindex", cmd_reindex}, {"recover", cmd_recover}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmds[i].name, cmd) == 0)
             return cmds[i].fn(argc - 2, argv + 2);

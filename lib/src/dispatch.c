@@ -164,8 +164,7 @@ static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const f
     d->effective_keyset.repr = effective;
     d->selected_key = FT_KEY_UNDEFINED;
     /* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend bits only */
-    d->backend_key = next_key(effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK,
-                              top_backend);
+    d->backend_key = next_key(effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK, top_backend);
     d->kernel = NULL;
     d->fallback_used = false;
     d->mode_split = FT_SPLIT_NONE;
@@ -272,9 +271,8 @@ static inline ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, 
  * requires grad exactly when an operand does. Without a wrapper — a composite
  * implicit kernel, or an op whose autograd key falls through — the result is
  * whatever the calls the kernel made produced (requires_grad and tape_var). */
-static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land,
-                                unsigned depth, ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs,
-                                ft_scalar_t *out) {
+static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, unsigned depth,
+                                ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out) {
     if (lhs->dtype != rhs->dtype)
         return FT_EDTYPE_MISMATCH;
     if (lhs->device != rhs->device)

@@ -59,8 +59,8 @@ void ftp_table_compute(const ftp_regset_t *r, ft_key_t key, ft_table_entry_t *e)
             return;
         }
     }
-    const bool has_backend_kernel = has_kernel_within(r, ftp_backend_keyset_from_autograd[key]) ||
-                                    r->has[FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD];
+    const bool has_backend_kernel =
+        has_kernel_within(r, ftp_backend_keyset_from_autograd[key]) || r->has[FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD];
     /* The nested-tensor kernel takes every key it covers, unconditionally (torch
      * 1.13's _dispatch_dump_table shows it even beside backend kernels). */
     if (!undefined && r->has[FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD_NESTED_TENSOR] &&
@@ -106,8 +106,9 @@ ft_status ft_table_compute_entry(const ft_key_t *keys, size_t count, ft_key_t ke
 }
 
 static const char *const tag_names[] = {
-    "missing",         "kernel",          "default backend kernel", "nested kernel", "math kernel",
-    "ambiguous autogradother", "autograd kernel", "backend fallback",
+    "missing",         "kernel",           "default backend kernel",
+    "nested kernel",   "math kernel",      "ambiguous autogradother",
+    "autograd kernel", "backend fallback",
 };
 
 const char *ft_table_tag_name(ft_table_tag_t tag) {

@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #define FTP_KEY_ID_COUNT 122 /* DispatchKey ids 0..121 */
-#define FTP_ALIAS_FIRST 117  /* Autograd; ids >= this are alias keys */
-#define FTP_ALIAS_COUNT 5    /* 117..121 */
+#define FTP_ALIAS_FIRST  117 /* Autograd; ids >= this are alias keys */
+#define FTP_ALIAS_COUNT  5   /* 117..121 */
 
 enum { FTP_FALLBACK_NONE = 0, FTP_FALLBACK_FALLTHROUGH = 1, FTP_FALLBACK_KERNEL = 2 };
 

@@ -19,23 +19,23 @@ static float min_f32(float a, float b) {
     return isnan(a) || isnan(b) ? NAN : (b < a ? b : a);
 }
 
-#define DEFINE_KERNEL(name, f64_expr, f32_expr)                                                                 \
-    ft_status ftp_cpu_##name(const ft_kernel_call_t *call, const ft_scalar_t *a, const ft_scalar_t *b,         \
-                             ft_scalar_t *out) {                                                                \
-        (void)call;                                                                                             \
-        if (a->dtype == FT_DTYPE_F32) {                                                                         \
-            const float x = (float)a->value, y = (float)b->value;                                              \
-            out->value = (double)(float)(f32_expr);                                                            \
-        } else {                                                                                                \
-            const double x = a->value, y = b->value;                                                            \
-            out->value = (f64_expr);                                                                            \
-        }                                                                                                       \
-        return FT_OK;                                                                                           \
+#define DEFINE_KERNEL(name, f64_expr, f32_expr)                                                                        \
+    ft_status ftp_cpu_##name(const ft_kernel_call_t *call, const ft_scalar_t *a, const ft_scalar_t *b,                 \
+                             ft_scalar_t *out) {                                                                       \
+        (void)call;                                                                                                    \
+        if (a->dtype == FT_DTYPE_F32) {                                                                                \
+            const float x = (float)a->value, y = (float)b->value;                                                      \
+            out->value = (double)(float)(f32_expr);                                                                    \
+        } else {                                                                                                       \
+            const double x = a->value, y = b->value;                                                                   \
+            out->value = (f64_expr);                                                                                   \
+        }                                                                                                              \
+        return FT_OK;                                                                                                  \
     }
 
 DEFINE_KERNEL(add, x + y, x + y)
 DEFINE_KERNEL(sub, x - y, x - y)
-DEFINE_KERNEL(mul, x * y, x * y)
+DEFINE_KERNEL(mul, x *y, x *y)
 DEFINE_KERNEL(div, x / y, x / y)
 DEFINE_KERNEL(maximum, max_f64(x, y), max_f32(x, y))
 DEFINE_KERNEL(minimum, min_f64(x, y), min_f32(x, y))

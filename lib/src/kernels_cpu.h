@@ -4,9 +4,8 @@
 
 #include "ft/op.h"
 
-#define FTP_DECLARE_KERNEL(name)                                                                                \
-    ft_status ftp_cpu_##name(const ft_kernel_call_t *call, const ft_scalar_t *a, const ft_scalar_t *b,         \
-                             ft_scalar_t *out)
+#define FTP_DECLARE_KERNEL(name)                                                                                       \
+    ft_status ftp_cpu_##name(const ft_kernel_call_t *call, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out)
 
 FTP_DECLARE_KERNEL(add);
 FTP_DECLARE_KERNEL(sub);
@@ -19,7 +18,7 @@ FTP_DECLARE_KERNEL(pow);
 FTP_DECLARE_KERNEL(rsub);
 
 /* Their derivatives (derivatives.c). */
-#define FTP_DECLARE_BACKWARD(name) \
+#define FTP_DECLARE_BACKWARD(name)                                                                                     \
     ft_status ftp_backward_##name(const ft_backward_args_t *x, double *ga, double *gb, void *payload)
 
 FTP_DECLARE_BACKWARD(add);

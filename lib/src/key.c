@@ -9,10 +9,10 @@ _Static_assert(FT_KEY_ID_COUNT == FTP_KEY_ID_COUNT, "key id domain");
 _Static_assert(FT_KEY_FIRST_ALIAS == FTP_ALIAS_FIRST, "alias boundary");
 
 #define PLACEHOLDER_FIRST 42 /* FT_KEY_START_OF_DENSE_BACKENDS */
-#define BLOCK 15              /* a placeholder + 14 backends per per-backend functionality */
+#define BLOCK             15 /* a placeholder + 14 backends per per-backend functionality */
 
 static const char *const backend_names[FT_BACKEND_COUNT + 1] = {
-    "InvalidBit", "CPU", "CUDA", "HIP",  "XLA",         "MPS",         "IPU",        "XPU",
+    "InvalidBit", "CPU", "CUDA", "HIP",  "XLA",         "MPS",         "IPU",         "XPU",
     "HPU",        "VE",  "Lazy", "Meta", "PrivateUse1", "PrivateUse2", "PrivateUse3",
 };
 
@@ -117,29 +117,53 @@ bool ft_key_is_backend(ft_key_t key) {
 /* The runtime keys in torch's table order: Undefined, then the iteration order of
  * the full keyset (ascending functionality, per-backend ones expanded). A unit
  * test checks this against ft_keyset_iter(ft_keyset_full()). */
-#define BACKENDS_AFTER(p)                                                                                    \
-    (ft_key_t)(p + 1), (ft_key_t)(p + 2), (ft_key_t)(p + 3), (ft_key_t)(p + 4), (ft_key_t)(p + 5),         \
-        (ft_key_t)(p + 6), (ft_key_t)(p + 7), (ft_key_t)(p + 8), (ft_key_t)(p + 9), (ft_key_t)(p + 10),    \
-        (ft_key_t)(p + 11), (ft_key_t)(p + 12), (ft_key_t)(p + 13), (ft_key_t)(p + 14)
+#define BACKENDS_AFTER(p)                                                                                              \
+    (ft_key_t)(p + 1), (ft_key_t)(p + 2), (ft_key_t)(p + 3), (ft_key_t)(p + 4), (ft_key_t)(p + 5), (ft_key_t)(p + 6),  \
+        (ft_key_t)(p + 7), (ft_key_t)(p + 8), (ft_key_t)(p + 9), (ft_key_t)(p + 10), (ft_key_t)(p + 11),               \
+        (ft_key_t)(p + 12), (ft_key_t)(p + 13), (ft_key_t)(p + 14)
 
 static const ft_key_t runtime_keys[] = {
     FT_KEY_UNDEFINED,
     BACKENDS_AFTER(FT_KEY_START_OF_DENSE_BACKENDS),
-    FT_KEY_FPGA, FT_KEY_ORT, FT_KEY_VULKAN, FT_KEY_METAL,
+    FT_KEY_FPGA,
+    FT_KEY_ORT,
+    FT_KEY_VULKAN,
+    FT_KEY_METAL,
     BACKENDS_AFTER(FT_KEY_START_OF_QUANTIZED_BACKENDS),
-    FT_KEY_CUSTOM_RNG_KEY_ID, FT_KEY_MKLDNN_CPU,
+    FT_KEY_CUSTOM_RNG_KEY_ID,
+    FT_KEY_MKLDNN_CPU,
     BACKENDS_AFTER(FT_KEY_START_OF_SPARSE_BACKENDS),
-    FT_KEY_SPARSE_CSR_CPU, FT_KEY_SPARSE_CSR_CUDA,
+    FT_KEY_SPARSE_CSR_CPU,
+    FT_KEY_SPARSE_CSR_CUDA,
     BACKENDS_AFTER(FT_KEY_START_OF_NESTED_TENSOR_BACKENDS),
-    FT_KEY_BACKEND_SELECT, FT_KEY_PYTHON, FT_KEY_FAKE, FT_KEY_FUNC_TORCH_DYNAMIC_LAYER_BACK_MODE,
-    FT_KEY_FUNCTIONALIZE, FT_KEY_NAMED, FT_KEY_CONJUGATE, FT_KEY_NEGATIVE, FT_KEY_ZERO_TENSOR,
-    FT_KEY_AD_INPLACE_OR_VIEW, FT_KEY_AUTOGRAD_OTHER,
+    FT_KEY_BACKEND_SELECT,
+    FT_KEY_PYTHON,
+    FT_KEY_FAKE,
+    FT_KEY_FUNC_TORCH_DYNAMIC_LAYER_BACK_MODE,
+    FT_KEY_FUNCTIONALIZE,
+    FT_KEY_NAMED,
+    FT_KEY_CONJUGATE,
+    FT_KEY_NEGATIVE,
+    FT_KEY_ZERO_TENSOR,
+    FT_KEY_AD_INPLACE_OR_VIEW,
+    FT_KEY_AUTOGRAD_OTHER,
     BACKENDS_AFTER(FT_KEY_START_OF_AUTOGRAD_FUNCTIONALITY_BACKENDS),
-    FT_KEY_AUTOGRAD_NESTED_TENSOR, FT_KEY_TRACER, FT_KEY_AUTOCAST_CPU, FT_KEY_AUTOCAST_XPU, FT_KEY_AUTOCAST_CUDA,
-    FT_KEY_FUNC_TORCH_BATCHED, FT_KEY_FUNC_TORCH_VMAP_MODE, FT_KEY_BATCHED, FT_KEY_VMAP_MODE,
-    FT_KEY_FUNC_TORCH_GRAD_WRAPPER, FT_KEY_DEFERRED_INIT, FT_KEY_PYTHON_TLS_SNAPSHOT,
-    FT_KEY_FUNC_TORCH_DYNAMIC_LAYER_FRONT_MODE, FT_KEY_TESTING_ONLY_GENERIC_WRAPPER,
-    FT_KEY_TESTING_ONLY_GENERIC_MODE, FT_KEY_PYTHON_DISPATCHER,
+    FT_KEY_AUTOGRAD_NESTED_TENSOR,
+    FT_KEY_TRACER,
+    FT_KEY_AUTOCAST_CPU,
+    FT_KEY_AUTOCAST_XPU,
+    FT_KEY_AUTOCAST_CUDA,
+    FT_KEY_FUNC_TORCH_BATCHED,
+    FT_KEY_FUNC_TORCH_VMAP_MODE,
+    FT_KEY_BATCHED,
+    FT_KEY_VMAP_MODE,
+    FT_KEY_FUNC_TORCH_GRAD_WRAPPER,
+    FT_KEY_DEFERRED_INIT,
+    FT_KEY_PYTHON_TLS_SNAPSHOT,
+    FT_KEY_FUNC_TORCH_DYNAMIC_LAYER_FRONT_MODE,
+    FT_KEY_TESTING_ONLY_GENERIC_WRAPPER,
+    FT_KEY_TESTING_ONLY_GENERIC_MODE,
+    FT_KEY_PYTHON_DISPATCHER,
 };
 
 _Static_assert(sizeof runtime_keys / sizeof runtime_keys[0] == 106, "Undefined + 35 + 5 * 14 runtime keys");

@@ -2,7 +2,6 @@
 #include "ft/keyset.h"
 #include "keyset_internal.h"
 
-
 ft_keyset_t ft_keyset_full_after(ft_key_t key) {
     /* c10 shifts by num_backends + functionality - 1; for functionality Undefined
      * that leaves only bits 0..12 — reproduced, not corrected. */

@@ -39,8 +39,8 @@ typedef struct ftp_step {
     ft_hop_t hop;  /* the hop record, ready to copy into a decision */
     uint64_t keep; /* mask applied to the keyset when the walk goes on */
     const ft_registration_t *registration;
-    uint8_t kind;      /* ftp_step_kind_t */
-    int8_t status;     /* ft_status, with FTP_STEP_FAIL */
+    uint8_t kind;  /* ftp_step_kind_t */
+    int8_t status; /* ft_status, with FTP_STEP_FAIL */
 } ftp_step_t;
 
 struct ft_op {

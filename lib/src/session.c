@@ -12,8 +12,8 @@
  * together with the session. Nothing ever moves, so every pointer handed out
  * (to the sink, by ft_session_evidence_at) stays valid for the session's life,
  * and a short session allocates nothing beyond itself. */
-#define ARENA_INLINE 6144
-#define ARENA_CHUNK 16384
+#define ARENA_INLINE   6144
+#define ARENA_CHUNK    16384
 #define ENTRIES_INLINE 16
 
 typedef struct arena_chunk {
@@ -224,8 +224,8 @@ ft_status ft_session_set_exclude(ft_session_t *s, ft_keyset_t exclude) {
 ft_status ft_session_leaf(ft_session_t *s, double value, ft_dtype_t dtype, bool requires_grad, ft_var_t *out) {
     if (!s)
         return FT_EINVALID_ARGUMENT;
-    const ft_scalar_t v = ft_scalar_make(dtype == FT_DTYPE_F32 ? (double)(float)value : value, dtype,
-                                         FT_BACKEND_CPU, requires_grad);
+    const ft_scalar_t v =
+        ft_scalar_make(dtype == FT_DTYPE_F32 ? (double)(float)value : value, dtype, FT_BACKEND_CPU, requires_grad);
     return ft_tape_leaf(&s->tape, &v, out);
 }
 

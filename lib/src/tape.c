@@ -78,7 +78,8 @@ static bool grow(void **array, size_t *cap, size_t need, size_t size, const void
     return true;
 }
 
-#define RESERVE(t, field, cap, need) grow((void **)&(t)->field, &(t)->cap, (need), sizeof *(t)->field, (t)->field##_inline)
+#define RESERVE(t, field, cap, need)                                                                                   \
+    grow((void **)&(t)->field, &(t)->cap, (need), sizeof *(t)->field, (t)->field##_inline)
 
 static ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
     if (tape->nvars >= MAX_VARS)
@@ -159,8 +160,8 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
     return FT_OK;
 }
 
-ft_status ft_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_var_t lhs,
-                        ft_var_t rhs, ft_var_t *out, ft_decision_t *decision) {
+ft_status ft_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_var_t lhs, ft_var_t rhs,
+                        ft_var_t *out, ft_decision_t *decision) {
     if (!tape || !out)
         return FT_EINVALID_ARGUMENT;
     if (lhs >= tape->nvars || rhs >= tape->nvars)
@@ -358,8 +359,13 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         const tape_var_t *ia = node->a.tape_var ? &tape->vars[node->a.tape_var - 1] : NULL;
         const tape_var_t *ib = node->b.tape_var ? &tape->vars[node->b.tape_var - 1] : NULL;
         const ft_backward_args_t args = {
-            node->a.dtype, node->a.value, node->b.value, node->result, tape->vars[node->out].buf,
-            ia && ia->value.requires_grad, ib && ib->value.requires_grad,
+            node->a.dtype,
+            node->a.value,
+            node->b.value,
+            node->result,
+            tape->vars[node->out].buf,
+            ia && ia->value.requires_grad,
+            ib && ib->value.requires_grad,
         };
         double g[2] = {0, 0};
         ft_status st = ag->backward(&args, &g[0], &g[1], ag->payload);

@@ -29,7 +29,7 @@ typedef struct {
 
 /* Small inline buffers first: a short program (the packet's microbench) runs
  * without touching the heap; longer ones move to the heap once. */
-#define FTP_TAPE_INLINE_VARS 8
+#define FTP_TAPE_INLINE_VARS  8
 #define FTP_TAPE_INLINE_NODES 4
 
 struct ft_tape {
@@ -41,8 +41,8 @@ struct ft_tape {
     size_t order_cap;
     ft_var_t *leaves; /* leaves the last backward accumulated into, ascending */
     size_t leaves_cap;
-    uint32_t epoch;   /* one per backward */
-    uint32_t *work;   /* reached nodes (then the ready heap), per backward */
+    uint32_t epoch; /* one per backward */
+    uint32_t *work; /* reached nodes (then the ready heap), per backward */
     size_t work_cap;
     tape_var_t vars_inline[FTP_TAPE_INLINE_VARS];
     tape_node_t nodes_inline[FTP_TAPE_INLINE_NODES];

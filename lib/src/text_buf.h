@@ -36,7 +36,8 @@ static inline void ftp_text_str(ftp_text_t *t, const char *s) {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static inline void ftp_text_fmt(ftp_text_t *t, const char *fmt, ...) {
+static inline void
+ftp_text_fmt(ftp_text_t *t, const char *fmt, ...) {
     char tmp[64];
     va_list ap;
     va_start(ap, fmt);

@@ -103,8 +103,8 @@ static void autograd_gradient_rules(void) {
         const double ga = grad_of(&e, a, &da), gb = grad_of(&e, b, &db);
         env_close(&e);
         FT_CHECK_MSG(st == FT_OK && da && db, "%s(%g, %g): %s", r->op, r->a, r->b, ft_status_code(st));
-        FT_CHECK_MSG(ga == r->ga && gb == r->gb, "%s(%g, %g): grads %.17g, %.17g, want %.17g, %.17g", r->op, r->a,
-                     r->b, ga, gb, r->ga, r->gb);
+        FT_CHECK_MSG(ga == r->ga && gb == r->gb, "%s(%g, %g): grads %.17g, %.17g, want %.17g, %.17g", r->op, r->a, r->b,
+                     ga, gb, r->ga, r->gb);
     }
     /* NaN operands give both sides of maximum the whole gradient */
     env_t e;
@@ -144,17 +144,17 @@ static void autograd_retain_graph_and_errors(void) {
     const ft_backward_options_t keep = {true};
     ft_status s1 = apply(&e, "mul", x, x, &y, NULL);
     ft_status s2 = ft_tape_backward(e.tape, y, &keep, NULL);
-    ft_status s3 = ft_tape_backward(e.tape, y, NULL, NULL);   /* retained: allowed once more */
-    ft_status s4 = ft_tape_backward(e.tape, y, NULL, NULL);   /* now released */
+    ft_status s3 = ft_tape_backward(e.tape, y, NULL, NULL); /* retained: allowed once more */
+    ft_status s4 = ft_tape_backward(e.tape, y, NULL, NULL); /* now released */
     bool defined;
-    const double g = grad_of(&e, x, &defined);                /* accumulated twice: 6 + 6 */
+    const double g = grad_of(&e, x, &defined); /* accumulated twice: 6 + 6 */
     ft_status s5 = apply(&e, "add", k, k, &z, NULL);
-    ft_status s6 = ft_tape_backward(e.tape, z, NULL, NULL);   /* root does not require grad */
+    ft_status s6 = ft_tape_backward(e.tape, z, NULL, NULL); /* root does not require grad */
     ft_status s7 = ft_tape_backward(e.tape, 99, NULL, NULL);
-    ft_status s8 = ft_tape_backward(e.tape, x, NULL, NULL);   /* a leaf root: grad += 1 */
+    ft_status s8 = ft_tape_backward(e.tape, x, NULL, NULL); /* a leaf root: grad += 1 */
     const double g2 = grad_of(&e, x, &defined);
     bool yd;
-    grad_of(&e, y, &yd);                                      /* non-leaf: no .grad */
+    grad_of(&e, y, &yd); /* non-leaf: no .grad */
     env_close(&e);
     FT_CHECK_STATUS(s1, FT_OK);
     FT_CHECK_STATUS(s2, FT_OK);
@@ -264,7 +264,8 @@ static void autograd_wrapped_kernels_own_their_node(void) {
 /* Property: the same random program twice gives bit-identical gradients and the
  * same execution order (fixed seed; shared subexpressions, every op). */
 static void autograd_props_backward_is_deterministic(void) {
-    static const char *const ops[] = {"add", "sub", "mul", "div", "maximum", "minimum", "atan2", "pow", "rsub", "sqdiff"};
+    static const char *const ops[] = {"add",     "sub",   "mul", "div",  "maximum",
+                                      "minimum", "atan2", "pow", "rsub", "sqdiff"};
     uint64_t seed = UINT64_C(0x5eed);
     for (int round = 0; round < 300; round++) {
         uint64_t s = seed + (uint64_t)round;

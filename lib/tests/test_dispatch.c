@@ -40,12 +40,12 @@ static ft_status route(const char *op, ft_mode_t mode, uint64_t raw) {
     return ft_dispatch_route(&fx.ctx, o, ft_keyset_from_raw(raw), &fx.d);
 }
 
-#define CHECK_HOP(i, key_, tag_, fallthrough_)                                                                  \
-    do {                                                                                                        \
-        FT_CHECK_MSG(fx.d.hop_count > (i), "no hop %d", (int)(i));                                              \
-        FT_CHECK_STR(ft_key_name(fx.d.hops[i].key), ft_key_name(key_));                                         \
-        FT_CHECK_STR(ft_table_tag_name(fx.d.hops[i].tag), ft_table_tag_name(tag_));                             \
-        FT_CHECK_EQ_INT(fx.d.hops[i].fallthrough, fallthrough_);                                                \
+#define CHECK_HOP(i, key_, tag_, fallthrough_)                                                                         \
+    do {                                                                                                               \
+        FT_CHECK_MSG(fx.d.hop_count > (i), "no hop %d", (int)(i));                                                     \
+        FT_CHECK_STR(ft_key_name(fx.d.hops[i].key), ft_key_name(key_));                                                \
+        FT_CHECK_STR(ft_table_tag_name(fx.d.hops[i].tag), ft_table_tag_name(tag_));                                    \
+        FT_CHECK_EQ_INT(fx.d.hops[i].fallthrough, fallthrough_);                                                       \
     } while (0)
 
 /* Packet: the decision says which kernel ran, where, and why. */
@@ -94,8 +94,8 @@ static void dispatch_autograd_route_records_hop(void) {
     FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, mul, &x, &y, &fx.out, &fx.d), FT_OK);
     FT_CHECK_EQ_INT(fx.d.selected_key, FT_KEY_CPU);
     FT_CHECK(!fx.out.requires_grad);
-    FT_CHECK(ft_keyset_has(fx.d.keyset, FT_KEY_AUTOGRAD_CPU) && !ft_keyset_has(fx.d.effective_keyset,
-                                                                                FT_KEY_AUTOGRAD_CPU));
+    FT_CHECK(ft_keyset_has(fx.d.keyset, FT_KEY_AUTOGRAD_CPU) &&
+             !ft_keyset_has(fx.d.effective_keyset, FT_KEY_AUTOGRAD_CPU));
 }
 
 /* Packet: strict mode fails closed on composite fallbacks, same decision otherwise. */
@@ -174,8 +174,7 @@ static void dispatch_validation_errors_in_both_modes(void) {
     }
 }
 
-static ft_status never_called(const ft_kernel_call_t *c, const ft_scalar_t *a, const ft_scalar_t *b,
-                              ft_scalar_t *out) {
+static ft_status never_called(const ft_kernel_call_t *c, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out) {
     (void)c, (void)a, (void)b, (void)out;
     return FT_EINVALID_ARGUMENT;
 }
@@ -199,10 +198,10 @@ static void dispatch_routing_errors(void) {
     const ft_op_t *amb;
     op_named("add");
     FT_CHECK_STATUS(ft_registry_register(fx.reg, "amb", regs, 2, &amb), FT_OK);
-    FT_CHECK_STATUS(ft_dispatch_route(&fx.ctx, amb,
-                                      ft_keyset_or(ft_keyset_from_key(FT_KEY_SPARSE_CPU),
-                                                   ft_keyset_from_key(FT_KEY_AUTOGRAD_OTHER)),
-                                      &fx.d),
+    FT_CHECK_STATUS(ft_dispatch_route(
+                        &fx.ctx, amb,
+                        ft_keyset_or(ft_keyset_from_key(FT_KEY_SPARSE_CPU), ft_keyset_from_key(FT_KEY_AUTOGRAD_OTHER)),
+                        &fx.d),
                     FT_EAMBIGUOUS_AUTOGRAD_OTHER);
     FT_CHECK_EQ_INT(fx.d.selected_key, FT_KEY_AUTOGRAD_OTHER);
 }
@@ -220,9 +219,9 @@ static void dispatch_operand_mismatch_errors(void) {
     b.device = FT_BACKEND_CUDA;
     FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, add, &a, &b, &fx.out, &fx.d), FT_ENO_KERNEL);
     /* through an explicit CPU keyset the kernel sees the mismatch */
-    FT_CHECK_STATUS(ft_dispatch_binary_with_keyset(&fx.ctx, add, ft_keyset_from_key(FT_KEY_CPU), &a, &b, &fx.out,
-                                                   &fx.d),
-                    FT_EDEVICE_MISMATCH);
+    FT_CHECK_STATUS(
+        ft_dispatch_binary_with_keyset(&fx.ctx, add, ft_keyset_from_key(FT_KEY_CPU), &a, &b, &fx.out, &fx.d),
+        FT_EDEVICE_MISMATCH);
     b.device = (ft_backend_t)99;
     FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, add, &a, &b, &fx.out, &fx.d), FT_EINVALID_ARGUMENT);
     FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, NULL, &a, &a, &fx.out, &fx.d), FT_EINVALID_ARGUMENT);
@@ -237,9 +236,8 @@ static void dispatch_explicit_keyset_ignores_context(void) {
     /* derived: Dense excluded, the walk falls through to the Undefined entry */
     FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, add, &a, &b, &fx.out, &fx.d), FT_ENO_KERNEL);
     FT_CHECK_EQ_INT(fx.d.selected_key, FT_KEY_UNDEFINED);
-    FT_CHECK_STATUS(ft_dispatch_binary_with_keyset(&fx.ctx, add, ft_keyset_from_key(FT_KEY_CPU), &a, &b, &fx.out,
-                                                   &fx.d),
-                    FT_OK);
+    FT_CHECK_STATUS(
+        ft_dispatch_binary_with_keyset(&fx.ctx, add, ft_keyset_from_key(FT_KEY_CPU), &a, &b, &fx.out, &fx.d), FT_OK);
     FT_CHECK_EQ_U64(fx.d.effective_keyset.repr, 0x4001);
     FT_CHECK_EQ_INT(fx.d.hop_count, 1);
 }
@@ -271,7 +269,8 @@ static ft_status recurse(const ft_kernel_call_t *c, const ft_scalar_t *a, const 
 
 static void dispatch_depth_limit_stops_recursion(void) {
     op_named("add");
-    const ft_registration_t r = {FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, "composite_implicit::forever", recurse, NULL, NULL};
+    const ft_registration_t r = {FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, "composite_implicit::forever", recurse, NULL,
+                                 NULL};
     const ft_op_t *op;
     FT_CHECK_STATUS(ft_registry_register(fx.reg, "forever", &r, 1, &op), FT_OK);
     fx.ctx.mode = FT_MODE_HARDENED;

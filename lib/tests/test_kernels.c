@@ -18,7 +18,8 @@ static ft_status run(const char *opname, ft_mode_t mode, double a, double b, ft_
     ft_dispatch_ctx_t ctx;
     ft_dispatch_ctx_init(&ctx);
     ctx.mode = mode;
-    const ft_scalar_t x = ft_scalar_make(a, dt, FT_BACKEND_CPU, false), y = ft_scalar_make(b, dt, FT_BACKEND_CPU, false);
+    const ft_scalar_t x = ft_scalar_make(a, dt, FT_BACKEND_CPU, false),
+                      y = ft_scalar_make(b, dt, FT_BACKEND_CPU, false);
     return ft_dispatch_binary(&ctx, op, &x, &y, out, NULL);
 }
 
@@ -29,12 +30,12 @@ static uint64_t bits64(double v) {
 }
 
 /* Same bits (NaN payload and sign included). */
-#define CHECK_F64(op, a, b, want)                                                                              \
-    do {                                                                                                       \
-        ft_scalar_t o_;                                                                                        \
-        FT_CHECK_STATUS(run(op, FT_MODE_HARDENED, a, b, FT_DTYPE_F64, &o_), FT_OK);                            \
-        FT_CHECK_MSG(bits64(o_.value) == bits64(want), "%s(%g, %g) = %.17g, want %.17g", op, (double)(a),      \
-                     (double)(b), o_.value, (double)(want));                                                   \
+#define CHECK_F64(op, a, b, want)                                                                                      \
+    do {                                                                                                               \
+        ft_scalar_t o_;                                                                                                \
+        FT_CHECK_STATUS(run(op, FT_MODE_HARDENED, a, b, FT_DTYPE_F64, &o_), FT_OK);                                    \
+        FT_CHECK_MSG(bits64(o_.value) == bits64(want), "%s(%g, %g) = %.17g, want %.17g", op, (double)(a), (double)(b), \
+                     o_.value, (double)(want));                                                                        \
     } while (0)
 
 static void kernels_basic_values_both_dtypes(void) {
@@ -46,8 +47,8 @@ static void kernels_basic_values_both_dtypes(void) {
     CHECK_F64("minimum", -1, 2, -1);
     CHECK_F64("pow", 2, 10, 1024);
     CHECK_F64("atan2", 1, 1, atan2(1, 1));
-    CHECK_F64("rsub", 5, 2, -3);   /* b - a */
-    CHECK_F64("sqdiff", 5, 2, 9);  /* (a - b)^2 via sub and mul */
+    CHECK_F64("rsub", 5, 2, -3);  /* b - a */
+    CHECK_F64("sqdiff", 5, 2, 9); /* (a - b)^2 via sub and mul */
     ft_scalar_t o;
     FT_CHECK_STATUS(run("add", FT_MODE_STRICT, 0.1, 0.2, FT_DTYPE_F32, &o), FT_OK);
     FT_CHECK(o.value == (double)(0.1f + 0.2f) && o.dtype == FT_DTYPE_F32); /* rounded to float */

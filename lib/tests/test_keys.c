@@ -64,7 +64,9 @@ static void keys_classification_predicates(void) {
     FT_CHECK_EQ_INT(runtime, 106);
     /* c10::isBackendDispatchKey, called in torch 1.13's libc10.so through ctypes for
      * every id: these 56 and no others. */
-    static const int backend_ids[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86};
+    static const int backend_ids[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 42, 43, 44, 45, 46, 47, 48, 49,
+                                      50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68,
+                                      69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86};
     bool is_backend[FT_KEY_ID_COUNT] = {false};
     for (size_t i = 0; i < sizeof backend_ids / sizeof backend_ids[0]; i++)
         is_backend[backend_ids[i]] = true;
@@ -90,8 +92,7 @@ static void keys_runtime_list_is_full_iteration(void) {
     size_t i = 1;
     while (ft_keyset_next(&it, &k)) {
         FT_CHECK_MSG(i < n, "iteration of FULL is longer than the list");
-        FT_CHECK_MSG(list[i] == k, "position %zu: list has %s, iteration %s", i, ft_key_name(list[i]),
-                     ft_key_name(k));
+        FT_CHECK_MSG(list[i] == k, "position %zu: list has %s, iteration %s", i, ft_key_name(list[i]), ft_key_name(k));
         FT_CHECK(ft_key_is_runtime(k));
         i++;
     }
@@ -119,10 +120,8 @@ static void status_codes_are_stable_and_unique(void) {
 
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
-        FT_CASE(keys_names_round_trip_for_every_id),
-        FT_CASE(keys_enum_matches_generated_names),
-        FT_CASE(keys_classification_predicates),
-        FT_CASE(keys_runtime_list_is_full_iteration),
+        FT_CASE(keys_names_round_trip_for_every_id), FT_CASE(keys_enum_matches_generated_names),
+        FT_CASE(keys_classification_predicates),     FT_CASE(keys_runtime_list_is_full_iteration),
         FT_CASE(status_codes_are_stable_and_unique),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);

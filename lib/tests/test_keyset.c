@@ -2,7 +2,7 @@
 #include "ft/ft.h"
 #include "ft_test.h"
 
-#define KS(k) ft_keyset_from_key(k)
+#define KS(k)  ft_keyset_from_key(k)
 #define BIT(k) (UINT64_C(1) << (13 + (k)))
 
 static ft_keyset_t set_of(const ft_key_t *keys, size_t n) {
@@ -80,7 +80,7 @@ static void unknown_bits_fail_closed(void) {
     ft_parse_error_t err;
     FT_CHECK_STATUS(ft_keyset_parse("0x40000000004001", 16, &out, &err), FT_EUNKNOWN_BITS);
     FT_CHECK_EQ_U64(err.unknown_mask, UINT64_C(0x40000000000000));
-    FT_CHECK_EQ_U64(out.repr, 7); /* untouched on failure */
+    FT_CHECK_EQ_U64(out.repr, 7);                                                         /* untouched on failure */
     FT_CHECK_STATUS(ft_keyset_parse("UnknownUnknown", 14, &out, &err), FT_EUNKNOWN_BITS); /* id 41 is bit 54 */
 
     ft_registry_t *reg;
@@ -109,15 +109,15 @@ static void keyset_validation_order(void) {
         uint64_t raw;
         ft_status want;
     } cases[] = {
-        {UINT64_C(1) << 60, FT_EUNKNOWN_BITS},    /* unknown wins over empty-looking sets */
+        {UINT64_C(1) << 60, FT_EUNKNOWN_BITS}, /* unknown wins over empty-looking sets */
         {0, FT_EEMPTY_SET},
-        {0x1, FT_ENO_TYPE_KEY},                   /* CPU backend bit alone */
-        {BIT(FT_KEY_DENSE), FT_ENO_BACKEND_KEY},  /* Dense without backend */
+        {0x1, FT_ENO_TYPE_KEY},                                                       /* CPU backend bit alone */
+        {BIT(FT_KEY_DENSE), FT_ENO_BACKEND_KEY},                                      /* Dense without backend */
         {BIT(FT_KEY_DENSE) | BIT(FT_KEY_AUTOGRAD_FUNCTIONALITY), FT_ENO_BACKEND_KEY}, /* before incompatible */
-        {0x2000000001, FT_EINCOMPATIBLE_SET},     /* AutogradCPU without CPU */
+        {0x2000000001, FT_EINCOMPATIBLE_SET},                                         /* AutogradCPU without CPU */
         {BIT(FT_KEY_AUTOGRAD_OTHER) | BIT(FT_KEY_PYTHON), FT_EINCOMPATIBLE_SET},
         {0x2000004001, FT_OK},
-        {BIT(FT_KEY_PYTHON), FT_OK},              /* validity is not routability */
+        {BIT(FT_KEY_PYTHON), FT_OK}, /* validity is not routability */
         {0x804004001, FT_OK},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

@@ -12,8 +12,8 @@ static ft_status twice_a(const ft_kernel_call_t *call, const ft_scalar_t *a, con
 static void registry_builtins_are_spec_ops(void) {
     ft_registry_t *reg;
     FT_CHECK_STATUS(ft_registry_new(&reg), FT_OK);
-    static const char *const names[] = {"add", "sub", "mul", "div", "maximum", "minimum",
-                                        "atan2", "pow", "rsub", "sqdiff"};
+    static const char *const names[] = {"add",     "sub",   "mul", "div",  "maximum",
+                                        "minimum", "atan2", "pow", "rsub", "sqdiff"};
     bool ok = ft_registry_op_count(reg) == 10;
     for (size_t i = 0; i < 10 && ok; i++) {
         const ft_op_t *op;
@@ -73,15 +73,15 @@ static void registry_rejects_bad_registrations(void) {
         ft_status want;
     } bad[] = {
         {FT_KEY_UNDEFINED, "k", true, FT_EINVALID_REGISTRATION},
-        {FT_KEY_DENSE, "k", true, FT_EINVALID_REGISTRATION},                      /* per-backend functionality */
-        {FT_KEY_START_OF_DENSE_BACKENDS, "k", true, FT_EINVALID_REGISTRATION},    /* placeholder */
-        {FT_KEY_END_OF_FUNCTIONALITY_KEYS, "k", true, FT_EINVALID_REGISTRATION},  /* marker */
+        {FT_KEY_DENSE, "k", true, FT_EINVALID_REGISTRATION},                     /* per-backend functionality */
+        {FT_KEY_START_OF_DENSE_BACKENDS, "k", true, FT_EINVALID_REGISTRATION},   /* placeholder */
+        {FT_KEY_END_OF_FUNCTIONALITY_KEYS, "k", true, FT_EINVALID_REGISTRATION}, /* marker */
         {(ft_key_t)122, "k", true, FT_EINVALID_REGISTRATION},
         {FT_KEY_CPU, "", true, FT_EINVALID_REGISTRATION},
         {FT_KEY_CPU, NULL, true, FT_EINVALID_REGISTRATION},
-        {FT_KEY_CPU, "k", false, FT_EINVALID_REGISTRATION},                       /* backend kernel needs fn */
+        {FT_KEY_CPU, "k", false, FT_EINVALID_REGISTRATION}, /* backend kernel needs fn */
         {FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD, "k", false, FT_EINVALID_REGISTRATION},
-        {FT_KEY_AUTOGRAD, "k", true, FT_EINVALID_REGISTRATION},     /* a kernel there would never run */
+        {FT_KEY_AUTOGRAD, "k", true, FT_EINVALID_REGISTRATION},        /* a kernel there would never run */
         {FT_KEY_CPU, "cpu::\xff\xfe", true, FT_EINVALID_REGISTRATION}, /* not printable ASCII */
         {FT_KEY_CPU, "cpu::a\nb", true, FT_EINVALID_REGISTRATION},
         {FT_KEY_AUTOGRAD_CPU, "k", true, FT_EINVALID_REGISTRATION},
@@ -95,8 +95,8 @@ static void registry_rejects_bad_registrations(void) {
     const ft_status dup = ft_registry_register(reg, "dup_key", dup_key, 2, NULL);
     const ft_status none = ft_registry_register(reg, "none", &good, 0, NULL);
     const ft_status existing = ft_registry_register(reg, "add", &good, 1, NULL);
-    static const char *const bad_names[] = {"", "1add", "a b", "add-op", "x/y",
-                                            "a123456789012345678901234567890123456789012345678901234567890123"};
+    static const char *const bad_names[] = {
+        "", "1add", "a b", "add-op", "x/y", "a123456789012345678901234567890123456789012345678901234567890123"};
     ft_status names[6];
     for (size_t i = 0; i < 6; i++)
         names[i] = ft_registry_register(reg, bad_names[i], &good, 1, NULL);

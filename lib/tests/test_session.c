@@ -51,13 +51,15 @@ static void session_evidence_for_ops_and_backward(void) {
     ok = ok && mul->decision && strcmp(mul->decision->kernel, "cpu::mul_scalar") == 0 && mul->value.value == 10;
     /* dw/dx = z + x (through both paths) = 7, dw/dy = x = 2 */
     ok = ok && bw->kind == FT_EVIDENCE_BACKWARD && bw->status == FT_OK && bw->root == w && bw->steps == 2 &&
-         bw->order[0] == w && bw->order[1] == z && bw->grad_count == 2 && bw->grad_vars[0] == x &&
-         bw->grads[0] == 7 && bw->grad_vars[1] == y && bw->grads[1] == 2;
+         bw->order[0] == w && bw->order[1] == z && bw->grad_count == 2 && bw->grad_vars[0] == x && bw->grads[0] == 7 &&
+         bw->grad_vars[1] == y && bw->grads[1] == 2;
     char json[4096];
     size_t len = bw ? ft_evidence_json(bw, json, sizeof json) : 0;
-    ok = ok && len < sizeof json &&
-         strcmp(json, "{\"seq\":3,\"kind\":\"backward\",\"status\":\"ok\",\"root\":3,\"retain_graph\":false,"
-                      "\"steps\":2,\"order\":[3,2],\"grads\":[{\"var\":0,\"value\":\"7\"},{\"var\":1,\"value\":\"2\"}]}") == 0;
+    ok =
+        ok && len < sizeof json &&
+        strcmp(json,
+               "{\"seq\":3,\"kind\":\"backward\",\"status\":\"ok\",\"root\":3,\"retain_graph\":false,"
+               "\"steps\":2,\"order\":[3,2],\"grads\":[{\"var\":0,\"value\":\"7\"},{\"var\":1,\"value\":\"2\"}]}") == 0;
     ok = ok && !m->has_time; /* no clock, no time */
     ft_session_free(s);
     FT_CHECK(ok);
@@ -76,25 +78,24 @@ static void session_logs_failures_and_grad_mode(void) {
     ft_var_t a, b, r = 0, q = 0;
     ft_session_leaf(s, 1, FT_DTYPE_F32, true, &a);
     ft_session_leaf(s, 2, FT_DTYPE_F32, true, &b);
-    const ft_status strict = ft_session_call(s, "rsub", a, b, &r);   /* strict: rejected */
-    const ft_status unknown = ft_session_call(s, "nope", a, b, &r);  /* no such op */
+    const ft_status strict = ft_session_call(s, "rsub", a, b, &r);  /* strict: rejected */
+    const ft_status unknown = ft_session_call(s, "nope", a, b, &r); /* no such op */
     const ft_status grad_off = ft_session_set_grad_mode(s, false);
     const ft_status mul = ft_session_call(s, "mul", a, b, &q);
     ft_scalar_t qv;
     ft_session_value(s, q, &qv);
-    const ft_status bw = ft_session_backward(s, q, false, NULL);    /* q does not require grad */
+    const ft_status bw = ft_session_backward(s, q, false, NULL); /* q does not require grad */
     const ft_evidence_t *e0 = ft_session_evidence_at(s, 0), *e1 = ft_session_evidence_at(s, 1),
                         *e2 = ft_session_evidence_at(s, 2), *e4 = ft_session_evidence_at(s, 4);
     char json[4096];
     ft_evidence_json(e0, json, sizeof json);
-    const bool json_ok = strstr(json, "\"status\":\"composite_fallback_rejected\"") &&
-                         strstr(json, "\"time\":1010") && strstr(json, "\"mode_split\":\"strict_fail\"") &&
-                         strstr(json, "\"out\":null");
-    const bool ok = ft_session_evidence_count(s) == 5 && e0->decision && e0->decision->mode_split == FT_SPLIT_STRICT_FAIL &&
-                    e1->status == FT_EUNKNOWN_OP && e1->decision == NULL && e1->op && strcmp(e1->op, "nope") == 0 &&
-                    e2->kind == FT_EVIDENCE_GRAD_MODE_CHANGE &&
-                    e2->from == 1 && e2->to == 0 && e4->status == FT_EROOT_NO_GRAD && e4->has_time &&
-                    e4->time == 1050 && !qv.requires_grad && qv.dtype == FT_DTYPE_F32;
+    const bool json_ok = strstr(json, "\"status\":\"composite_fallback_rejected\"") && strstr(json, "\"time\":1010") &&
+                         strstr(json, "\"mode_split\":\"strict_fail\"") && strstr(json, "\"out\":null");
+    const bool ok =
+        ft_session_evidence_count(s) == 5 && e0->decision && e0->decision->mode_split == FT_SPLIT_STRICT_FAIL &&
+        e1->status == FT_EUNKNOWN_OP && e1->decision == NULL && e1->op && strcmp(e1->op, "nope") == 0 &&
+        e2->kind == FT_EVIDENCE_GRAD_MODE_CHANGE && e2->from == 1 && e2->to == 0 && e4->status == FT_EROOT_NO_GRAD &&
+        e4->has_time && e4->time == 1050 && !qv.requires_grad && qv.dtype == FT_DTYPE_F32;
     ft_session_free(s);
     FT_CHECK_STATUS(strict, FT_ECOMPOSITE_REJECTED);
     FT_CHECK_STATUS(unknown, FT_EUNKNOWN_OP);

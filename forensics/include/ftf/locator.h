@@ -25,7 +25,8 @@
  * ftf_log_write_event returns) and calls ftf_locator_builder_write after
  * ftf_log_writer_close, or anyone rebuilds it from the log alone
  * (ftf_locator_build_from_log, `ft-forensics reindex`). Both give the same
- * bytes for the same log: nothing in the file depends on how it was built. Files are replaced atomically (temporary + rename). */
+ * bytes for the same log: nothing in the file depends on how it was built. Files are replaced atomically (temporary +
+ * rename). */
 #ifndef FTF_LOCATOR_H
 #define FTF_LOCATOR_H
 
@@ -135,10 +136,10 @@ ftf_status ftf_locator_builder_write(ftf_locator_builder_t *b, const char *log_p
 
 /* What a rebuild saw. */
 typedef struct ftf_locator_build_stats {
-    uint64_t records;   /* records the reader returned */
-    uint64_t entries;   /* events indexed */
-    uint64_t skipped;   /* run headers and records without a valid event/scenario id */
-    bool damaged;       /* the log reader reported damage (the locator covers what was readable) */
+    uint64_t records; /* records the reader returned */
+    uint64_t entries; /* events indexed */
+    uint64_t skipped; /* run headers and records without a valid event/scenario id */
+    bool damaged;     /* the log reader reported damage (the locator covers what was readable) */
 } ftf_locator_build_stats_t;
 
 /* Reads the whole log at `log_path` and writes its locator to `index_path`
@@ -201,7 +202,7 @@ typedef struct ftf_locator_info {
     uint64_t head_len; /* bytes of the log the head hash covers (its first member) */
     uint64_t head_hash, tail_hash;
     uint64_t entries;
-    uint64_t ids;     /* distinct scenario ids */
+    uint64_t ids; /* distinct scenario ids */
     uint64_t table_hash;
 } ftf_locator_info_t;
 

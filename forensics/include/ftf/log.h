@@ -77,26 +77,27 @@ typedef enum ftf_log_sync {
 typedef int64_t (*ftf_log_clock_fn)(void *payload);
 
 typedef struct ftf_log_writer_options {
-    int level;             /* zlib level 0..9; default 6 */
-    size_t member_data;    /* close a member at this many uncompressed bytes; 64 ..
-                              FTF_LOG_MEMBER_DATA_MAX; 0 is the maximum (default) */
-    int64_t max_age_ms;    /* close a member whose first record is this old; 0: no timer.
-                              Default 1000 */
-    ftf_log_sync_t sync;   /* default FTF_LOG_SYNC_FAILURES */
-    bool append;           /* open: append to an existing log instead of truncating */
+    int level;              /* zlib level 0..9; default 6 */
+    size_t member_data;     /* close a member at this many uncompressed bytes; 64 ..
+                               FTF_LOG_MEMBER_DATA_MAX; 0 is the maximum (default) */
+    int64_t max_age_ms;     /* close a member whose first record is this old; 0: no timer.
+                               Default 1000 */
+    ftf_log_sync_t sync;    /* default FTF_LOG_SYNC_FAILURES */
+    bool append;            /* open: append to an existing log instead of truncating */
     ftf_log_clock_fn clock; /* NULL: CLOCK_MONOTONIC */
     void *clock_payload;
 } ftf_log_writer_options_t;
 
-#define FTF_LOG_WRITER_OPTIONS_INIT {6, 0, 1000, FTF_LOG_SYNC_FAILURES, false, NULL, NULL}
+#define FTF_LOG_WRITER_OPTIONS_INIT                                                                                    \
+    { 6, 0, 1000, FTF_LOG_SYNC_FAILURES, false, NULL, NULL }
 
 typedef struct ftf_log_writer_stats {
-    uint64_t records;        /* accepted by ftf_log_write_record */
-    uint64_t failures;       /* of which is_failure */
-    uint64_t members;        /* data members written (the EOF member not counted) */
-    uint64_t bytes_in;       /* uncompressed bytes written, newlines included */
-    uint64_t bytes_out;      /* bytes written to the file, EOF member included */
-    uint64_t syncs;          /* fsync calls */
+    uint64_t records;   /* accepted by ftf_log_write_record */
+    uint64_t failures;  /* of which is_failure */
+    uint64_t members;   /* data members written (the EOF member not counted) */
+    uint64_t bytes_in;  /* uncompressed bytes written, newlines included */
+    uint64_t bytes_out; /* bytes written to the file, EOF member included */
+    uint64_t syncs;     /* fsync calls */
 } ftf_log_writer_stats_t;
 
 /* Creates (or truncates; or with opts->append, appends to) `path` and returns a
@@ -108,8 +109,7 @@ ftf_status ftf_log_writer_open(const char *path, const ftf_log_writer_options_t 
 /* Same on an open file descriptor (a file, or a pipe with sync NONE). With
  * `own_fd` the writer closes it. Member offsets count from the descriptor's
  * position at open (0 when it cannot seek). */
-ftf_status ftf_log_writer_open_fd(int fd, bool own_fd, const ftf_log_writer_options_t *opts,
-                                  ftf_log_writer_t **out);
+ftf_status ftf_log_writer_open_fd(int fd, bool own_fd, const ftf_log_writer_options_t *opts, ftf_log_writer_t **out);
 
 /* Appends one record: `line[0 .. len)`, one JSON object without newline (a
  * single trailing '\n' is accepted and dropped). With `is_failure` the member
@@ -119,8 +119,7 @@ ftf_status ftf_log_writer_open_fd(int fd, bool own_fd, const ftf_log_writer_opti
  * FTF_ELINE_TOO_LONG (longer than a member holds; nothing written, the writer
  * stays usable), FTF_EIO (write or fsync failed: sticky, every later call
  * returns it). */
-ftf_status ftf_log_write_record(ftf_log_writer_t *w, const char *line, size_t len, bool is_failure,
-                                ftf_log_pos_t *pos);
+ftf_status ftf_log_write_record(ftf_log_writer_t *w, const char *line, size_t len, bool is_failure, ftf_log_pos_t *pos);
 
 /* Closes the open member if it is older than max_age_ms (for callers that go
  * idle between records). */
@@ -168,19 +167,18 @@ ftf_status ftf_log_write_run_header(ftf_log_writer_t *w, const ftf_run_header_t 
  * entry and every later one are dropped (counted in `dropped`).
  * ftf_log_session_sink_init / _dispose; the struct must outlive the session. */
 typedef struct ftf_log_session_sink {
-    ftf_log_writer_t *writer;  /* borrowed */
-    ftf_event_context_t ctx;   /* borrowed strings */
-    uint64_t next_seq;         /* seq of the next event; starts at 0 */
-    ftf_status status;         /* first error; FTF_OK while all went well */
-    uint64_t written;          /* events written */
-    uint64_t dropped;          /* entries not written */
+    ftf_log_writer_t *writer;    /* borrowed */
+    ftf_event_context_t ctx;     /* borrowed strings */
+    uint64_t next_seq;           /* seq of the next event; starts at 0 */
+    ftf_status status;           /* first error; FTF_OK while all went well */
+    uint64_t written;            /* events written */
+    uint64_t dropped;            /* entries not written */
     ftf_event_storage_t storage; /* owned, reused per entry */
 } ftf_log_session_sink_t;
 
 /* Sets up `sink` for `writer` (borrowed) and `ctx` (copied; its strings are
  * borrowed). */
-void ftf_log_session_sink_init(ftf_log_session_sink_t *sink, ftf_log_writer_t *writer,
-                               const ftf_event_context_t *ctx);
+void ftf_log_session_sink_init(ftf_log_session_sink_t *sink, ftf_log_writer_t *writer, const ftf_event_context_t *ctx);
 
 /* Frees what the sink owns (not the writer). NULL is a no-op. */
 void ftf_log_session_sink_dispose(ftf_log_session_sink_t *sink);
@@ -196,17 +194,17 @@ typedef struct ftf_log_reader ftf_log_reader_t;
 /* What a damaged region or line was. Stable names: ftf_log_damage_name. */
 typedef enum ftf_log_damage {
     FTF_LOG_DAMAGE_NONE = 0,
-    FTF_LOG_DAMAGE_BAD_HEADER,      /* "bad_header": not a gzip member where one must start */
-    FTF_LOG_DAMAGE_BSIZE,           /* "bsize_mismatch": deflate data and BSIZE disagree */
-    FTF_LOG_DAMAGE_INFLATE,         /* "inflate_error": invalid deflate data, or over 64 KiB */
-    FTF_LOG_DAMAGE_CRC,             /* "crc_mismatch": CRC32 or ISIZE does not match the data */
-    FTF_LOG_DAMAGE_TORN,            /* "torn_tail": the file ends inside a member */
-    FTF_LOG_DAMAGE_JUNK,            /* "trailing_junk": bytes after the last member that are none */
-    FTF_LOG_DAMAGE_MISSING_EOF,     /* "missing_eof": no EOF member at the end (not closed) */
-    FTF_LOG_DAMAGE_LINE_TOO_LONG,   /* "line_too_long": over max_line */
-    FTF_LOG_DAMAGE_BAD_LINE,        /* "bad_line": empty, not a JSON object, or (validate_json) invalid */
-    FTF_LOG_DAMAGE_UNTERMINATED,    /* "unterminated_line": member data not ending in '\n' */
-    FTF_LOG_DAMAGE_IO               /* "io_error": open or read failed; rest of the file skipped */
+    FTF_LOG_DAMAGE_BAD_HEADER,    /* "bad_header": not a gzip member where one must start */
+    FTF_LOG_DAMAGE_BSIZE,         /* "bsize_mismatch": deflate data and BSIZE disagree */
+    FTF_LOG_DAMAGE_INFLATE,       /* "inflate_error": invalid deflate data, or over 64 KiB */
+    FTF_LOG_DAMAGE_CRC,           /* "crc_mismatch": CRC32 or ISIZE does not match the data */
+    FTF_LOG_DAMAGE_TORN,          /* "torn_tail": the file ends inside a member */
+    FTF_LOG_DAMAGE_JUNK,          /* "trailing_junk": bytes after the last member that are none */
+    FTF_LOG_DAMAGE_MISSING_EOF,   /* "missing_eof": no EOF member at the end (not closed) */
+    FTF_LOG_DAMAGE_LINE_TOO_LONG, /* "line_too_long": over max_line */
+    FTF_LOG_DAMAGE_BAD_LINE,      /* "bad_line": empty, not a JSON object, or (validate_json) invalid */
+    FTF_LOG_DAMAGE_UNTERMINATED,  /* "unterminated_line": member data not ending in '\n' */
+    FTF_LOG_DAMAGE_IO             /* "io_error": open or read failed; rest of the file skipped */
 } ftf_log_damage_t;
 
 const char *ftf_log_damage_name(ftf_log_damage_t damage);
@@ -222,14 +220,14 @@ typedef enum ftf_log_member_kind {
 typedef struct ftf_log_member_info {
     size_t file_index;
     const char *path;
-    uint64_t offset;           /* file offset of the member or region */
-    uint64_t size;             /* bytes in the file */
-    uint64_t data_size;        /* uncompressed bytes (intact members) */
-    uint32_t crc;              /* CRC32 from the trailer (intact members) */
-    uint64_t lines;            /* complete lines in it; for a damaged region, in its readable prefix */
+    uint64_t offset;    /* file offset of the member or region */
+    uint64_t size;      /* bytes in the file */
+    uint64_t data_size; /* uncompressed bytes (intact members) */
+    uint32_t crc;       /* CRC32 from the trailer (intact members) */
+    uint64_t lines;     /* complete lines in it; for a damaged region, in its readable prefix */
     ftf_log_member_kind_t kind;
-    ftf_log_damage_t damage;   /* NONE unless DAMAGED */
-    const char *detail;        /* one line, e.g. zlib's message; "" when none */
+    ftf_log_damage_t damage; /* NONE unless DAMAGED */
+    const char *detail;      /* one line, e.g. zlib's message; "" when none */
 } ftf_log_member_info_t;
 
 typedef void (*ftf_log_member_fn)(const ftf_log_member_info_t *member, void *payload);
@@ -238,41 +236,42 @@ typedef void (*ftf_log_member_fn)(const ftf_log_member_info_t *member, void *pay
 #define FTF_LOG_MAX_LINE_LIMIT ((size_t)1 << 30)
 
 typedef struct ftf_log_reader_options {
-    size_t max_line;         /* longest line accepted; 0: FTF_LOG_DEFAULT_MAX_LINE; above
-                              * FTF_LOG_MAX_LINE_LIMIT the reader refuses to open */
-    bool validate_json;      /* parse each line with jansson (slower); default: shape check only */
+    size_t max_line;             /* longest line accepted; 0: FTF_LOG_DEFAULT_MAX_LINE; above
+                                  * FTF_LOG_MAX_LINE_LIMIT the reader refuses to open */
+    bool validate_json;          /* parse each line with jansson (slower); default: shape check only */
     ftf_log_member_fn on_member; /* may be NULL; called once per member or damaged region */
     void *on_member_payload;
 } ftf_log_reader_options_t;
 
-#define FTF_LOG_READER_OPTIONS_INIT {0, false, NULL, NULL}
+#define FTF_LOG_READER_OPTIONS_INIT                                                                                    \
+    { 0, false, NULL, NULL }
 
 /* What a read found. Counters add up over every file of a reader. */
 typedef struct ftf_log_report {
-    uint64_t files;            /* files opened */
-    uint64_t members;          /* intact BGZF data members */
-    uint64_t eof_members;      /* intact empty members (EOF markers) */
-    uint64_t foreign_members;  /* intact gzip members without BC ("not BGZF") */
-    uint64_t records;          /* records returned */
-    uint64_t data_bytes;       /* uncompressed bytes of intact members */
-    uint64_t corrupt_members;  /* skipped: bad header, BSIZE, inflate, CRC/ISIZE */
-    uint64_t corrupt_bytes;    /* file bytes of those, including resync gaps */
-    uint64_t corrupt_lines;    /* complete lines in the readable part of those (lost) */
-    uint64_t torn_tails;       /* files ending inside a member */
+    uint64_t files;           /* files opened */
+    uint64_t members;         /* intact BGZF data members */
+    uint64_t eof_members;     /* intact empty members (EOF markers) */
+    uint64_t foreign_members; /* intact gzip members without BC ("not BGZF") */
+    uint64_t records;         /* records returned */
+    uint64_t data_bytes;      /* uncompressed bytes of intact members */
+    uint64_t corrupt_members; /* skipped: bad header, BSIZE, inflate, CRC/ISIZE */
+    uint64_t corrupt_bytes;   /* file bytes of those, including resync gaps */
+    uint64_t corrupt_lines;   /* complete lines in the readable part of those (lost) */
+    uint64_t torn_tails;      /* files ending inside a member */
     uint64_t torn_bytes;
-    uint64_t torn_lines;       /* complete lines in the readable part of torn members (lost) */
-    uint64_t junk_bytes;       /* trailing bytes that are no member (not gzip at all, appended junk) */
-    uint64_t missing_eof;      /* files with BGZF members (or none at all) not ending in the EOF member */
-    uint64_t long_lines;       /* lines over max_line, skipped */
-    uint64_t bad_lines;        /* lines failing the JSON check, skipped */
+    uint64_t torn_lines;         /* complete lines in the readable part of torn members (lost) */
+    uint64_t junk_bytes;         /* trailing bytes that are no member (not gzip at all, appended junk) */
+    uint64_t missing_eof;        /* files with BGZF members (or none at all) not ending in the EOF member */
+    uint64_t long_lines;         /* lines over max_line, skipped */
+    uint64_t bad_lines;          /* lines failing the JSON check, skipped */
     uint64_t unterminated_lines; /* member data not ending in '\n' (the tail is skipped) */
-    uint64_t io_errors;        /* files that could not be opened or read to the end */
+    uint64_t io_errors;          /* files that could not be opened or read to the end */
     /* first problem seen (damage NONE while none) */
     ftf_log_damage_t first_damage;
-    ftf_status first_status;   /* its status: FTF_ECORRUPT, FTF_ETRUNCATED, FTF_EBAD_RECORD, ... */
+    ftf_status first_status; /* its status: FTF_ECORRUPT, FTF_ETRUNCATED, FTF_EBAD_RECORD, ... */
     size_t first_file;
-    uint64_t first_offset;     /* file offset of the member or region */
-    char first_detail[160];    /* "log.gz: crc_mismatch at offset 4096: ..." */
+    uint64_t first_offset;  /* file offset of the member or region */
+    char first_detail[160]; /* "log.gz: crc_mismatch at offset 4096: ..." */
 } ftf_log_report_t;
 
 /* True when the report shows anything lost or out of format (every counter of

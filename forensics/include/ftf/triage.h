@@ -54,11 +54,11 @@ extern "C" {
 
 /* What a reason code is. */
 typedef enum ftf_reason_kind {
-    FTF_REASON_FT_STATUS = 0,  /* "ft_status": a libft status code (ft_status_code) */
-    FTF_REASON_VERDICT,        /* "verdict": a differential verdict */
-    FTF_REASON_COMPARATOR,     /* "comparator": a comparator name or comparator mismatch code */
-    FTF_REASON_CRASH_TYPE,     /* "crash_type": a normalised crash type */
-    FTF_REASON_UNKNOWN         /* "unknown": not in the table */
+    FTF_REASON_FT_STATUS = 0, /* "ft_status": a libft status code (ft_status_code) */
+    FTF_REASON_VERDICT,       /* "verdict": a differential verdict */
+    FTF_REASON_COMPARATOR,    /* "comparator": a comparator name or comparator mismatch code */
+    FTF_REASON_CRASH_TYPE,    /* "crash_type": a normalised crash type */
+    FTF_REASON_UNKNOWN        /* "unknown": not in the table */
 } ftf_reason_kind_t;
 
 const char *ftf_reason_kind_name(ftf_reason_kind_t kind);
@@ -99,9 +99,9 @@ const ftf_triage_rule_t *ftf_triage_lookup(const char *reason_code, size_t len);
 
 /* Longest normalised frame, crash type or signature field (bytes, no NUL);
  * longer text is cut. */
-#define FTF_SIG_FIELD_MAX 128
+#define FTF_SIG_FIELD_MAX  128
 #define FTF_SIG_FIELD_SIZE (FTF_SIG_FIELD_MAX + 1)
-#define FTF_SIG_FRAMES 3
+#define FTF_SIG_FRAMES     3
 
 /* One stack frame without frame number ("#3"), addresses ("0x7f..."),
  * module offsets ("+0x1a"), "in", parentheses, line and column numbers
@@ -121,7 +121,7 @@ size_t ftf_triage_normalize_crash_type(const char *type, size_t len, char out[FT
 
 /* A failure's signature. Absent fields are "-". */
 typedef struct ftf_signature {
-    bool crash; /* crash signature (outcome "crash" or a fuzz crash type) */
+    bool crash;                    /* crash signature (outcome "crash" or a fuzz crash type) */
     const ftf_triage_rule_t *rule; /* the table's row, or &ftf_triage_unknown_rule */
     bool known_reason;             /* false when the rule is the unknown fallback */
     char reason_code[FTF_SIG_FIELD_SIZE];
@@ -151,7 +151,8 @@ typedef struct ftf_index_options {
     bool validate_passes; /* parse every event in full, passes too (slow; for auditing) */
 } ftf_index_options_t;
 
-#define FTF_INDEX_OPTIONS_INIT {100, false}
+#define FTF_INDEX_OPTIONS_INIT                                                                                         \
+    { 100, false }
 
 typedef struct ftf_failure_index ftf_failure_index_t;
 
@@ -182,7 +183,7 @@ typedef struct ftf_index_totals {
     uint64_t files, damaged_files;
     uint64_t records, run_headers, events;
     uint64_t pass, fail, crash, allowlisted, skipped;
-    uint64_t failures;                /* fail + crash */
+    uint64_t failures; /* fail + crash */
     uint64_t buckets;
     uint64_t unknown_reason_failures; /* failures whose reason code has no table entry */
     uint64_t invalid_records;         /* lines a full parse rejected (not counted above) */
@@ -195,11 +196,11 @@ typedef struct ftf_bucket_info {
     const char *bucket_id; /* "b-" + 16 hex of SipHash-1-3 over the signature line */
     const char *signature; /* ftf_signature_format */
     const ftf_signature_t *sig;
-    uint64_t count;        /* failures */
-    uint64_t scenarios;    /* distinct scenario ids */
-    unsigned modes;        /* bit 0 strict, bit 1 hardened */
-    const char *representative;          /* scenario id */
-    const char *representative_replay;   /* its replay command, as logged (never executed) */
+    uint64_t count;                    /* failures */
+    uint64_t scenarios;                /* distinct scenario ids */
+    unsigned modes;                    /* bit 0 strict, bit 1 hardened */
+    const char *representative;        /* scenario id */
+    const char *representative_replay; /* its replay command, as logged (never executed) */
     const char *representative_file;
     ftf_log_pos_t representative_pos;
 } ftf_bucket_info_t;

@@ -82,9 +82,16 @@ static int write_log(const char *dir, const char *path, unsigned run, unsigned n
         ev.scenario = "{\"op\":\"add\",\"lhs\":1,\"rhs\":2}";
         char sha[FTF_SHA1_HEX_SIZE];
         switch (k) {
-        case 0: case 1: ev.outcome = FTF_OUTCOME_PASS, ev.reason_code = "ok"; break;
-        case 2: ev.outcome = FTF_OUTCOME_FAIL, ev.reason_code = "composite_fallback_rejected"; break;
-        case 3: ev.outcome = FTF_OUTCOME_FAIL, ev.reason_code = "value_mismatch", ev.differential.observed = "4"; break;
+        case 0:
+        case 1:
+            ev.outcome = FTF_OUTCOME_PASS, ev.reason_code = "ok";
+            break;
+        case 2:
+            ev.outcome = FTF_OUTCOME_FAIL, ev.reason_code = "composite_fallback_rejected";
+            break;
+        case 3:
+            ev.outcome = FTF_OUTCOME_FAIL, ev.reason_code = "value_mismatch", ev.differential.observed = "4";
+            break;
         case 4:
             ev.outcome = FTF_OUTCOME_ALLOWLISTED, ev.reason_code = "allowlisted_drift";
             ev.differential.drift_id = "hardened-composite", ev.differential.allowlisted = true;

@@ -16,7 +16,7 @@
 
 #ifdef __cplusplus
 #define FT_BEGIN_DECLS extern "C" {
-#define FT_END_DECLS }
+#define FT_END_DECLS   }
 #else
 #define FT_BEGIN_DECLS
 #define FT_END_DECLS

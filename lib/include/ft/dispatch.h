@@ -29,9 +29,9 @@ FT_API const char *ft_mode_name(ft_mode_t mode);
 FT_API ft_status ft_mode_from_name(const char *name, ft_mode_t *out);
 
 typedef enum ft_mode_split {
-    FT_SPLIT_NONE = 0,          /* "none": both modes route alike */
-    FT_SPLIT_STRICT_FAIL,       /* "strict_fail" */
-    FT_SPLIT_HARDENED_FALLBACK  /* "hardened_fallback" */
+    FT_SPLIT_NONE = 0,         /* "none": both modes route alike */
+    FT_SPLIT_STRICT_FAIL,      /* "strict_fail" */
+    FT_SPLIT_HARDENED_FALLBACK /* "hardened_fallback" */
 } ft_mode_split_t;
 
 FT_API const char *ft_mode_split_name(ft_mode_split_t split);
@@ -48,8 +48,12 @@ typedef struct ft_dispatch_ctx {
     ft_keyset_t exclude; /* default {AutocastCPU, AutocastXPU, AutocastCUDA} */
 } ft_dispatch_ctx_t;
 
-#define FT_DISPATCH_CTX_INIT \
-    {FT_MODE_STRICT, true, {UINT64_C(0x804000000)}, {UINT64_C(0x70000000000)}}
+#define FT_DISPATCH_CTX_INIT                                                                                           \
+    {                                                                                                                  \
+        FT_MODE_STRICT, true, {UINT64_C(0x804000000)}, {                                                               \
+            UINT64_C(0x70000000000)                                                                                    \
+        }                                                                                                              \
+    }
 
 FT_API void ft_dispatch_ctx_init(ft_dispatch_ctx_t *ctx);
 
@@ -64,8 +68,8 @@ FT_API ft_status ft_dispatch_compute_keyset(const ft_dispatch_ctx_t *ctx, const 
 
 /* One step of the walk. */
 typedef struct ft_hop {
-    ft_key_t key;            /* runtime key looked up */
-    ft_key_t source;         /* entry's source registration (Undefined if none) */
+    ft_key_t key;    /* runtime key looked up */
+    ft_key_t source; /* entry's source registration (Undefined if none) */
     ft_table_tag_t tag;
     bool fallthrough;
     const char *kernel_name; /* NULL when the entry has no kernel */

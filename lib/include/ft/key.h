@@ -142,10 +142,10 @@ typedef enum ft_key {
     FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD_NON_FUNCTIONAL = 121,
 } ft_key_t;
 
-#define FT_KEY_ID_COUNT 122          /* valid ids are 0 .. FT_KEY_ID_COUNT-1 */
+#define FT_KEY_ID_COUNT           122 /* valid ids are 0 .. FT_KEY_ID_COUNT-1 */
 #define FT_KEY_LAST_FUNCTIONALITY FT_KEY_PYTHON_DISPATCHER
-#define FT_KEY_FIRST_ALIAS FT_KEY_AUTOGRAD
-#define FT_KEY_LAST_ALIAS FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD_NON_FUNCTIONAL
+#define FT_KEY_FIRST_ALIAS        FT_KEY_AUTOGRAD
+#define FT_KEY_LAST_ALIAS         FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD_NON_FUNCTIONAL
 
 /* c10::BackendComponent. Component v owns keyset bit v-1. */
 typedef enum ft_backend {

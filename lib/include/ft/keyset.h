@@ -23,31 +23,31 @@ typedef struct ft_keyset {
     uint64_t repr;
 } ft_keyset_t;
 
-#define FT_KEYSET_BACKEND_MASK UINT64_C(0x3fff)
-#define FT_KEYSET_FUNCTIONALITY_MASK UINT64_C(0x003fffffffffc000)
-#define FT_KEYSET_KNOWN_MASK UINT64_C(0x003fffffffffffff)
-#define FT_KEYSET_UNKNOWN_MASK (~FT_KEYSET_KNOWN_MASK)
+#define FT_KEYSET_BACKEND_MASK        UINT64_C(0x3fff)
+#define FT_KEYSET_FUNCTIONALITY_MASK  UINT64_C(0x003fffffffffc000)
+#define FT_KEYSET_KNOWN_MASK          UINT64_C(0x003fffffffffffff)
+#define FT_KEYSET_UNKNOWN_MASK        (~FT_KEYSET_KNOWN_MASK)
 #define FT_KEYSET_FUNCTIONALITY_SHIFT 13 /* key k -> bit 13+k */
 
 /* The bit of functionality key k (1..40). */
 #define FT_KEYSET_FUNCTIONALITY_BIT(k) (UINT64_C(1) << (FT_KEYSET_FUNCTIONALITY_SHIFT + (unsigned)(k)))
 
 /* Dense, Quantized, Sparse, NestedTensor and AutogradFunctionality. */
-#define FT_KEYSET_PER_BACKEND_MASK                                                                             \
-    (FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_DENSE) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_QUANTIZED) |               \
-     FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_SPARSE) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_NESTED_TENSOR) |          \
+#define FT_KEYSET_PER_BACKEND_MASK                                                                                     \
+    (FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_DENSE) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_QUANTIZED) |                       \
+     FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_SPARSE) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_NESTED_TENSOR) |                  \
      FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_FUNCTIONALITY))
 
 /* c10's autograd_dispatch_keyset: AutogradFunctionality, AutogradOther,
  * AutogradNestedTensor. */
-#define FT_KEYSET_AUTOGRAD_MASK                                                                                \
-    (FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_FUNCTIONALITY) |                                              \
-     FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_OTHER) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_NESTED_TENSOR))
+#define FT_KEYSET_AUTOGRAD_MASK                                                                                        \
+    (FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_FUNCTIONALITY) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_OTHER) | \
+     FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_AUTOGRAD_NESTED_TENSOR))
 
 /* The functionality bits of c10's backend_functionality_keys (Dense,
  * Quantized, Sparse); with every backend bit it is highestPriorityBackendTypeId's mask. */
-#define FT_KEYSET_BACKEND_FUNCTIONALITY_MASK                                                                   \
-    (FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_DENSE) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_QUANTIZED) |               \
+#define FT_KEYSET_BACKEND_FUNCTIONALITY_MASK                                                                           \
+    (FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_DENSE) | FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_QUANTIZED) |                       \
      FT_KEYSET_FUNCTIONALITY_BIT(FT_KEY_SPARSE))
 
 static inline ft_keyset_t ft_keyset_from_raw(uint64_t repr) {
@@ -147,7 +147,9 @@ static inline ft_backend_t ft_keyset_highest_backend(ft_keyset_t ks) {
 /* Placeholder id of functionality f when f is per-backend (Dense -> 42 "Unknown",
  * ..., AutogradFunctionality -> 102), 0 otherwise. */
 static inline unsigned ft__keyset_placeholder(unsigned f) {
-    static const uint8_t placeholder[64] = {0,42,0,0,0,0,57,0,0,72,0,0,87,0,0,0,0,0,0,0,0,0,0,0,102,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0};
+    static const uint8_t placeholder[64] = {0, 42, 0,   0, 0, 0, 57, 0, 0, 72, 0, 0, 87, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                            0, 0,  102, 0, 0, 0, 0,  0, 0, 0,  0, 0, 0,  0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                            0, 0,  0,   0, 0, 0, 0,  0, 0, 0,  0, 0, 0,  0, 0, 0, 0, 0, 0, 0};
     return placeholder[f & 63u];
 }
 

@@ -69,9 +69,10 @@ FT_API void ft_registry_free(ft_registry_t *reg);
 /* Registers a binary operator. `name`: 1..63 chars of [A-Za-z0-9_.:], starting
  * with a letter or '_'. Errors: FT_EINVALID_OP_NAME, FT_EDUPLICATE_OP,
  * FT_EINVALID_REGISTRATION (bad key, key twice, missing kernel name, fn missing
- * or — on an autograd key — present, no registrations), FT_ENOMEM. On success *out (if not NULL) is the new operator. */
-FT_API ft_status ft_registry_register(ft_registry_t *reg, const char *name, const ft_registration_t *regs,
-                                      size_t count, const ft_op_t **out);
+ * or — on an autograd key — present, no registrations), FT_ENOMEM. On success *out (if not NULL) is the new operator.
+ */
+FT_API ft_status ft_registry_register(ft_registry_t *reg, const char *name, const ft_registration_t *regs, size_t count,
+                                      const ft_op_t **out);
 
 /* Looks an operator up by name: FT_EUNKNOWN_OP if absent. */
 FT_API ft_status ft_registry_find(const ft_registry_t *reg, const char *name, const ft_op_t **out);
@@ -86,14 +87,14 @@ FT_API size_t ft_op_registrations(const ft_op_t *op, const ft_registration_t **o
 
 /* How a computed entry was filled; the names are torch's dump tags. */
 typedef enum ft_table_tag {
-    FT_TAG_MISSING = 0,                /* "missing" */
-    FT_TAG_KERNEL,                     /* "kernel" */
-    FT_TAG_DEFAULT_BACKEND,            /* "default backend kernel" (CompositeExplicitAutograd[NonFunctional]) */
-    FT_TAG_NESTED,                     /* "nested kernel" (CompositeImplicitAutogradNestedTensor) */
-    FT_TAG_MATH,                       /* "math kernel" (CompositeImplicitAutograd) */
-    FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER,   /* "ambiguous autogradother" */
-    FT_TAG_AUTOGRAD,                   /* "autograd kernel" (Autograd alias) */
-    FT_TAG_BACKEND_FALLBACK            /* "backend fallback" */
+    FT_TAG_MISSING = 0,              /* "missing" */
+    FT_TAG_KERNEL,                   /* "kernel" */
+    FT_TAG_DEFAULT_BACKEND,          /* "default backend kernel" (CompositeExplicitAutograd[NonFunctional]) */
+    FT_TAG_NESTED,                   /* "nested kernel" (CompositeImplicitAutogradNestedTensor) */
+    FT_TAG_MATH,                     /* "math kernel" (CompositeImplicitAutograd) */
+    FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER, /* "ambiguous autogradother" */
+    FT_TAG_AUTOGRAD,                 /* "autograd kernel" (Autograd alias) */
+    FT_TAG_BACKEND_FALLBACK          /* "backend fallback" */
 } ft_table_tag_t;
 
 FT_API const char *ft_table_tag_name(ft_table_tag_t tag);
@@ -101,11 +102,11 @@ FT_API const char *ft_table_tag_name(ft_table_tag_t tag);
 FT_API bool ft_table_tag_is_composite(ft_table_tag_t tag);
 
 typedef struct ft_table_entry {
-    ft_key_t key;           /* the runtime key this entry is for */
+    ft_key_t key; /* the runtime key this entry is for */
     ft_table_tag_t tag;
-    ft_key_t source;        /* registration key that supplied the kernel; Undefined for
-                             * missing, ambiguous and backend fallback entries */
-    bool fallthrough;       /* a fallthrough backend fallback: routing skips the key */
+    ft_key_t source;                       /* registration key that supplied the kernel; Undefined for
+                                            * missing, ambiguous and backend fallback entries */
+    bool fallthrough;                      /* a fallthrough backend fallback: routing skips the key */
     const ft_registration_t *registration; /* the kernel, or NULL (always NULL from
                                             * ft_table_compute_entry) */
 } ft_table_entry_t;

@@ -21,9 +21,9 @@ FT_BEGIN_DECLS
 typedef struct ft_session ft_session_t;
 
 typedef enum ft_evidence_kind {
-    FT_EVIDENCE_DISPATCH = 0,   /* "dispatch": one op */
-    FT_EVIDENCE_BACKWARD,       /* "backward" */
-    FT_EVIDENCE_MODE_CHANGE,    /* "mode_change" */
+    FT_EVIDENCE_DISPATCH = 0,    /* "dispatch": one op */
+    FT_EVIDENCE_BACKWARD,        /* "backward" */
+    FT_EVIDENCE_MODE_CHANGE,     /* "mode_change" */
     FT_EVIDENCE_GRAD_MODE_CHANGE /* "grad_mode_change" */
 } ft_evidence_kind_t;
 
@@ -50,7 +50,7 @@ typedef struct ft_evidence {
     ft_var_t root;
     bool retain_graph;
     size_t steps;
-    const ft_var_t *order;     /* [steps] executed nodes' output variables */
+    const ft_var_t *order; /* [steps] executed nodes' output variables */
     size_t grad_count;
     const ft_var_t *grad_vars; /* [grad_count] leaves this backward reached, ascending */
     const double *grads;       /* [grad_count] their .grad after it */
@@ -67,8 +67,8 @@ typedef void (*ft_evidence_sink_fn)(const ft_evidence_t *entry, void *payload);
 typedef int64_t (*ft_clock_fn)(void *payload);
 
 typedef struct ft_session_options {
-    ft_mode_t mode;          /* default FT_MODE_STRICT */
-    bool grad_mode;          /* default true */
+    ft_mode_t mode;                /* default FT_MODE_STRICT */
+    bool grad_mode;                /* default true */
     const ft_registry_t *registry; /* borrowed; NULL: the session makes one with the built-ins */
     ft_evidence_sink_fn sink;      /* may be NULL */
     void *sink_payload;
@@ -76,7 +76,8 @@ typedef struct ft_session_options {
     void *clock_payload;
 } ft_session_options_t;
 
-#define FT_SESSION_OPTIONS_INIT {FT_MODE_STRICT, true, NULL, NULL, NULL, NULL, NULL}
+#define FT_SESSION_OPTIONS_INIT                                                                                        \
+    { FT_MODE_STRICT, true, NULL, NULL, NULL, NULL, NULL }
 
 /* `opts` may be NULL for the defaults. */
 FT_API ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out);

@@ -14,37 +14,37 @@ FT_BEGIN_DECLS
 typedef enum ft_status {
     FT_OK = 0,
     /* keyset text and keyset validation (SPEC §3, §6), in validation order */
-    FT_EUNKNOWN_BITS = -1,        /* "unknown_bits": bits 54..63 set */
-    FT_EALIAS_IN_KEYSET = -2,     /* "alias_in_keyset" */
-    FT_EUNKNOWN_KEY_NAME = -3,    /* "unknown_key_name" */
-    FT_EPARSE = -4,               /* "parse_error": malformed text, overflow, empty name */
-    FT_EEMPTY_SET = -5,           /* "empty_set": raw 0 */
-    FT_ENO_TYPE_KEY = -6,         /* "no_type_key": backend bits, no functionality */
-    FT_ENO_BACKEND_KEY = -7,      /* "no_backend_key": per-backend functionality, no backend */
-    FT_EINCOMPATIBLE_SET = -8,    /* "incompatible_set": autograd without a backend functionality */
+    FT_EUNKNOWN_BITS = -1,     /* "unknown_bits": bits 54..63 set */
+    FT_EALIAS_IN_KEYSET = -2,  /* "alias_in_keyset" */
+    FT_EUNKNOWN_KEY_NAME = -3, /* "unknown_key_name" */
+    FT_EPARSE = -4,            /* "parse_error": malformed text, overflow, empty name */
+    FT_EEMPTY_SET = -5,        /* "empty_set": raw 0 */
+    FT_ENO_TYPE_KEY = -6,      /* "no_type_key": backend bits, no functionality */
+    FT_ENO_BACKEND_KEY = -7,   /* "no_backend_key": per-backend functionality, no backend */
+    FT_EINCOMPATIBLE_SET = -8, /* "incompatible_set": autograd without a backend functionality */
     /* routing */
-    FT_ENO_KERNEL = -9,               /* "no_kernel": computed entry is missing */
-    FT_EUNSUPPORTED_FALLBACK = -10,   /* "unsupported_fallback": non-fallthrough backend fallback */
+    FT_ENO_KERNEL = -9,                 /* "no_kernel": computed entry is missing */
+    FT_EUNSUPPORTED_FALLBACK = -10,     /* "unsupported_fallback": non-fallthrough backend fallback */
     FT_EAMBIGUOUS_AUTOGRAD_OTHER = -11, /* "ambiguous_autograd_other" */
-    FT_ECOMPOSITE_REJECTED = -12,     /* "composite_fallback_rejected": strict mode only */
+    FT_ECOMPOSITE_REJECTED = -12,       /* "composite_fallback_rejected": strict mode only */
     /* kernels */
     FT_EDTYPE_MISMATCH = -13,  /* "dtype_mismatch" */
     FT_EDEVICE_MISMATCH = -14, /* "device_mismatch" */
     /* keys, registry, arguments */
-    FT_EUNKNOWN_KEY_ID = -15,        /* "unknown_key_id": not a DispatchKey id (0..121) */
-    FT_EUNKNOWN_OP = -16,            /* "unknown_op" */
-    FT_EDUPLICATE_OP = -17,          /* "duplicate_op" */
-    FT_EINVALID_OP_NAME = -18,       /* "invalid_op_name" */
-    FT_EINVALID_REGISTRATION = -19,  /* "invalid_registration" */
-    FT_EINVALID_ARGUMENT = -20,      /* "invalid_argument" */
-    FT_EDISPATCH_DEPTH = -21,        /* "dispatch_depth_exceeded": composite recursion */
-    FT_ENOMEM = -22,                 /* "out_of_memory" */
+    FT_EUNKNOWN_KEY_ID = -15,       /* "unknown_key_id": not a DispatchKey id (0..121) */
+    FT_EUNKNOWN_OP = -16,           /* "unknown_op" */
+    FT_EDUPLICATE_OP = -17,         /* "duplicate_op" */
+    FT_EINVALID_OP_NAME = -18,      /* "invalid_op_name" */
+    FT_EINVALID_REGISTRATION = -19, /* "invalid_registration" */
+    FT_EINVALID_ARGUMENT = -20,     /* "invalid_argument" */
+    FT_EDISPATCH_DEPTH = -21,       /* "dispatch_depth_exceeded": composite recursion */
+    FT_ENOMEM = -22,                /* "out_of_memory" */
     /* autograd */
-    FT_EUNKNOWN_VAR = -23,           /* "unknown_var": not a variable of this tape */
-    FT_EROOT_NO_GRAD = -24,          /* "root_does_not_require_grad" */
-    FT_EGRAPH_RELEASED = -25,        /* "graph_released": backward twice without retain_graph */
-    FT_ENO_DERIVATIVE = -26,         /* "derivative_not_implemented" */
-    FT_ETAPE_FULL = -27              /* "tape_full": more variables than a tape holds */
+    FT_EUNKNOWN_VAR = -23,    /* "unknown_var": not a variable of this tape */
+    FT_EROOT_NO_GRAD = -24,   /* "root_does_not_require_grad" */
+    FT_EGRAPH_RELEASED = -25, /* "graph_released": backward twice without retain_graph */
+    FT_ENO_DERIVATIVE = -26,  /* "derivative_not_implemented" */
+    FT_ETAPE_FULL = -27       /* "tape_full": more variables than a tape holds */
 } ft_status;
 
 /* Lowest (most negative) code; codes run from FT_STATUS_MIN to FT_OK. */

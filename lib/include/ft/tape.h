@@ -53,12 +53,13 @@ typedef struct ft_backward_options {
     bool retain_graph; /* keep the graph for another backward (torch's retain_graph) */
 } ft_backward_options_t;
 
-#define FT_BACKWARD_OPTIONS_INIT {false}
+#define FT_BACKWARD_OPTIONS_INIT                                                                                       \
+    { false }
 
 typedef struct ft_backward_report {
     ft_var_t root;
-    size_t steps;           /* nodes executed */
-    const ft_var_t *order;  /* their output variables in execution order */
+    size_t steps;          /* nodes executed */
+    const ft_var_t *order; /* their output variables in execution order */
     size_t leaf_count;
     const ft_var_t *leaves; /* leaves this backward reached, ascending (those that
                              * require grad got it added to their .grad) */

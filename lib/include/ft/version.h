@@ -4,9 +4,9 @@
 
 #include "ft/common.h"
 
-#define FT_VERSION_MAJOR 0
-#define FT_VERSION_MINOR 1
-#define FT_VERSION_PATCH 0
+#define FT_VERSION_MAJOR  0
+#define FT_VERSION_MINOR  1
+#define FT_VERSION_PATCH  0
 #define FT_VERSION_STRING "0.1.0"
 
 /* The PyTorch release whose dispatch key model libft reproduces bit for bit. */
