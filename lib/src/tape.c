@@ -299,9 +299,16 @@ static bool deliver(ft_tape_t *tape, uint32_t var, ft_dtype_t dt, double g, size
     return true;
 }
 
-static int compare_vars(const void *a, const void *b) {
-    const ft_var_t x = *(const ft_var_t *)a, y = *(const ft_var_t *)b;
-    return x < y ? -1 : x > y;
+/* Ascending order. The list is short and arrives nearly sorted (leaves are
+ * delivered newest-node-first), where insertion sort beats qsort's setup. */
+static void sort_vars(ft_var_t *v, size_t n) {
+    for (size_t i = 1; i < n; i++) {
+        const ft_var_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
 }
 
 ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_options_t *opts,
@@ -388,7 +395,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         for (size_t i = 0; i < steps; i++)
             tape->nodes[tape->vars[tape->order[i]].node - 1].released = true;
     /* torch's AccumulateGrad: leaf.grad = leaf.grad + buffer (or the buffer) */
-    qsort(tape->leaves, nleaves, sizeof *tape->leaves, compare_vars);
+    sort_vars(tape->leaves, nleaves);
     for (size_t i = 0; i < nleaves; i++) {
         tape_var_t *v = &tape->vars[tape->leaves[i]];
         if (!v->value.requires_grad)
