@@ -1,4 +1,4 @@
-/* Private: the on-disk layout of a log member (forensics/FORMAT.md §2), shared
+/* Private: the on-disk layout of a log member (forensics/FORMAT.md §1.1), shared
  * by log_writer.c and log_reader.c. Not installed.
  *
  *   offset  size  field

@@ -1,5 +1,5 @@
 /* Log reader: records across members and files, damage skipped and counted
- * (forensics/FORMAT.md §5).
+ * (forensics/FORMAT.md §1: what the reader tolerates).
  *
  * The file is read through one window (pread) so that resynchronising after a
  * damaged member can look ahead and step back. A step decodes what starts at
