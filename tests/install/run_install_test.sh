@@ -21,7 +21,10 @@ cmake -S "$src/tests/install" -B "$work/cmake" -DCMAKE_C_COMPILER="$cc" -DCMAKE_
 cmake --build "$work/cmake" >/dev/null
 "$work/cmake/consumer_shared"
 "$work/cmake/consumer_static"
-ldd "$work/cmake/consumer_shared" | grep -q "$libdir/libft.so" || { echo "consumer_shared does not use the installed libft.so"; exit 1; }
+# (ldd's output is captured first: with pipefail, `ldd | grep -q` fails whenever
+# grep exits early and ldd dies of SIGPIPE)
+deps=$(ldd "$work/cmake/consumer_shared")
+grep -q "$libdir/libft.so" <<<"$deps" || { echo "consumer_shared does not use the installed libft.so"; exit 1; }
 
 echo "-- pkg-config ft"
 export PKG_CONFIG_PATH=$libdir/pkgconfig
@@ -34,5 +37,6 @@ export PKG_CONFIG_PATH=$libdir/pkgconfig
 "$cc" -std=c11 -Wall -Werror -o "$work/pc_static" "$src/tests/install/consumer.c" $(pkg-config --cflags ft) \
     -L"$libdir" -Wl,-Bstatic -lft -Wl,-Bdynamic $(pkg-config --libs-only-l --static ft | sed 's/-lft//')
 "$work/pc_static"
-! ldd "$work/pc_static" | grep -q libft.so || { echo "pc_static links libft.so"; exit 1; }
+deps=$(ldd "$work/pc_static")
+! grep -q libft.so <<<"$deps" || { echo "pc_static links libft.so"; exit 1; }
 echo "install test: 4 consumers built and ran"
