@@ -54,28 +54,14 @@ json_t *ftd_keyset_json(ft_keyset_t ks) {
                      key_json(ft_keyset_highest_priority_backend_type_id(ks)));
 }
 
-static const char *source_text(const ft_table_entry_t *e) {
-    switch (e->tag) {
-    case FT_TAG_MISSING:
-        return "missing";
-    case FT_TAG_BACKEND_FALLBACK:
-        return "backend_fallback";
-    case FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER:
-        return "ambiguous";
-    default:
-        return ft_key_name(e->source);
-    }
-}
-
 json_t *ftd_decision_json(const ft_decision_t *d) {
     char in[19], eff[19], msg[256];
     json_t *route = json_array();
     for (size_t i = 0; i < d->hop_count; i++) {
         const ft_hop_t *h = &d->hops[i];
-        ft_table_entry_t e = {h->key, h->tag, h->source, h->fallthrough, NULL};
         json_array_append_new(route, json_pack("{s:s, s:s, s:s, s:b, s:o}", "key", ft_key_name(h->key), "source",
-                                               source_text(&e), "tag", ft_table_tag_name(h->tag), "fallthrough",
-                                               h->fallthrough, "kernel",
+                                               ft_table_source_name(h->tag, h->source), "tag",
+                                               ft_table_tag_name(h->tag), "fallthrough", h->fallthrough, "kernel",
                                                h->kernel_name ? json_string(h->kernel_name) : json_null()));
     }
     ft_decision_message(d, msg, sizeof msg);
@@ -220,8 +206,8 @@ static json_t *q_table(const json_t *q) {
                                      "per-backend functionality) or alias keys");
         }
         json_object_set_new(entries, ft_key_name(runtime[i]),
-                            json_pack("{s:s, s:s, s:b}", "source", source_text(&e), "tag", ft_table_tag_name(e.tag),
-                                      "fallthrough", e.fallthrough));
+                            json_pack("{s:s, s:s, s:b}", "source", ft_table_source_name(e.tag, e.source), "tag",
+                                      ft_table_tag_name(e.tag), "fallthrough", e.fallthrough));
     }
     return json_pack("{s:o}", "entries", entries);
 }

@@ -1350,20 +1350,6 @@ ftf_status ftf_event_parse(const char *line, size_t len, ftf_event_t *out, ftf_e
 
 /* ---- libft → event ------------------------------------------------------- */
 
-/* The `source` word libft's evidence JSON uses for a hop. */
-static const char *hop_source(const ft_hop_t *h) {
-    switch (h->tag) {
-    case FT_TAG_MISSING:
-        return "missing";
-    case FT_TAG_BACKEND_FALLBACK:
-        return "backend_fallback";
-    case FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER:
-        return "ambiguous";
-    default:
-        return ft_key_name(h->source);
-    }
-}
-
 ftf_status ftf_event_set_dispatch_from_decision(ftf_event_t *ev, const ft_decision_t *d) {
     if (!ev || !d || !d->op)
         return FTF_EINVALID_ARGUMENT;
@@ -1382,7 +1368,7 @@ ftf_status ftf_event_set_dispatch_from_decision(ftf_event_t *ev, const ft_decisi
         const ft_hop_t *h = &d->hops[i];
         ftf_route_hop_t *r = &f->route[i];
         r->key = ft_key_name(h->key);
-        r->source = hop_source(h);
+        r->source = ft_table_source_name(h->tag, h->source);
         r->tag = ft_table_tag_name(h->tag);
         r->fallthrough = h->fallthrough;
         r->kernel = h->kernel_name;

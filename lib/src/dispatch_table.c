@@ -115,6 +115,19 @@ const char *ft_table_tag_name(ft_table_tag_t tag) {
     return (unsigned)tag < sizeof tag_names / sizeof tag_names[0] ? tag_names[tag] : NULL;
 }
 
+const char *ft_table_source_name(ft_table_tag_t tag, ft_key_t source) {
+    switch (tag) {
+    case FT_TAG_MISSING:
+        return "missing";
+    case FT_TAG_BACKEND_FALLBACK:
+        return "backend_fallback";
+    case FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER:
+        return "ambiguous";
+    default:
+        return ft_key_name(source);
+    }
+}
+
 bool ft_table_tag_is_composite(ft_table_tag_t tag) {
     return tag == FT_TAG_DEFAULT_BACKEND || tag == FT_TAG_NESTED || tag == FT_TAG_MATH;
 }

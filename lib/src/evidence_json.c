@@ -69,19 +69,6 @@ static void field_keyset(ftp_text_t *t, const char *name, ft_keyset_t ks) {
     field_str(t, name, ft_keyset_format_hex(ks, hex));
 }
 
-static const char *source_text(const ft_hop_t *h) {
-    switch (h->tag) {
-    case FT_TAG_MISSING:
-        return "missing";
-    case FT_TAG_BACKEND_FALLBACK:
-        return "backend_fallback";
-    case FT_TAG_AMBIGUOUS_AUTOGRAD_OTHER:
-        return "ambiguous";
-    default:
-        return ft_key_name(h->source);
-    }
-}
-
 static void dispatch_fields(ftp_text_t *t, const ft_evidence_t *e) {
     const ft_decision_t *d = e->decision;
     field_str(t, "op", e->op);
@@ -103,7 +90,7 @@ static void dispatch_fields(ftp_text_t *t, const ft_evidence_t *e) {
             const ft_hop_t *h = &d->hops[i];
             ftp_text_str(t, i ? ",{\"key\":" : "{\"key\":");
             json_string(t, ft_key_name(h->key));
-            field_str(t, "source", source_text(h));
+            field_str(t, "source", ft_table_source_name(h->tag, h->source));
             field_str(t, "tag", ft_table_tag_name(h->tag));
             field_bool(t, "fallthrough", h->fallthrough);
             field_str(t, "kernel", h->kernel_name);

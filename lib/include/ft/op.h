@@ -98,6 +98,10 @@ typedef enum ft_table_tag {
 } ft_table_tag_t;
 
 FT_API const char *ft_table_tag_name(ft_table_tag_t tag);
+/* The word for where an entry's kernel comes from, as tables, decisions and
+ * evidence print it: the source key's name for registered kernels, or
+ * "backend_fallback", "ambiguous", "missing". */
+FT_API const char *ft_table_source_name(ft_table_tag_t tag, ft_key_t source);
 /* default backend, nested and math kernels: the composite routes of SPEC §6. */
 FT_API bool ft_table_tag_is_composite(ft_table_tag_t tag);
 
