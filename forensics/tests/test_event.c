@@ -1,21 +1,13 @@
 /* ftf/event.h: rendering, parsing and the ledger-entry conversion of the
  * ft-forensics-v1 records. */
+#define _POSIX_C_SOURCE 200809L
+
 #include <jansson.h>
 #include <stdlib.h>
 
 #include "ft/ft.h"
-#include "ft_test.h"
 #include "ftf/event.h"
-
-#define FTF_CHECK_STATUS(expr, want)                                                                                   \
-    do {                                                                                                               \
-        ftf_status ftf_got_ = (expr), ftf_want_ = (want);                                                              \
-        if (ftf_got_ != ftf_want_) {                                                                                   \
-            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ftf_status_code(ftf_got_),                  \
-                         ftf_status_code(ftf_want_));                                                                  \
-            return;                                                                                                    \
-        }                                                                                                              \
-    } while (0)
+#include "ftf_test.h"
 
 #define RUN_ID   "run-0123456789abcdef"
 #define ENV_FP   "det64:fedcba9876543210"

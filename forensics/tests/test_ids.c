@@ -1,20 +1,12 @@
 /* ftf/ids.h and ftf/status.h: SipHash and SHA-1 known answers, FrankenTorch's
  * scenario seeds, environment fingerprint, run ids and scenario-id shapes. */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stdlib.h>
 
-#include "ft_test.h"
 #include "ftf/ids.h"
 #include "ftf/status.h"
-
-#define FTF_CHECK_STATUS(expr, want)                                                                                   \
-    do {                                                                                                               \
-        ftf_status ftf_got_ = (expr), ftf_want_ = (want);                                                              \
-        if (ftf_got_ != ftf_want_) {                                                                                   \
-            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ftf_status_code(ftf_got_),                  \
-                         ftf_status_code(ftf_want_));                                                                  \
-            return;                                                                                                    \
-        }                                                                                                              \
-    } while (0)
+#include "ftf_test.h"
 
 static bool is_lower_hex(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)

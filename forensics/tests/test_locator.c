@@ -9,75 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ft_test.h"
 #include "ftf/event.h"
 #include "ftf/ids.h"
 #include "ftf/locator.h"
 #include "ftf/log.h"
-
-#define CHECK_FTF(expr, want)                                                                                          \
-    do {                                                                                                               \
-        ftf_status got_ = (expr), want_ = (want);                                                                      \
-        if (got_ != want_) {                                                                                           \
-            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ftf_status_code(got_),                      \
-                         ftf_status_code(want_));                                                                      \
-            return;                                                                                                    \
-        }                                                                                                              \
-    } while (0)
-
-/* ---- temporary files ------------------------------------------------------- */
-
-static char tdir[64];
-
-static void tdir_cleanup(void) {
-    if (!tdir[0])
-        return;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup of %s failed\n", tdir);
-}
-
-static const char *tpath(const char *name) {
-    static char buf[8][192];
-    static int next;
-    if (!tdir[0]) {
-        snprintf(tdir, sizeof tdir, "/tmp/ftf_locator_test_XXXXXX");
-        if (!mkdtemp(tdir)) {
-            perror("mkdtemp");
-            exit(2);
-        }
-        atexit(tdir_cleanup);
-    }
-    char *p = buf[next++ % 8];
-    snprintf(p, sizeof buf[0], "%s/%s", tdir, name);
-    return p;
-}
-
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    const long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(n > 0 ? (size_t)n : 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-static bool spit(const char *path, const void *data, size_t len) {
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return false;
-    const bool ok = fwrite(data, 1, len, f) == len;
-    return fclose(f) == 0 && ok;
-}
+#include "ftf_test.h"
 
 /* ---- sample logs ------------------------------------------------------------ */
 
@@ -146,16 +82,16 @@ static ftf_status write_sample(const char *path, unsigned first, unsigned n, boo
 /* ---- tests -------------------------------------------------------------------- */
 
 static void locator_lookup_every_id_in_log_order(void) {
-    const char *log = tpath("every.log.gz");
+    const char *log = ftf_test_path("every.log.gz");
     ftf_locator_builder_t *b;
-    CHECK_FTF(ftf_locator_builder_new(&b), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_builder_new(&b), FTF_OK);
     static positions_t pos;
     pos.n = 0;
-    CHECK_FTF(write_sample(log, 0, 700, false, 6, NULL, b, &pos), FTF_OK);
-    CHECK_FTF(ftf_locator_builder_write(b, log, NULL), FTF_OK);
+    FTF_CHECK_STATUS(write_sample(log, 0, 700, false, 6, NULL, b, &pos), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_builder_write(b, log, NULL), FTF_OK);
     ftf_locator_builder_free(b);
     ftf_locator_t *loc;
-    CHECK_FTF(ftf_locator_open(log, NULL, 0, &loc), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_open(log, NULL, 0, &loc), FTF_OK);
     FT_CHECK_EQ_U64(ftf_locator_count(loc), 700);
     ftf_locator_info_t info;
     ftf_locator_info(loc, &info);
@@ -165,7 +101,7 @@ static void locator_lookup_every_id_in_log_order(void) {
         char id[FTF_SCENARIO_ID_SIZE];
         sample_id(i, id);
         size_t first, count;
-        CHECK_FTF(ftf_locator_find(loc, id, &first, &count), FTF_OK);
+        FTF_CHECK_STATUS(ftf_locator_find(loc, id, &first, &count), FTF_OK);
         const unsigned base = i % 7 == 3 ? i - 3 : i;
         const unsigned want = base % 7 == 0 && base + 3 < 700 ? 2 : 1;
         FT_CHECK_MSG(count == want, "id %s: %zu records, want %u", id, count, want);
@@ -173,7 +109,7 @@ static void locator_lookup_every_id_in_log_order(void) {
         uint64_t prev_m = 0, prev_o = 0;
         for (size_t e = 0; e < count; e++) {
             ftf_locator_entry_t ent;
-            CHECK_FTF(ftf_locator_entry_at(loc, first + e, &ent), FTF_OK);
+            FTF_CHECK_STATUS(ftf_locator_entry_at(loc, first + e, &ent), FTF_OK);
             FT_CHECK_STR(ent.scenario_id, id);
             FT_CHECK(e == 0 || ent.pos.member_offset > prev_m ||
                      (ent.pos.member_offset == prev_m && ent.pos.offset > prev_o)); /* log order */
@@ -187,7 +123,7 @@ static void locator_lookup_every_id_in_log_order(void) {
                 FT_CHECK_EQ_U64(ent.mode, i % 7 == 3 ? FT_MODE_HARDENED : FT_MODE_STRICT);
                 char *line;
                 size_t len;
-                CHECK_FTF(ftf_log_read_at(log, ent.pos.member_offset, ent.pos.offset, &line, &len), FTF_OK);
+                FTF_CHECK_STATUS(ftf_log_read_at(log, ent.pos.member_offset, ent.pos.offset, &line, &len), FTF_OK);
                 FT_CHECK_EQ_U64(len, ent.pos.length);
                 FT_CHECK(strstr(line, id) != NULL);
                 free(line);
@@ -196,105 +132,106 @@ static void locator_lookup_every_id_in_log_order(void) {
         FT_CHECK_MSG(seen, "record %u not among its id's entries", i);
     }
     size_t first, count;
-    CHECK_FTF(ftf_locator_find(loc, "gen/ffffffffffffffff", &first, &count), FTF_ENOT_FOUND);
-    CHECK_FTF(ftf_locator_find(loc, "gen/../etc/passwd", &first, &count), FTF_EINVALID_SCENARIO_ID);
-    CHECK_FTF(ftf_locator_find(loc, "", &first, &count), FTF_EINVALID_SCENARIO_ID);
+    FTF_CHECK_STATUS(ftf_locator_find(loc, "gen/ffffffffffffffff", &first, &count), FTF_ENOT_FOUND);
+    FTF_CHECK_STATUS(ftf_locator_find(loc, "gen/../etc/passwd", &first, &count), FTF_EINVALID_SCENARIO_ID);
+    FTF_CHECK_STATUS(ftf_locator_find(loc, "", &first, &count), FTF_EINVALID_SCENARIO_ID);
     ftf_locator_free(loc);
     ftf_locator_free(NULL);
 }
 
 static void locator_rebuild_equals_original(void) {
-    const char *log = tpath("rebuild.log.gz"), *a = tpath("a.ftidx"), *c = tpath("c.ftidx");
+    const char *log = ftf_test_path("rebuild.log.gz"), *a = ftf_test_path("a.ftidx"), *c = ftf_test_path("c.ftidx");
     ftf_locator_builder_t *b;
-    CHECK_FTF(ftf_locator_builder_new(&b), FTF_OK);
-    CHECK_FTF(write_sample(log, 0, 500, false, 6, NULL, b, NULL), FTF_OK);
-    CHECK_FTF(ftf_locator_builder_write(b, log, a), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_builder_new(&b), FTF_OK);
+    FTF_CHECK_STATUS(write_sample(log, 0, 500, false, 6, NULL, b, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_builder_write(b, log, a), FTF_OK);
     ftf_locator_builder_free(b);
     ftf_locator_build_stats_t bs;
     ftf_log_report_t rep;
-    CHECK_FTF(ftf_locator_build_from_log(log, c, &bs, &rep), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_build_from_log(log, c, &bs, &rep), FTF_OK);
     FT_CHECK_EQ_U64(bs.entries, 500);
     FT_CHECK_EQ_U64(bs.records, 501);
     FT_CHECK_EQ_U64(bs.skipped, 1); /* the run header */
     FT_CHECK(!bs.damaged);
     size_t na, nc;
-    unsigned char *da = slurp(a, &na), *dc = slurp(c, &nc);
+    unsigned char *da = ftf_test_slurp(a, &na), *dc = ftf_test_slurp(c, &nc);
     FT_CHECK(da && dc);
     const bool same_bytes = na == nc && memcmp(da, dc, na) == 0; /* writer's builder == rebuild */
     free(da), free(dc);
     FT_CHECK(same_bytes);
     /* rebuilding twice gives the same bytes, and the default path is <log>.ftidx */
-    CHECK_FTF(ftf_locator_build_from_log(log, NULL, NULL, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_build_from_log(log, NULL, NULL, NULL), FTF_OK);
     char def[256];
     snprintf(def, sizeof def, "%s%s", log, FTF_LOCATOR_SUFFIX);
-    unsigned char *d1 = slurp(def, &na), *d2 = slurp(c, &nc);
+    unsigned char *d1 = ftf_test_slurp(def, &na), *d2 = ftf_test_slurp(c, &nc);
     FT_CHECK(d1 && d2);
     const bool same = na == nc && memcmp(d1, d2, na) == 0;
     free(d1), free(d2);
     FT_CHECK(same);
-    CHECK_FTF(ftf_locator_verify(log, NULL), FTF_OK);
-    CHECK_FTF(ftf_locator_check(log, a), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_verify(log, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_check(log, a), FTF_OK);
 }
 
 static void locator_stale_after_append_or_truncate(void) {
-    const char *log = tpath("stale.log.gz");
-    CHECK_FTF(write_sample(log, 0, 300, false, 6, NULL, NULL, NULL), FTF_OK);
-    CHECK_FTF(ftf_locator_build_from_log(log, NULL, NULL, NULL), FTF_OK);
-    CHECK_FTF(ftf_locator_check(log, NULL), FTF_OK);
+    const char *log = ftf_test_path("stale.log.gz");
+    FTF_CHECK_STATUS(write_sample(log, 0, 300, false, 6, NULL, NULL, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_build_from_log(log, NULL, NULL, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_check(log, NULL), FTF_OK);
     /* appended to */
-    CHECK_FTF(write_sample(log, 300, 50, true, 6, NULL, NULL, NULL), FTF_OK);
-    CHECK_FTF(ftf_locator_check(log, NULL), FTF_ESTALE_INDEX);
+    FTF_CHECK_STATUS(write_sample(log, 300, 50, true, 6, NULL, NULL, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_check(log, NULL), FTF_ESTALE_INDEX);
     ftf_locator_t *loc;
-    CHECK_FTF(ftf_locator_open(log, NULL, 0, &loc), FTF_ESTALE_INDEX);
+    FTF_CHECK_STATUS(ftf_locator_open(log, NULL, 0, &loc), FTF_ESTALE_INDEX);
     FT_CHECK(loc == NULL);
-    CHECK_FTF(ftf_locator_open(log, NULL, FTF_LOCATOR_OPEN_NO_CHECK, &loc), FTF_OK); /* inspection still works */
+    FTF_CHECK_STATUS(ftf_locator_open(log, NULL, FTF_LOCATOR_OPEN_NO_CHECK, &loc), FTF_OK); /* inspection still works */
     FT_CHECK_EQ_U64(ftf_locator_count(loc), 300);
     ftf_locator_free(loc);
-    CHECK_FTF(ftf_locator_build_from_log(log, NULL, NULL, NULL), FTF_OK); /* reindex */
-    CHECK_FTF(ftf_locator_check(log, NULL), FTF_OK);
-    CHECK_FTF(ftf_locator_open(log, NULL, 0, &loc), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_build_from_log(log, NULL, NULL, NULL), FTF_OK); /* reindex */
+    FTF_CHECK_STATUS(ftf_locator_check(log, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_open(log, NULL, 0, &loc), FTF_OK);
     FT_CHECK_EQ_U64(ftf_locator_count(loc), 350);
     ftf_locator_free(loc);
     /* truncated */
     struct stat sb;
     FT_CHECK(stat(log, &sb) == 0);
     FT_CHECK(truncate(log, sb.st_size - 100) == 0);
-    CHECK_FTF(ftf_locator_check(log, NULL), FTF_ESTALE_INDEX);
+    FTF_CHECK_STATUS(ftf_locator_check(log, NULL), FTF_ESTALE_INDEX);
     FT_CHECK(truncate(log, 10) == 0);
-    CHECK_FTF(ftf_locator_check(log, NULL), FTF_ESTALE_INDEX);
+    FTF_CHECK_STATUS(ftf_locator_check(log, NULL), FTF_ESTALE_INDEX);
     /* the log gone */
     FT_CHECK(unlink(log) == 0);
-    CHECK_FTF(ftf_locator_check(log, NULL), FTF_EIO);
+    FTF_CHECK_STATUS(ftf_locator_check(log, NULL), FTF_EIO);
 }
 
 static void locator_foreign_log_detected(void) {
-    const char *a = tpath("fa.log.gz"), *b = tpath("fb.log.gz"), *ia = tpath("fa.log.gz.ftidx");
-    CHECK_FTF(write_sample(a, 0, 100, false, 6, NULL, NULL, NULL), FTF_OK);
-    CHECK_FTF(write_sample(b, 1000, 100, false, 6, NULL, NULL, NULL), FTF_OK);
-    CHECK_FTF(ftf_locator_build_from_log(a, NULL, NULL, NULL), FTF_OK);
-    CHECK_FTF(ftf_locator_check(b, ia), FTF_EFOREIGN_INDEX);
+    const char *a = ftf_test_path("fa.log.gz"), *b = ftf_test_path("fb.log.gz"), *ia = ftf_test_path("fa.log.gz.ftidx");
+    FTF_CHECK_STATUS(write_sample(a, 0, 100, false, 6, NULL, NULL, NULL), FTF_OK);
+    FTF_CHECK_STATUS(write_sample(b, 1000, 100, false, 6, NULL, NULL, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_build_from_log(a, NULL, NULL, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_check(b, ia), FTF_EFOREIGN_INDEX);
     /* same size, different content is foreign too */
     size_t n;
-    unsigned char *d = slurp(a, &n);
+    unsigned char *d = ftf_test_slurp(a, &n);
     FT_CHECK(d && n > 40);
     d[20] ^= 0x01; /* inside the first member's header area */
-    FT_CHECK(spit(b, d, n));
+    FT_CHECK(ftf_test_spit(b, d, n));
     free(d);
-    CHECK_FTF(ftf_locator_check(b, ia), FTF_EFOREIGN_INDEX);
+    FTF_CHECK_STATUS(ftf_locator_check(b, ia), FTF_EFOREIGN_INDEX);
 }
 
 static void locator_damaged_sidecar_rejected(void) {
-    const char *log = tpath("dmg.log.gz"), *idx = tpath("dmg.log.gz.ftidx"), *bad = tpath("bad.ftidx");
-    CHECK_FTF(write_sample(log, 0, 200, false, 6, NULL, NULL, NULL), FTF_OK);
-    CHECK_FTF(ftf_locator_check(log, NULL), FTF_ENOT_FOUND);
-    CHECK_FTF(ftf_locator_build_from_log(log, NULL, NULL, NULL), FTF_OK);
+    const char *log = ftf_test_path("dmg.log.gz"), *idx = ftf_test_path("dmg.log.gz.ftidx"),
+               *bad = ftf_test_path("bad.ftidx");
+    FTF_CHECK_STATUS(write_sample(log, 0, 200, false, 6, NULL, NULL, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_check(log, NULL), FTF_ENOT_FOUND);
+    FTF_CHECK_STATUS(ftf_locator_build_from_log(log, NULL, NULL, NULL), FTF_OK);
     size_t n;
-    unsigned char *d = slurp(idx, &n);
+    unsigned char *d = ftf_test_slurp(idx, &n);
     FT_CHECK(d && n > 96);
     /* every header byte flipped, one at a time: never accepted */
     for (size_t i = 0; i < 96; i++) {
         d[i] ^= 0x40;
-        FT_CHECK(spit(bad, d, n));
+        FT_CHECK(ftf_test_spit(bad, d, n));
         const ftf_status st = ftf_locator_check(log, bad);
         FT_CHECK_MSG(st == FTF_ECORRUPT || st == FTF_EUNSUPPORTED_VERSION, "header byte %zu: %s", i,
                      ftf_status_code(st));
@@ -302,52 +239,52 @@ static void locator_damaged_sidecar_rejected(void) {
     }
     /* truncated sidecars */
     for (size_t cut = 0; cut < n; cut += 1 + cut / 3) {
-        FT_CHECK(spit(bad, d, cut));
-        CHECK_FTF(ftf_locator_check(log, bad), FTF_ECORRUPT);
+        FT_CHECK(ftf_test_spit(bad, d, cut));
+        FTF_CHECK_STATUS(ftf_locator_check(log, bad), FTF_ECORRUPT);
     }
     /* junk */
     char text[200];
     memset(text, 'x', sizeof text);
-    FT_CHECK(spit(bad, text, sizeof text));
-    CHECK_FTF(ftf_locator_check(log, bad), FTF_ECORRUPT);
+    FT_CHECK(ftf_test_spit(bad, text, sizeof text));
+    FTF_CHECK_STATUS(ftf_locator_check(log, bad), FTF_ECORRUPT);
     /* a body byte flipped: open still works (no full read), verify notices */
     d[96 + 19] ^= 0xff; /* first entry's id offset, high byte: past the string table */
-    FT_CHECK(spit(bad, d, n));
-    CHECK_FTF(ftf_locator_verify(log, bad), FTF_ESTALE_INDEX);
+    FT_CHECK(ftf_test_spit(bad, d, n));
+    FTF_CHECK_STATUS(ftf_locator_verify(log, bad), FTF_ESTALE_INDEX);
     ftf_locator_t *loc;
-    CHECK_FTF(ftf_locator_open(log, bad, 0, &loc), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_open(log, bad, 0, &loc), FTF_OK);
     ftf_locator_entry_t ent;
-    CHECK_FTF(ftf_locator_entry_at(loc, 0, &ent), FTF_ECORRUPT);
-    CHECK_FTF(ftf_locator_entry_at(loc, 1u << 30, &ent), FTF_EINVALID_ARGUMENT);
+    FTF_CHECK_STATUS(ftf_locator_entry_at(loc, 0, &ent), FTF_ECORRUPT);
+    FTF_CHECK_STATUS(ftf_locator_entry_at(loc, 1u << 30, &ent), FTF_EINVALID_ARGUMENT);
     ftf_locator_free(loc);
     free(d);
 }
 
 static void locator_verify_detects_change_in_the_middle(void) {
     /* level 0 and padding: a log well over twice the hashed span */
-    const char *log = tpath("mid.log.gz");
+    const char *log = ftf_test_path("mid.log.gz");
     char pad[301];
     memset(pad, 'x', 300);
     pad[300] = '\0';
-    CHECK_FTF(write_sample(log, 0, 1500, false, 0, pad, NULL, NULL), FTF_OK);
-    CHECK_FTF(ftf_locator_build_from_log(log, NULL, NULL, NULL), FTF_OK);
+    FTF_CHECK_STATUS(write_sample(log, 0, 1500, false, 0, pad, NULL, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_build_from_log(log, NULL, NULL, NULL), FTF_OK);
     size_t n;
-    unsigned char *d = slurp(log, &n);
+    unsigned char *d = ftf_test_slurp(log, &n);
     FT_CHECK(d && n > 3 * FTF_LOCATOR_HASH_SPAN);
     d[n / 2] ^= 0x10;
-    FT_CHECK(spit(log, d, n));
+    FT_CHECK(ftf_test_spit(log, d, n));
     free(d);
-    CHECK_FTF(ftf_locator_check(log, NULL), FTF_OK);            /* the cheap check cannot see it... */
-    CHECK_FTF(ftf_locator_verify(log, NULL), FTF_ESTALE_INDEX); /* ...the full one does */
+    FTF_CHECK_STATUS(ftf_locator_check(log, NULL), FTF_OK);            /* the cheap check cannot see it... */
+    FTF_CHECK_STATUS(ftf_locator_verify(log, NULL), FTF_ESTALE_INDEX); /* ...the full one does */
 }
 
 static void locator_builder_rejects_bad_input(void) {
     ftf_locator_builder_t *b;
-    CHECK_FTF(ftf_locator_builder_new(&b), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_builder_new(&b), FTF_OK);
     const ftf_log_pos_t p = {0, 0, 10}, far = {0, FTF_LOG_MEMBER_DATA_MAX, 10};
-    CHECK_FTF(ftf_locator_builder_add(b, "not an id", 9, &p, 0, 0, 0), FTF_EINVALID_SCENARIO_ID);
-    CHECK_FTF(ftf_locator_builder_add(b, "gen/0123456789abcdef", 20, &far, 0, 0, 0), FTF_EINVALID_ARGUMENT);
-    CHECK_FTF(ftf_locator_builder_add(b, "gen/0123456789abcdef", 20, &p, 99, 99, 0), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_builder_add(b, "not an id", 9, &p, 0, 0, 0), FTF_EINVALID_SCENARIO_ID);
+    FTF_CHECK_STATUS(ftf_locator_builder_add(b, "gen/0123456789abcdef", 20, &far, 0, 0, 0), FTF_EINVALID_ARGUMENT);
+    FTF_CHECK_STATUS(ftf_locator_builder_add(b, "gen/0123456789abcdef", 20, &p, 99, 99, 0), FTF_OK);
     bool indexed = true;
     static const char *const lines[] = {
         "{\"record\":\"run\",\"scenario_id\":\"gen/0123456789abcdef\"}",
@@ -356,11 +293,11 @@ static void locator_builder_rejects_bad_input(void) {
         "{\"record\":\"event\"}",
     };
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-        CHECK_FTF(ftf_locator_builder_add_line(b, lines[i], strlen(lines[i]), &p, &indexed), FTF_OK);
+        FTF_CHECK_STATUS(ftf_locator_builder_add_line(b, lines[i], strlen(lines[i]), &p, &indexed), FTF_OK);
         FT_CHECK_MSG(!indexed, "line %zu indexed", i);
     }
     FT_CHECK_EQ_U64(ftf_locator_builder_count(b), 1);
-    CHECK_FTF(ftf_locator_builder_write(b, tpath("no-such-dir/x.log.gz"), NULL), FTF_EIO);
+    FTF_CHECK_STATUS(ftf_locator_builder_write(b, ftf_test_path("no-such-dir/x.log.gz"), NULL), FTF_EIO);
     ftf_locator_builder_free(b);
     ftf_locator_builder_free(NULL);
 }

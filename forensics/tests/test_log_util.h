@@ -10,18 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ft_test.h"
 #include "ftf/log.h"
-
-#define FTF_CHECK_STATUS(expr, want)                                                                                   \
-    do {                                                                                                               \
-        ftf_status ftf_got_ = (expr), ftf_want_ = (want);                                                              \
-        if (ftf_got_ != ftf_want_) {                                                                                   \
-            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ftf_status_code(ftf_got_),                  \
-                         ftf_status_code(ftf_want_));                                                                  \
-            return;                                                                                                    \
-        }                                                                                                              \
-    } while (0)
+#include "ftf_test.h"
 
 /* ---- temporary files: one directory per test process, removed at exit ---- */
 

@@ -13,74 +13,12 @@
 #include <unistd.h>
 
 #include "ft/status.h"
-#include "ft_test.h"
 #include "ftf/event.h"
 #include "ftf/ids.h"
 #include "ftf/locator.h"
 #include "ftf/log.h"
 #include "ftf/triage.h"
-
-#define CHECK_FTF(expr, want)                                                                                          \
-    do {                                                                                                               \
-        ftf_status got_ = (expr), want_ = (want);                                                                      \
-        if (got_ != want_) {                                                                                           \
-            ft_test_fail(__FILE__, __LINE__, "%s: got %s, want %s", #expr, ftf_status_code(got_),                      \
-                         ftf_status_code(want_));                                                                      \
-            return;                                                                                                    \
-        }                                                                                                              \
-    } while (0)
-
-static char tdir[64];
-
-static void tdir_cleanup(void) {
-    if (!tdir[0])
-        return;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cleanup of %s failed\n", tdir);
-}
-
-static const char *tpath(const char *name) {
-    static char buf[8][192];
-    static int next;
-    if (!tdir[0]) {
-        snprintf(tdir, sizeof tdir, "/tmp/ftf_triage_test_XXXXXX");
-        if (!mkdtemp(tdir)) {
-            perror("mkdtemp");
-            exit(2);
-        }
-        atexit(tdir_cleanup);
-    }
-    char *p = buf[next++ % 8];
-    snprintf(p, sizeof buf[0], "%s/%s", tdir, name);
-    return p;
-}
-
-static unsigned char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    const long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(n > 0 ? (size_t)n + 1 : 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
-static bool spit(const char *path, const void *data, size_t len) {
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return false;
-    const bool ok = fwrite(data, 1, len, f) == len;
-    return fclose(f) == 0 && ok;
-}
+#include "ftf_test.h"
 
 /* ---- sample events ------------------------------------------------------------ */
 
@@ -302,8 +240,8 @@ static void triage_signature_same_bug_same_bucket(void) {
     b.fuzz.crash_type = "Heap-buffer-overflow WRITE 8";
     b.fuzz.crash_state = "f x.c:10\n\n#1 0x99 in g /b/y.c:20:1\nh (/lib/z.c:7)";
     ftf_signature_t sa, sb;
-    CHECK_FTF(ftf_triage_signature(&a, &sa), FTF_OK);
-    CHECK_FTF(ftf_triage_signature(&b, &sb), FTF_OK);
+    FTF_CHECK_STATUS(ftf_triage_signature(&a, &sa), FTF_OK);
+    FTF_CHECK_STATUS(ftf_triage_signature(&b, &sb), FTF_OK);
     char la[1024], lb[1024];
     ftf_signature_format(&sa, la, sizeof la);
     ftf_signature_format(&sb, lb, sizeof lb);
@@ -312,7 +250,7 @@ static void triage_signature_same_bug_same_bucket(void) {
     FT_CHECK(sa.crash && sa.known_reason);
     /* a different third frame is a different bucket */
     b.fuzz.crash_state = "f x.c\ng y.c\nother z.c";
-    CHECK_FTF(ftf_triage_signature(&b, &sb), FTF_OK);
+    FTF_CHECK_STATUS(ftf_triage_signature(&b, &sb), FTF_OK);
     ftf_signature_format(&sb, lb, sizeof lb);
     FT_CHECK(strcmp(la, lb) != 0);
     /* a differential failure: class | reason | comparator | op | selected key | mode */
@@ -321,36 +259,36 @@ static void triage_signature_same_bug_same_bucket(void) {
     c.outcome = FTF_OUTCOME_FAIL, c.reason_code = "composite_fallback_rejected", c.mode = FT_MODE_STRICT;
     c.has_dispatch = true, c.dispatch.op = "add", c.dispatch.selected_key = "AutogradCPU";
     ftf_signature_t sc;
-    CHECK_FTF(ftf_triage_signature(&c, &sc), FTF_OK);
+    FTF_CHECK_STATUS(ftf_triage_signature(&c, &sc), FTF_OK);
     char lc[1024];
     ftf_signature_format(&sc, lc, sizeof lc);
     FT_CHECK_STR(lc, "mode_split_policy|composite_fallback_rejected|-|add|AutogradCPU|strict");
     c.reason_code = "never_heard_of_it";
-    CHECK_FTF(ftf_triage_signature(&c, &sc), FTF_OK);
+    FTF_CHECK_STATUS(ftf_triage_signature(&c, &sc), FTF_OK);
     FT_CHECK(!sc.known_reason);
     FT_CHECK_STR(sc.rule->triage_class, "unknown_reason");
-    CHECK_FTF(ftf_triage_signature(NULL, &sc), FTF_EINVALID_ARGUMENT);
+    FTF_CHECK_STATUS(ftf_triage_signature(NULL, &sc), FTF_EINVALID_ARGUMENT);
 }
 
 /* ---- the index ---------------------------------------------------------------------- */
 
 static void index_merges_two_shards_deterministically(void) {
-    const char *dir = tpath("shards");
+    const char *dir = ftf_test_path("shards");
     FT_CHECK(mkdir(dir, 0755) == 0);
-    const char *a = tpath("shards/worker-0.log.gz"), *b = tpath("shards/worker-1.log.gz");
+    const char *a = ftf_test_path("shards/worker-0.log.gz"), *b = ftf_test_path("shards/worker-1.log.gz");
     const unsigned na = 350, nb = 211;
-    CHECK_FTF(write_shard(a, 0, na), FTF_OK);
-    CHECK_FTF(write_shard(b, 1, nb), FTF_OK);
+    FTF_CHECK_STATUS(write_shard(a, 0, na), FTF_OK);
+    FTF_CHECK_STATUS(write_shard(b, 1, nb), FTF_OK);
     /* a locator sidecar and a hidden file in the directory are not logs */
-    CHECK_FTF(ftf_locator_build_from_log(a, NULL, NULL, NULL), FTF_OK);
-    FT_CHECK(spit(tpath("shards/.hidden.gz"), "junk", 4));
+    FTF_CHECK_STATUS(ftf_locator_build_from_log(a, NULL, NULL, NULL), FTF_OK);
+    FT_CHECK(ftf_test_spit(ftf_test_path("shards/.hidden.gz"), "junk", 4));
 
     ftf_failure_index_t *i1, *i2, *i3;
     const char *by_dir[] = {dir};
     const char *ab[] = {a, b}, *ba[] = {b, a, b};
-    CHECK_FTF(ftf_failure_index_build(by_dir, 1, NULL, &i1), FTF_OK);
-    CHECK_FTF(ftf_failure_index_build(ab, 2, NULL, &i2), FTF_OK);
-    CHECK_FTF(ftf_failure_index_build(ba, 3, NULL, &i3), FTF_OK);
+    FTF_CHECK_STATUS(ftf_failure_index_build(by_dir, 1, NULL, &i1), FTF_OK);
+    FTF_CHECK_STATUS(ftf_failure_index_build(ab, 2, NULL, &i2), FTF_OK);
+    FTF_CHECK_STATUS(ftf_failure_index_build(ba, 3, NULL, &i3), FTF_OK);
     char *j2 = render(i2, 0), *j3 = render(i3, 0), *j1 = render(i1, 0), *j2c = render(i2, FTF_INDEX_JSON_COMPACT);
     FT_CHECK(j1 && j2 && j3 && j2c);
     FT_CHECK(strcmp(j2, j3) == 0); /* argument order and duplicates do not matter */
@@ -383,7 +321,7 @@ static void index_merges_two_shards_deterministically(void) {
     const char *prev_sig = "";
     for (size_t i = 0; i < ftf_failure_index_bucket_count(i1); i++) {
         ftf_bucket_info_t bi;
-        CHECK_FTF(ftf_failure_index_bucket_at(i1, i, &bi), FTF_OK);
+        FTF_CHECK_STATUS(ftf_failure_index_bucket_at(i1, i, &bi), FTF_OK);
         sum += bi.count;
         FT_CHECK(bi.count < prev || (bi.count == prev && strcmp(prev_sig, bi.signature) < 0));
         prev = bi.count, prev_sig = bi.signature;
@@ -393,7 +331,7 @@ static void index_merges_two_shards_deterministically(void) {
     }
     FT_CHECK_EQ_U64(sum, t.failures);
     ftf_bucket_info_t bi;
-    CHECK_FTF(ftf_failure_index_bucket_at(i1, 99, &bi), FTF_EINVALID_ARGUMENT);
+    FTF_CHECK_STATUS(ftf_failure_index_bucket_at(i1, 99, &bi), FTF_EINVALID_ARGUMENT);
 
     /* the JSON parses, and says what the totals say */
     json_error_t err;
@@ -433,7 +371,7 @@ static void index_merges_two_shards_deterministically(void) {
     ftf_index_options_t io = FTF_INDEX_OPTIONS_INIT;
     io.member_cap = 3;
     ftf_failure_index_t *i4;
-    CHECK_FTF(ftf_failure_index_build(by_dir, 1, &io, &i4), FTF_OK);
+    FTF_CHECK_STATUS(ftf_failure_index_build(by_dir, 1, &io, &i4), FTF_OK);
     char *j4 = render(i4, FTF_INDEX_JSON_COMPACT);
     root = json_loads(j4, 0, &err);
     FT_CHECK(root != NULL);
@@ -445,10 +383,10 @@ static void index_merges_two_shards_deterministically(void) {
     ftf_failure_index_free(i4);
 
     /* written atomically to a file, same bytes */
-    const char *out = tpath("failure-index.json");
-    CHECK_FTF(ftf_failure_index_write(i1, out), FTF_OK);
+    const char *out = ftf_test_path("failure-index.json");
+    FTF_CHECK_STATUS(ftf_failure_index_write(i1, out), FTF_OK);
     size_t n;
-    char *disk = (char *)slurp(out, &n);
+    char *disk = (char *)ftf_test_slurp(out, &n);
     FT_CHECK(disk && n == strlen(j1) && memcmp(disk, j1, n) == 0);
     free(disk);
     free(j1), free(j2), free(j3), free(j2c);
@@ -457,19 +395,19 @@ static void index_merges_two_shards_deterministically(void) {
 }
 
 static void index_allowlisted_never_failures(void) {
-    const char *log = tpath("allow.log.gz");
+    const char *log = ftf_test_path("allow.log.gz");
     ftf_log_writer_options_t wo = FTF_LOG_WRITER_OPTIONS_INIT;
     wo.sync = FTF_LOG_SYNC_NONE;
     ftf_log_writer_t *w;
-    CHECK_FTF(ftf_log_writer_open(log, &wo, &w), FTF_OK);
+    FTF_CHECK_STATUS(ftf_log_writer_open(log, &wo, &w), FTF_OK);
     char run_id[FTF_RUN_ID_SIZE];
     ftf_run_id(run_id, 5, "t");
     for (unsigned i = 0; i < 40; i++)
-        CHECK_FTF(write_event(w, run_id, i * N_KINDS + 3, 0), FTF_OK); /* kind 3: allowlisted */
-    CHECK_FTF(ftf_log_writer_close(w), FTF_OK);
+        FTF_CHECK_STATUS(write_event(w, run_id, i * N_KINDS + 3, 0), FTF_OK); /* kind 3: allowlisted */
+    FTF_CHECK_STATUS(ftf_log_writer_close(w), FTF_OK);
     ftf_failure_index_t *idx;
     const char *p[] = {log};
-    CHECK_FTF(ftf_failure_index_build(p, 1, NULL, &idx), FTF_OK);
+    FTF_CHECK_STATUS(ftf_failure_index_build(p, 1, NULL, &idx), FTF_OK);
     ftf_index_totals_t t;
     ftf_failure_index_totals(idx, &t);
     FT_CHECK_EQ_U64(t.allowlisted, 40);
@@ -487,11 +425,11 @@ static void index_allowlisted_never_failures(void) {
 /* Lines the cheap scan cannot decide (escapes, unusual order) are parsed in
  * full; invalid lines are counted, never bucketed. */
 static void index_prefilter_defers_to_the_parser(void) {
-    const char *log = tpath("escaped.log.gz");
+    const char *log = ftf_test_path("escaped.log.gz");
     ftf_log_writer_options_t wo = FTF_LOG_WRITER_OPTIONS_INIT;
     wo.sync = FTF_LOG_SYNC_NONE;
     ftf_log_writer_t *w;
-    CHECK_FTF(ftf_log_writer_open(log, &wo, &w), FTF_OK);
+    FTF_CHECK_STATUS(ftf_log_writer_open(log, &wo, &w), FTF_OK);
     char run_id[FTF_RUN_ID_SIZE];
     ftf_run_id(run_id, 6, "t");
     /* render a failure and a pass, then disguise their outcomes with escapes */
@@ -506,13 +444,13 @@ static void index_prefilter_defers_to_the_parser(void) {
     char *at = strstr(line, "\"outcome\":\"fail\"");
     FT_CHECK(at != NULL);
     snprintf(esc, sizeof esc, "%.*s\"outcome\":\"f\\u0061il\"%s", (int)(at - line), line, at + 16);
-    CHECK_FTF(ftf_log_write_record(w, esc, strlen(esc), true, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_log_write_record(w, esc, strlen(esc), true, NULL), FTF_OK);
     ev.outcome = FTF_OUTCOME_PASS, ev.seq = 1;
     n = ftf_event_render(&ev, line, sizeof line);
     at = strstr(line, "\"outcome\":\"pass\"");
     FT_CHECK(at != NULL);
     snprintf(esc, sizeof esc, "%.*s\"outc\\u006fme\":\"pass\"%s", (int)(at - line), line, at + 16);
-    CHECK_FTF(ftf_log_write_record(w, esc, strlen(esc), false, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_log_write_record(w, esc, strlen(esc), false, NULL), FTF_OK);
     /* shapes the scan accepts but the parser rejects: not counted as events */
     static const char *const bad[] = {
         "{\"record\":\"event\",\"outcome\":\"fail\"}",
@@ -520,11 +458,11 @@ static void index_prefilter_defers_to_the_parser(void) {
         "{\"record\":\"party\"}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK_FTF(ftf_log_write_record(w, bad[i], strlen(bad[i]), false, NULL), FTF_OK);
-    CHECK_FTF(ftf_log_writer_close(w), FTF_OK);
+        FTF_CHECK_STATUS(ftf_log_write_record(w, bad[i], strlen(bad[i]), false, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_log_writer_close(w), FTF_OK);
     ftf_failure_index_t *idx;
     const char *p[] = {log};
-    CHECK_FTF(ftf_failure_index_build(p, 1, NULL, &idx), FTF_OK);
+    FTF_CHECK_STATUS(ftf_failure_index_build(p, 1, NULL, &idx), FTF_OK);
     ftf_index_totals_t t;
     ftf_failure_index_totals(idx, &t);
     FT_CHECK_EQ_U64(t.records, 5);
@@ -536,29 +474,29 @@ static void index_prefilter_defers_to_the_parser(void) {
     ftf_failure_index_free(idx);
     /* the locator indexes the escaped records too */
     ftf_locator_build_stats_t bs;
-    CHECK_FTF(ftf_locator_build_from_log(log, NULL, &bs, NULL), FTF_OK);
+    FTF_CHECK_STATUS(ftf_locator_build_from_log(log, NULL, &bs, NULL), FTF_OK);
     FT_CHECK_EQ_U64(bs.entries, 2);
 }
 
 static void index_reports_missing_inputs(void) {
     ftf_failure_index_t *idx = (ftf_failure_index_t *)1;
-    const char *p[] = {tpath("does-not-exist.log.gz")};
-    CHECK_FTF(ftf_failure_index_build(p, 1, NULL, &idx), FTF_ENOT_FOUND);
+    const char *p[] = {ftf_test_path("does-not-exist.log.gz")};
+    FTF_CHECK_STATUS(ftf_failure_index_build(p, 1, NULL, &idx), FTF_ENOT_FOUND);
     FT_CHECK(idx == NULL);
-    CHECK_FTF(ftf_failure_index_build(p, 0, NULL, &idx), FTF_EINVALID_ARGUMENT);
+    FTF_CHECK_STATUS(ftf_failure_index_build(p, 0, NULL, &idx), FTF_EINVALID_ARGUMENT);
     /* not a log at all: indexed as damage, no crash */
-    const char *junk = tpath("junk.gz");
-    FT_CHECK(spit(junk, "this is not gzip\n", 17));
+    const char *junk = ftf_test_path("junk.gz");
+    FT_CHECK(ftf_test_spit(junk, "this is not gzip\n", 17));
     const char *q[] = {junk};
-    CHECK_FTF(ftf_failure_index_build(q, 1, NULL, &idx), FTF_OK);
+    FTF_CHECK_STATUS(ftf_failure_index_build(q, 1, NULL, &idx), FTF_OK);
     ftf_index_totals_t t;
     ftf_failure_index_totals(idx, &t);
     FT_CHECK_EQ_U64(t.damaged_files, 1);
     FT_CHECK_EQ_U64(t.records, 0);
     ftf_failure_index_free(idx);
     /* empty file */
-    FT_CHECK(spit(junk, "", 0));
-    CHECK_FTF(ftf_failure_index_build(q, 1, NULL, &idx), FTF_OK);
+    FT_CHECK(ftf_test_spit(junk, "", 0));
+    FTF_CHECK_STATUS(ftf_failure_index_build(q, 1, NULL, &idx), FTF_OK);
     ftf_failure_index_free(idx);
 }
 
@@ -580,15 +518,15 @@ static uint64_t readable_records(const char *path, uint64_t *failures) {
 }
 
 static void index_damaged_logs_indexed_and_recovered(void) {
-    const char *clean = tpath("clean.log.gz");
+    const char *clean = ftf_test_path("clean.log.gz");
     const unsigned nev = 400;
-    CHECK_FTF(write_shard(clean, 3, nev), FTF_OK);
+    FTF_CHECK_STATUS(write_shard(clean, 3, nev), FTF_OK);
     size_t n;
-    unsigned char *orig = slurp(clean, &n);
+    unsigned char *orig = ftf_test_slurp(clean, &n);
     FT_CHECK(orig && n > 2000);
     unsigned char *d = malloc(n + 64);
     FT_CHECK(d != NULL);
-    const char *damaged = tpath("damaged.log.gz"), *rec = tpath("recovered.log.gz");
+    const char *damaged = ftf_test_path("damaged.log.gz"), *rec = ftf_test_path("recovered.log.gz");
     enum { TRUNCATED, JUNK, BITFLIP, NCASES };
     for (int c = 0; c < NCASES; c++) {
         memcpy(d, orig, n);
@@ -602,14 +540,14 @@ static void index_damaged_logs_indexed_and_recovered(void) {
             d[n / 2] ^= 0x04;
             d[n / 3] ^= 0x80;
         }
-        FT_CHECK(spit(damaged, d, len));
+        FT_CHECK(ftf_test_spit(damaged, d, len));
         uint64_t want_fail;
         const uint64_t want = readable_records(damaged, &want_fail);
         FT_CHECK_MSG(c == JUNK ? want == nev + 1 : want < nev + 1, "case %d: %llu readable", c,
                      (unsigned long long)want);
         ftf_failure_index_t *idx;
         const char *p[] = {damaged};
-        CHECK_FTF(ftf_failure_index_build(p, 1, NULL, &idx), FTF_OK);
+        FTF_CHECK_STATUS(ftf_failure_index_build(p, 1, NULL, &idx), FTF_OK);
         ftf_index_totals_t t;
         ftf_failure_index_totals(idx, &t);
         FT_CHECK_EQ_U64(t.damaged_files, 1);
@@ -631,15 +569,15 @@ static void index_damaged_logs_indexed_and_recovered(void) {
         unlink(rec);
         ftf_log_report_t rep;
         uint64_t copied = 0;
-        CHECK_FTF(ftf_log_recover(p, 1, rec, NULL, NULL, &rep, &copied), FTF_OK);
+        FTF_CHECK_STATUS(ftf_log_recover(p, 1, rec, NULL, NULL, &rep, &copied), FTF_OK);
         FT_CHECK_EQ_U64(copied, want);
-        CHECK_FTF(ftf_log_verify(rec, NULL, NULL), FTF_OK);
+        FTF_CHECK_STATUS(ftf_log_verify(rec, NULL, NULL), FTF_OK);
         uint64_t got_fail;
         FT_CHECK_EQ_U64(readable_records(rec, &got_fail), want);
         FT_CHECK_EQ_U64(got_fail, want_fail);
         /* and the salvaged log indexes like the readable part of the damaged one */
         const char *pr[] = {rec};
-        CHECK_FTF(ftf_failure_index_build(pr, 1, NULL, &idx), FTF_OK);
+        FTF_CHECK_STATUS(ftf_failure_index_build(pr, 1, NULL, &idx), FTF_OK);
         ftf_index_totals_t t2;
         ftf_failure_index_totals(idx, &t2);
         FT_CHECK_EQ_U64(t2.damaged_files, 0);
@@ -648,7 +586,7 @@ static void index_damaged_logs_indexed_and_recovered(void) {
         ftf_failure_index_free(idx);
         /* the damaged log's locator covers the readable records */
         ftf_locator_build_stats_t bs;
-        CHECK_FTF(ftf_locator_build_from_log(damaged, NULL, &bs, NULL), FTF_OK);
+        FTF_CHECK_STATUS(ftf_locator_build_from_log(damaged, NULL, &bs, NULL), FTF_OK);
         FT_CHECK(bs.damaged);
         FT_CHECK_EQ_U64(bs.records, want);
     }
