@@ -50,12 +50,23 @@ static const char *prog = "ft-forensics";
 __attribute__((format(printf, 2, 3)))
 #endif
 static void
-say(const char *cmd, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
+say(const char *cmd, const char *fmt, ...);
+
+/* "ft-forensics: CMD: message" on stderr. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 2, 0)))
+#endif
+static void
+vsay(const char *cmd, const char *fmt, va_list ap) {
     fprintf(stderr, "%s: %s: ", prog, cmd);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+}
+
+static void say(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(cmd, fmt, ap);
     va_end(ap);
 }
 
@@ -138,9 +149,7 @@ static int
 cmd_usage(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: %s: ", prog, cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsay(cmd, fmt, ap);
     va_end(ap);
     const cmd_help_t *h = find_help(cmd);
     if (h)
