@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ft/json_text.h"
 #include "ft/key.h"
 #include "ft/op.h"
 #include "ft/status.h"
@@ -84,32 +85,6 @@ const char *ftf_record_error_name(ftf_record_error_t e) {
 
 /* ---- shared value checks (the render side and the parse side use the same) -- */
 
-/* Length of the valid UTF-8 sequence at p (a non-ASCII lead byte), 0 if invalid:
- * no overlongs, no surrogates, nothing above U+10FFFF — what jansson accepts.
- * Stops at the first bad byte, so it never reads past a NUL terminator. */
-static size_t utf8_seq_len(const unsigned char *p) {
-    const unsigned c = p[0];
-    if (c < 0xC2)
-        return 0;
-    if (c < 0xE0)
-        return (p[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c < 0xF0) {
-        if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
-            return 0;
-        return 3;
-    }
-    if (c < 0xF5) {
-        if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-            return 0;
-        if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
 static bool nonempty(const char *s) {
     return s && s[0];
 }
@@ -176,19 +151,7 @@ static bool raw_json_ok(const char *s) {
     if (!v)
         return false;
     json_decref(v);
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        if (*p < 0x80) {
-            if (*p == '\n')
-                return false;
-            p++;
-        } else {
-            const size_t n = utf8_seq_len(p);
-            if (!n)
-                return false;
-            p += n;
-        }
-    }
-    return true;
+    return !strchr(s, '\n') && ft_utf8_valid(s, strlen(s));
 }
 
 static bool first_non_ws_is(const char *s, char c) {
@@ -206,7 +169,6 @@ static bool str_array_ok(const char *const *a, size_t n) {
     return true;
 }
 
-/* Everything but string contents' UTF-8, which rendering checks as it copies. */
 static ftf_status check_event_structure(const ftf_event_t *ev) {
     if (!ev)
         return FTF_EINVALID_ARGUMENT;
@@ -257,12 +219,10 @@ static ftf_status check_run_structure(const ftf_run_header_t *h) {
 
 /* ---- rendering ----------------------------------------------------------- */
 
-/* snprintf-style sink: copies what fits, counts everything; `bad` is set when a
- * string turns out not to be valid UTF-8 (the line would not be JSON). */
+/* snprintf-style sink: copies what fits, counts everything. */
 typedef struct {
     char *buf;
     size_t cap, len;
-    bool bad;
 } out_t;
 
 static inline void put(out_t *o, const char *s, size_t n) {
@@ -282,62 +242,11 @@ static inline void put_char(out_t *o, char c) {
     o->len++;
 }
 
+/* s as a JSON string by the project's one rule (ft/json_text.h): caller bytes
+ * that are not UTF-8 are escaped, never dropped, so a record always renders. */
 static void put_json_str(out_t *o, const char *s) {
-    static const char hex[] = "0123456789abcdef";
-    put_char(o, '"');
-    const unsigned char *p = (const unsigned char *)s, *run = p;
-    for (;;) {
-        const unsigned char c = *p;
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            p++;
-            continue;
-        }
-        if (c >= 0x80) {
-            const size_t n = utf8_seq_len(p);
-            if (!n) {
-                o->bad = true;
-                return;
-            }
-            p += n;
-            continue;
-        }
-        put(o, (const char *)run, (size_t)(p - run));
-        if (c == 0)
-            break;
-        char esc[6] = {'\\', 0, 0, 0, 0, 0};
-        size_t n = 2;
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
-        }
-        put(o, esc, n);
-        run = ++p;
-    }
-    put_char(o, '"');
+    const bool room = o->len < o->cap;
+    o->len += ft_json_string(s, strlen(s), room ? o->buf + o->len : NULL, room ? o->cap - o->len : 0);
 }
 
 static void put_json_str_or_null(out_t *o, const char *s) {
@@ -517,18 +426,13 @@ static void render_run(out_t *o, const ftf_run_header_t *h) {
 }
 
 static out_t out_init(char *buf, size_t cap) {
-    out_t o = {buf && cap ? buf : NULL, buf ? cap : 0, 0, false};
+    out_t o = {buf && cap ? buf : NULL, buf ? cap : 0, 0};
     return o;
 }
 
 static size_t out_finish(out_t *o) {
     if (o->cap)
         o->buf[o->len < o->cap ? o->len : o->cap - 1] = '\0';
-    if (o->bad) {
-        if (o->cap)
-            o->buf[0] = '\0';
-        return 0;
-    }
     return o->len;
 }
 

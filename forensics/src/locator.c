@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ftf/atomic_file.h"
+
 /*
  * .ftidx, version 1 (all integers little-endian):
  *
@@ -555,42 +557,6 @@ static char *default_index_path(const char *log_path) {
     return p;
 }
 
-static ftf_status write_file_atomic(const char *path, const void *data, size_t len) {
-    const size_t n = strlen(path);
-    char *tmp = malloc(n + 32);
-    if (!tmp)
-        return FTF_ENOMEM;
-    snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
-    ftf_status st = FTF_OK;
-    const int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        free(tmp);
-        return FTF_EIO;
-    }
-    const unsigned char *p = data;
-    size_t left = len;
-    while (left) {
-        const ssize_t k = write(fd, p, left);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            st = FTF_EIO;
-            break;
-        }
-        p += k, left -= (size_t)k;
-    }
-    if (st == FTF_OK && fsync(fd) != 0)
-        st = FTF_EIO;
-    if (close(fd) != 0 && st == FTF_OK)
-        st = FTF_EIO;
-    if (st == FTF_OK && rename(tmp, path) != 0)
-        st = FTF_EIO;
-    if (st != FTF_OK)
-        unlink(tmp);
-    free(tmp);
-    return st;
-}
-
 ftf_status ftf_locator_builder_write(ftf_locator_builder_t *b, const char *log_path, const char *index_path) {
     if (!b || !log_path)
         return FTF_EINVALID_ARGUMENT;
@@ -606,7 +572,7 @@ ftf_status ftf_locator_builder_write(ftf_locator_builder_t *b, const char *log_p
         free(img.data);
         return FTF_ENOMEM;
     }
-    st = write_file_atomic(index_path, img.data, img.len);
+    st = ftf_file_write_atomic(index_path, img.data, img.len);
     free(def);
     free(img.data);
     return st;

@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "ftf/triage.h"
+#include "ft/json_text.h"
+#include "ftf/atomic_file.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1055,28 +1057,13 @@ static void jw_cstr(jw_t *w, const char *s) {
     jw_raw(w, s, strlen(s));
 }
 
+/* Paths and strings from logs need not be UTF-8: the project's one rule
+ * (ft/json_text.h) keeps the index valid JSON. */
 static void jw_quoted(jw_t *w, const char *s) {
-    jw_raw(w, "\"", 1);
-    const char *run = s;
-    for (; *s; s++) {
-        const unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        jw_raw(w, run, (size_t)(s - run));
-        char esc[8];
-        if (c == '"' || c == '\\')
-            snprintf(esc, sizeof esc, "\\%c", c);
-        else if (c == '\n')
-            snprintf(esc, sizeof esc, "\\n");
-        else if (c == '\t')
-            snprintf(esc, sizeof esc, "\\t");
-        else
-            snprintf(esc, sizeof esc, "\\u%04x", c);
-        jw_cstr(w, esc);
-        run = s + 1;
-    }
-    jw_raw(w, run, (size_t)(s - run));
-    jw_raw(w, "\"", 1);
+    const size_t n = strlen(s), need = ft_json_string(s, n, NULL, 0);
+    if (w->st != FTF_OK || (w->st = ftf_buf_reserve(w->out, need)) != FTF_OK)
+        return;
+    w->out->len += ft_json_string(s, n, w->out->data + w->out->len, need + 1);
 }
 
 static void jw_item(jw_t *w, const char *key) {
@@ -1331,27 +1318,7 @@ ftf_status ftf_failure_index_write(const ftf_failure_index_t *idx, const char *p
         ftf_buf_dispose(&buf);
         return st;
     }
-    const size_t n = strlen(path);
-    char *tmp = malloc(n + 32);
-    if (!tmp) {
-        ftf_buf_dispose(&buf);
-        return FTF_ENOMEM;
-    }
-    snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        st = FTF_EIO;
-    else {
-        if (fwrite(buf.data, 1, buf.len, f) != buf.len)
-            st = FTF_EIO;
-        if (fclose(f) != 0)
-            st = FTF_EIO;
-        if (st == FTF_OK && rename(tmp, path) != 0)
-            st = FTF_EIO;
-        if (st != FTF_OK)
-            unlink(tmp);
-    }
-    free(tmp);
+    st = ftf_file_write_atomic(path, buf.data, buf.len);
     ftf_buf_dispose(&buf);
     return st;
 }

@@ -10,32 +10,14 @@
  *   backward:     root, retain_graph, steps, order[], grads[{var, value}]
  *   mode_change / grad_mode_change: from, to
  *
- * Strings are escaped (kernel names come from users); doubles are exact text
+ * Strings follow the project's one JSON rule (ft/json_text.h: op and kernel
+ * names come from users and need not be UTF-8); doubles are exact text
  * (ft_value_format); keysets are hex strings, because JSON readers such as jq
  * round integers above 2^53. */
 #include <stdio.h>
 
 #include "ft/session.h"
 #include "text_buf.h"
-
-static void json_string(ftp_text_t *t, const char *s) {
-    if (!s) {
-        ftp_text_str(t, "null");
-        return;
-    }
-    ftp_text_str(t, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            const char esc[2] = {'\\', (char)*p};
-            ftp_text_add(t, esc, 2);
-        } else if (*p < 0x20) {
-            ftp_text_fmt(t, "\\u%04x", *p);
-        } else {
-            ftp_text_add(t, (const char *)p, 1);
-        }
-    }
-    ftp_text_str(t, "\"");
-}
 
 static void key(ftp_text_t *t, const char *name) {
     ftp_text_str(t, ",\"");
@@ -45,7 +27,7 @@ static void key(ftp_text_t *t, const char *name) {
 
 static void field_str(ftp_text_t *t, const char *name, const char *value) {
     key(t, name);
-    json_string(t, value);
+    ftp_text_json(t, value);
 }
 
 static void field_bool(ftp_text_t *t, const char *name, bool value) {
@@ -89,7 +71,7 @@ static void dispatch_fields(ftp_text_t *t, const ft_evidence_t *e) {
         for (size_t i = 0; i < d->hop_count; i++) {
             const ft_hop_t *h = &d->hops[i];
             ftp_text_str(t, i ? ",{\"key\":" : "{\"key\":");
-            json_string(t, ft_key_name(h->key));
+            ftp_text_json(t, ft_key_name(h->key));
             field_str(t, "source", ft_table_source_name(h->tag, h->source));
             field_str(t, "tag", ft_table_tag_name(h->tag));
             field_bool(t, "fallthrough", h->fallthrough);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ft/json_text.h"
+
 typedef struct {
     char *buf;
     size_t cap, len;
@@ -31,6 +33,17 @@ static inline void ftp_text_add(ftp_text_t *t, const char *s, size_t n) {
 
 static inline void ftp_text_str(ftp_text_t *t, const char *s) {
     ftp_text_add(t, s, strlen(s));
+}
+
+/* s as a JSON string literal by the project's one rule (ft/json_text.h); NULL
+ * is JSON null. */
+static inline void ftp_text_json(ftp_text_t *t, const char *s) {
+    if (!s) {
+        ftp_text_str(t, "null");
+        return;
+    }
+    const bool room = t->len < t->cap;
+    t->len += ft_json_string(s, strlen(s), room ? t->buf + t->len : NULL, room ? t->cap - t->len : 0);
 }
 
 #if defined(__GNUC__) || defined(__clang__)

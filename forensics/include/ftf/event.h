@@ -20,7 +20,9 @@
  * rejection has a status and a stable reason (ftf_parse_error_t). Parsed
  * strings point into a caller-owned ftf_event_storage_t, reused across lines.
  *
- * render(parse(render(e))) == render(e), byte for byte: raw JSON members
+ * render(parse(render(e))) == render(e), byte for byte, for events whose
+ * strings are UTF-8 (an invalid byte renders as an escape and parses back as
+ * the character it stands for; ft/json_text.h): raw JSON members
  * (expected, observed, scenario) are kept as the exact bytes of the line. */
 #ifndef FTF_EVENT_H
 #define FTF_EVENT_H
@@ -171,7 +173,8 @@ ftf_status ftf_event_check(const ftf_event_t *ev);
 /* Renders `ev` as one JSON line, without newline, into buf (snprintf contract:
  * as much as fits, NUL-terminated when cap > 0). Returns the length of the whole
  * line, or 0 when `ev` fails ftf_event_check (a line is never empty). Same
- * event, same bytes. */
+ * event, same bytes. Strings need not be UTF-8: bytes that are not are escaped by
+ * the project's one rule (ft/json_text.h), so the line is always valid JSON. */
 size_t ftf_event_render(const ftf_event_t *ev, char *buf, size_t cap);
 
 /* Run header. Borrowed pointers. */

@@ -5,6 +5,7 @@
 
 #include "ft/common.h"
 #include "ft/dispatch.h"
+#include "ft/json_text.h"
 #include "ft/key.h"
 #include "ft/keyset.h"
 #include "ft/op.h"
