@@ -1,4 +1,11 @@
-/* ft-dispatch's batch interface: JSON query in, JSON answer out. */
+/* ft-dispatch's batch interface: JSON query in, JSON answer out.
+ *
+ * An answer is NULL only when memory ran out: every other failure, however
+ * hostile the line, is an error answer. Two things make that hold: messages that
+ * quote caller bytes are repaired to valid UTF-8 before they reach jansson (its
+ * "s" conversion refuses invalid UTF-8 with a NULL indistinguishable from out of
+ * memory), and every json_pack conversion matches its argument's type (checked by
+ * review: jansson has no compile-time check of its format strings). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -8,6 +15,7 @@
 
 struct ftd_batch {
     ft_registry_t *registry;
+    bool allow_unknown_fields;
 };
 
 ftd_batch_t *ftd_batch_new(void) {
@@ -32,8 +40,28 @@ const ft_registry_t *ftd_batch_registry(const ftd_batch_t *b) {
     return b->registry;
 }
 
+void ftd_batch_allow_unknown_fields(ftd_batch_t *b, bool allow) {
+    b->allow_unknown_fields = allow;
+}
+
+json_t *ftd_json_text(const char *s, size_t n) {
+    char small[512]; /* every message the interface builds fits; longer text goes to the heap */
+    const size_t need = ft_utf8_repair(s, n, NULL, 0);
+    char *buf = need < sizeof small ? small : malloc(need + 1);
+    if (!buf)
+        return NULL;
+    ft_utf8_repair(s, n, buf, need + 1);
+    json_t *j = json_stringn(buf, need);
+    if (buf != small)
+        free(buf);
+    return j;
+}
+
+/* `code` is always one of our own ASCII words; `message` may quote caller bytes
+ * (jansson's parse errors cite the input near the error, cutting a multibyte
+ * character wherever its excerpt ends), so it goes through the one repair rule. */
 static json_t *error_answer(const char *code, const char *message) {
-    return json_pack("{s:s, s:s}", "error", code, "message", message);
+    return json_pack("{s:s, s:o}", "error", code, "message", ftd_json_text(message, strlen(message)));
 }
 
 static json_t *status_answer(ft_status st, const char *detail) {
@@ -49,7 +77,7 @@ json_t *ftd_keyset_json(ft_keyset_t ks) {
     char hex[19], repr[FT_KEYSET_TEXT_MAX];
     ft_keyset_format(ks, repr, sizeof repr);
     ft_key_t top = ft_keyset_highest_priority_type_id(ks);
-    return json_pack("{s:s, s:s, s:o, s:i, s:o}", "raw", ft_keyset_format_hex(ks, hex), "repr", repr, "highest_type",
+    return json_pack("{s:s, s:s, s:o, s:I, s:o}", "raw", ft_keyset_format_hex(ks, hex), "repr", repr, "highest_type",
                      key_json(top), "highest_type_id", (json_int_t)top, "highest_backend_type",
                      key_json(ft_keyset_highest_priority_backend_type_id(ks)));
 }
@@ -57,12 +85,16 @@ json_t *ftd_keyset_json(ft_keyset_t ks) {
 json_t *ftd_decision_json(const ft_decision_t *d) {
     char in[19], eff[19], msg[256];
     json_t *route = json_array();
-    for (size_t i = 0; i < d->hop_count; i++) {
+    for (size_t i = 0; i < d->hop_count && route; i++) {
         const ft_hop_t *h = &d->hops[i];
-        json_array_append_new(route, json_pack("{s:s, s:s, s:s, s:b, s:o}", "key", ft_key_name(h->key), "source",
-                                               ft_table_source_name(h->tag, h->source), "tag",
-                                               ft_table_tag_name(h->tag), "fallthrough", h->fallthrough, "kernel",
-                                               h->kernel_name ? json_string(h->kernel_name) : json_null()));
+        /* a hop that cannot be built means memory ran out: no route, so no answer */
+        if (json_array_append_new(route, json_pack("{s:s, s:s, s:s, s:b, s:o}", "key", ft_key_name(h->key), "source",
+                                                   ft_table_source_name(h->tag, h->source), "tag",
+                                                   ft_table_tag_name(h->tag), "fallthrough", h->fallthrough, "kernel",
+                                                   h->kernel_name ? json_string(h->kernel_name) : json_null())) != 0) {
+            json_decref(route);
+            route = NULL;
+        }
     }
     ft_decision_message(d, msg, sizeof msg);
     return json_pack(
@@ -118,32 +150,35 @@ static bool get_key_name(const json_t *q, const char *field, ft_key_t *out, json
 
 /* --- query kinds -------------------------------------------------------------- */
 
-static json_t *q_keyset(const json_t *q) {
+static json_t *q_keyset(ftd_batch_t *b, const json_t *q) {
+    (void)b;
     ft_keyset_t ks;
     json_t *a;
     return get_keyset(q, "keyset", &ks, &a) ? ftd_keyset_json(ks) : a;
 }
 
-static json_t *q_binop(const json_t *q) {
-    ft_keyset_t a, b;
+static json_t *q_binop(ftd_batch_t *b, const json_t *q) {
+    (void)b;
+    ft_keyset_t x, y;
     json_t *ans;
     const char *op = json_string_value(json_object_get(q, "op"));
     if (!op)
         return error_answer("bad_query", "field \"op\" must be one of or, and, sub, xor");
-    if (!get_keyset(q, "a", &a, &ans) || !get_keyset(q, "b", &b, &ans))
+    if (!get_keyset(q, "a", &x, &ans) || !get_keyset(q, "b", &y, &ans))
         return ans;
     if (strcmp(op, "or") == 0)
-        return ftd_keyset_json(ft_keyset_or(a, b));
+        return ftd_keyset_json(ft_keyset_or(x, y));
     if (strcmp(op, "and") == 0)
-        return ftd_keyset_json(ft_keyset_and(a, b));
+        return ftd_keyset_json(ft_keyset_and(x, y));
     if (strcmp(op, "sub") == 0)
-        return ftd_keyset_json(ft_keyset_sub(a, b));
+        return ftd_keyset_json(ft_keyset_sub(x, y));
     if (strcmp(op, "xor") == 0)
-        return ftd_keyset_json(ft_keyset_xor(a, b));
+        return ftd_keyset_json(ft_keyset_xor(x, y));
     return error_answer("bad_query", "field \"op\" must be one of or, and, sub, xor");
 }
 
-static json_t *q_has(const json_t *q) {
+static json_t *q_has(ftd_batch_t *b, const json_t *q) {
+    (void)b;
     ft_keyset_t ks;
     ft_key_t k;
     json_t *a;
@@ -152,13 +187,15 @@ static json_t *q_has(const json_t *q) {
     return json_pack("{s:b}", "has", ft_keyset_has(ks, k));
 }
 
-static json_t *q_full_after(const json_t *q) {
+static json_t *q_full_after(ftd_batch_t *b, const json_t *q) {
+    (void)b;
     ft_key_t k;
     json_t *a;
     return get_key_name(q, "key", &k, &a) ? ftd_keyset_json(ft_keyset_full_after(k)) : a;
 }
 
-static json_t *q_key(const json_t *q) {
+static json_t *q_key(ftd_batch_t *b, const json_t *q) {
+    (void)b;
     const json_t *id = json_object_get(q, "id"), *name = json_object_get(q, "name");
     ft_key_t k;
     if ((id != NULL) == (name != NULL))
@@ -175,10 +212,11 @@ static json_t *q_key(const json_t *q) {
         if (!get_key_name(q, "name", &k, &a))
             return a;
     }
-    return json_pack("{s:i, s:s}", "id", (json_int_t)k, "name", ft_key_name(k));
+    return json_pack("{s:I, s:s}", "id", (json_int_t)k, "name", ft_key_name(k));
 }
 
-static json_t *q_table(const json_t *q) {
+static json_t *q_table(ftd_batch_t *b, const json_t *q) {
+    (void)b;
     const json_t *regs = json_object_get(q, "registrations");
     if (!json_is_array(regs))
         return error_answer("bad_query", "field \"registrations\" must be an array of key names");
@@ -205,9 +243,12 @@ static json_t *q_table(const json_t *q) {
             return status_answer(st, "registrations must be runtime keys (not Undefined, a placeholder or a "
                                      "per-backend functionality) or alias keys");
         }
-        json_object_set_new(entries, ft_key_name(runtime[i]),
-                            json_pack("{s:s, s:s, s:b}", "source", ft_table_source_name(e.tag, e.source), "tag",
-                                      ft_table_tag_name(e.tag), "fallthrough", e.fallthrough));
+        if (json_object_set_new(entries, ft_key_name(runtime[i]),
+                                json_pack("{s:s, s:s, s:b}", "source", ft_table_source_name(e.tag, e.source), "tag",
+                                          ft_table_tag_name(e.tag), "fallthrough", e.fallthrough)) != 0) {
+            json_decref(entries); /* out of memory: no partial table */
+            return NULL;
+        }
     }
     return json_pack("{s:o}", "entries", entries);
 }
@@ -360,7 +401,10 @@ static json_t *q_dispatch(ftd_batch_t *b, const json_t *q) {
         json_pack("{s:b, s:o, s:o}", "ok", st == FT_OK, "error",
                   st == FT_OK ? json_null() : json_string(ft_status_code(st)), "decision", ftd_decision_json(&d));
     json_t *value = value_json(&out, ran);
-    json_object_update(ans, value);
+    if (!value || json_object_update(ans, value) != 0) { /* out of memory: never an answer without its value */
+        json_decref(ans);
+        ans = NULL;
+    }
     json_decref(value);
     return ans;
 }
@@ -377,8 +421,11 @@ static json_t *text_json(double v) {
 
 static json_t *grad_failure(ft_status st, json_t *extra) {
     json_t *a = json_pack("{s:b, s:s, s:s}", "ok", false, "error", ft_status_code(st), "message", ft_strerror(st));
-    if (extra)
-        json_object_update(a, extra), json_decref(extra);
+    if (!extra || json_object_update(a, extra) != 0) { /* `extra` is NULL only when memory ran out */
+        json_decref(a);
+        a = NULL;
+    }
+    json_decref(extra);
     return a;
 }
 
@@ -421,7 +468,7 @@ static json_t *run_grad(ftd_batch_t *b, const json_t *q, ft_dispatch_ctx_t *ctx,
             st = ft_tape_apply(tape, ctx, op, index_var[json_integer_value(l)], index_var[json_integer_value(r)],
                                &index_var[limit], NULL);
         if (st != FT_OK)
-            return grad_failure(st, json_pack("{s:i}", "step", (json_int_t)k));
+            return grad_failure(st, json_pack("{s:I}", "step", (json_int_t)k));
     }
     const json_t *root = json_object_get(q, "root");
     if (!json_is_integer(root) || json_integer_value(root) < 0 || (size_t)json_integer_value(root) >= nleaves + nsteps)
@@ -433,16 +480,20 @@ static json_t *run_grad(ftd_batch_t *b, const json_t *q, ft_dispatch_ctx_t *ctx,
     ft_status st = ft_tape_backward(tape, rv, NULL, &report);
     if (st != FT_OK)
         return grad_failure(st, json_pack("{s:o}", "value", text_json(value.value)));
+    /* A failed append means memory ran out; the array is dropped so the answer
+     * is NULL rather than a list short of some entries. */
     json_t *grads = json_array();
-    for (size_t j = 0; j < nleaves; j++) {
+    for (size_t j = 0; j < nleaves && grads; j++) {
         double g;
         bool defined;
         ft_tape_grad(tape, index_var[j], &g, &defined);
-        json_array_append_new(grads, defined ? text_json(g) : json_null());
+        if (json_array_append_new(grads, defined ? text_json(g) : json_null()) != 0)
+            json_decref(grads), grads = NULL;
     }
     json_t *order = json_array();
-    for (size_t i = 0; i < report.steps; i++)
-        json_array_append_new(order, json_integer(report.order[i]));
+    for (size_t i = 0; i < report.steps && order; i++)
+        if (json_array_append_new(order, json_integer(report.order[i])) != 0)
+            json_decref(order), order = NULL;
     return json_pack("{s:b, s:n, s:o, s:o, s:o}", "ok", true, "error", "value", text_json(value.value), "grads", grads,
                      "order", order);
 }
@@ -473,28 +524,155 @@ static json_t *q_grad(ftd_batch_t *b, const json_t *q) {
     return answer;
 }
 
+/* --- query kinds and their fields ------------------------------------------ */
+
+/* A field a query (or an object inside one) may carry. `members`, when set, lists
+ * what the field's value may carry in turn: the value itself when it is an object,
+ * or each element when `each` and the value is an array. Only shapes are listed
+ * here; types and values are the query kinds' business. */
+typedef struct field_spec {
+    const char *name;
+    const struct field_spec *members;
+    bool each;
+} field_spec_t;
+
+static const field_spec_t operand_fields[] = {
+    {"value", NULL, false}, {"dtype", NULL, false}, {"device", NULL, false}, {"requires_grad", NULL, false}, {0}};
+static const field_spec_t leaf_fields[] = {{"value", NULL, false}, {"requires_grad", NULL, false}, {0}};
+static const field_spec_t step_fields[] = {{"op", NULL, false}, {"lhs", NULL, false}, {"rhs", NULL, false}, {0}};
+
+static const field_spec_t keyset_fields[] = {{"q", NULL, false}, {"keyset", NULL, false}, {0}};
+static const field_spec_t binop_fields[] = {
+    {"q", NULL, false}, {"op", NULL, false}, {"a", NULL, false}, {"b", NULL, false}, {0}};
+static const field_spec_t has_fields[] = {{"q", NULL, false}, {"keyset", NULL, false}, {"key", NULL, false}, {0}};
+static const field_spec_t full_after_fields[] = {{"q", NULL, false}, {"key", NULL, false}, {0}};
+static const field_spec_t key_fields[] = {{"q", NULL, false}, {"id", NULL, false}, {"name", NULL, false}, {0}};
+static const field_spec_t table_fields[] = {{"q", NULL, false}, {"registrations", NULL, false}, {0}};
+static const field_spec_t dispatch_fields[] = {{"q", NULL, false},
+                                               {"op", NULL, false},
+                                               {"mode", NULL, false},
+                                               {"grad_mode", NULL, false},
+                                               {"include", NULL, false},
+                                               {"exclude", NULL, false},
+                                               {"keyset", NULL, false},
+                                               {"lhs", operand_fields, false},
+                                               {"rhs", operand_fields, false},
+                                               {0}};
+static const field_spec_t grad_fields[] = {{"q", NULL, false},
+                                           {"mode", NULL, false},
+                                           {"dtype", NULL, false},
+                                           {"leaves", leaf_fields, true},
+                                           {"program", step_fields, true},
+                                           {"root", NULL, false},
+                                           {0}};
+
+typedef struct {
+    const char *kind;
+    json_t *(*answer)(ftd_batch_t *b, const json_t *q);
+    const field_spec_t *fields;
+} query_kind_t;
+
+static const query_kind_t query_kinds[] = {
+    {"keyset", q_keyset, keyset_fields},
+    {"binop", q_binop, binop_fields},
+    {"has", q_has, has_fields},
+    {"full_after", q_full_after, full_after_fields},
+    {"key", q_key, key_fields},
+    {"table", q_table, table_fields},
+    {"dispatch", q_dispatch, dispatch_fields},
+    {"grad", q_grad, grad_fields},
+};
+
+static const field_spec_t *field_find(const field_spec_t *known, const char *name) {
+    for (; known->name; known++)
+        if (strcmp(known->name, name) == 0)
+            return known;
+    return NULL;
+}
+
+/* Where an unknown field was found: the object holding it as a path from the
+ * query ("query", "lhs", "leaves[2]"). Only names from the field lists and
+ * indices go into it, so its size is bounded by them. */
+typedef struct {
+    char where[64];
+    const char *name; /* the unknown field's name, borrowed from the query */
+    const field_spec_t *known;
+} unknown_field_t;
+
+/* Depth-first in input order (jansson keeps members in insertion order), so the
+ * first typo on the line is the one reported. */
+static bool find_unknown_field(const json_t *obj, const field_spec_t *known, const char *where, unknown_field_t *u) {
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        const field_spec_t *f = field_find(known, key);
+        if (!f) {
+            snprintf(u->where, sizeof u->where, "%s", where);
+            u->name = key;
+            u->known = known;
+            return true;
+        }
+        if (!f->members)
+            continue;
+        char inner[sizeof u->where];
+        if (!f->each && json_is_object(v)) {
+            snprintf(inner, sizeof inner, "%s", f->name);
+            if (find_unknown_field(v, f->members, inner, u))
+                return true;
+        } else if (f->each && json_is_array(v)) {
+            for (size_t i = 0; i < json_array_size(v); i++) {
+                const json_t *e = json_array_get(v, i);
+                snprintf(inner, sizeof inner, "%s[%zu]", f->name, i);
+                if (json_is_object(e) && find_unknown_field(e, f->members, inner, u))
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* {"error":"unknown_field","message":...,"field":NAME,"in":WHERE}. The name is
+ * caller text, so it is repaired like any message (keys have passed jansson's
+ * UTF-8 check, but the rule is applied wherever caller bytes go). */
+static json_t *unknown_field_answer(const unknown_field_t *u) {
+    char known[256];
+    size_t len = 0;
+    known[0] = '\0';
+    for (const field_spec_t *f = u->known; f->name; f++) {
+        int w = snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "", f->name);
+        if (w < 0 || (size_t)w >= sizeof known - len)
+            break; /* the lists are short; never cut a name in the message */
+        len += (size_t)w;
+    }
+    const size_t name_len = strlen(u->name);
+    const int need = snprintf(NULL, 0, "unknown field \"%s\" in %s (known: %s)", u->name, u->where, known);
+    char *m = need >= 0 ? malloc((size_t)need + 1) : NULL;
+    if (!m)
+        return NULL;
+    snprintf(m, (size_t)need + 1, "unknown field \"%s\" in %s (known: %s)", u->name, u->where, known);
+    json_t *a = json_pack("{s:s, s:o, s:o, s:s}", "error", "unknown_field", "message", ftd_json_text(m, (size_t)need),
+                          "field", ftd_json_text(u->name, name_len), "in", u->where);
+    free(m);
+    return a;
+}
+
 json_t *ftd_batch_answer(ftd_batch_t *b, const json_t *query) {
     if (!json_is_object(query))
         return error_answer("bad_query", "a query must be a JSON object");
     const char *kind = json_string_value(json_object_get(query, "q"));
     if (!kind)
         return error_answer("bad_query", "field \"q\" (query kind) is missing or not a string");
-    if (strcmp(kind, "keyset") == 0)
-        return q_keyset(query);
-    if (strcmp(kind, "binop") == 0)
-        return q_binop(query);
-    if (strcmp(kind, "has") == 0)
-        return q_has(query);
-    if (strcmp(kind, "full_after") == 0)
-        return q_full_after(query);
-    if (strcmp(kind, "key") == 0)
-        return q_key(query);
-    if (strcmp(kind, "table") == 0)
-        return q_table(query);
-    if (strcmp(kind, "dispatch") == 0)
-        return q_dispatch(b, query);
-    if (strcmp(kind, "grad") == 0)
-        return q_grad(b, query);
+    for (size_t i = 0; i < sizeof query_kinds / sizeof query_kinds[0]; i++) {
+        const query_kind_t *k = &query_kinds[i];
+        if (strcmp(kind, k->kind) != 0)
+            continue;
+        /* Before any other check: a misspelt field would otherwise read as absent
+         * and the query would answer something it was not asking. */
+        unknown_field_t u;
+        if (!b->allow_unknown_fields && find_unknown_field(query, k->fields, "query", &u))
+            return unknown_field_answer(&u);
+        return k->answer(b, query);
+    }
     return error_answer("bad_query", "unknown query kind (keyset, binop, has, full_after, key, table, dispatch, grad)");
 }
 
