@@ -5,7 +5,7 @@
  *   ft-dispatch table --registrations K1,K2,...   table for a registration set
  *   ft-dispatch route <op> [options]     route (and run) one call
  *   ft-dispatch keys | ops               list keys / operators
- *   ft-dispatch --batch                  JSON-lines queries on stdin (see BATCH.md)
+ *   ft-dispatch --batch [--allow-unknown-fields]   JSON-lines queries on stdin (see BATCH.md)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,10 @@ static const char usage_text[] =
     "                                route one call (with --keyset and no operands: decide only)\n"
     "  keys                          every key id with its name and kind\n"
     "  ops                           registered operators and their registrations\n"
-    "  --batch                       answer JSON-lines queries from stdin, one answer line each\n"
+    "  --batch [--allow-unknown-fields]\n"
+    "                                answer JSON-lines queries from stdin, one answer line each\n"
+    "                                (see differential/BATCH.md); a field a query does not know is\n"
+    "                                answered unknown_field unless --allow-unknown-fields is given\n"
     "  --version, --help\n"
     "\n"
     "exit status: 0 success, 1 the query failed (bad keyset, route error), 2 usage error\n";
@@ -150,14 +153,27 @@ static int cmd_ops(ftd_batch_t *b) {
     return EXIT_OK;
 }
 
+/* An argument as a JSON string. Arguments are caller bytes and need not be UTF-8;
+ * jansson refuses such text, and a silently missing field would change the
+ * query, so they go through the batch's repair rule (the repaired text then fails
+ * as an unknown operator, mode, keyset or value, like any other wrong word). */
+static json_t *arg_json(const char *arg) {
+    return ftd_json_text(arg, strlen(arg));
+}
+
 /* route: builds a batch "dispatch" query from flags so both paths share one
  * implementation, then prints the answer readably. */
 static int cmd_route(ftd_batch_t *b, int argc, char **argv) {
     if (argc < 1)
         return usage_error("route needs an operator name");
-    json_t *q = json_pack("{s:s, s:s}", "q", "dispatch", "op", argv[0]);
+    json_t *q = json_pack("{s:s, s:o}", "q", "dispatch", "op", arg_json(argv[0]));
     json_t *lhs = json_pack("{s:f}", "value", 1.0), *rhs = json_pack("{s:f}", "value", 2.0);
     bool operands = false;
+    if (!q || !lhs || !rhs) {
+        json_decref(q), json_decref(lhs), json_decref(rhs);
+        fprintf(stderr, "ft-dispatch: out of memory\n");
+        return EXIT_FAILED;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -173,15 +189,15 @@ static int cmd_route(ftd_batch_t *b, int argc, char **argv) {
         } else {
             i++;
             if (strcmp(a, "--mode") == 0)
-                json_object_set_new(q, "mode", json_string(v));
+                json_object_set_new(q, "mode", arg_json(v));
             else if (strcmp(a, "--keyset") == 0)
-                json_object_set_new(q, "keyset", json_string(v));
+                json_object_set_new(q, "keyset", arg_json(v));
             else if (strcmp(a, "--lhs") == 0 || strcmp(a, "--rhs") == 0) {
-                json_object_set_new(a[2] == 'l' ? lhs : rhs, "value", json_string(v));
+                json_object_set_new(a[2] == 'l' ? lhs : rhs, "value", arg_json(v));
                 operands = true;
             } else if (strcmp(a, "--dtype") == 0 || strcmp(a, "--device") == 0) {
-                json_object_set_new(lhs, a + 2, json_string(v));
-                json_object_set_new(rhs, a + 2, json_string(v));
+                json_object_set_new(lhs, a + 2, arg_json(v));
+                json_object_set_new(rhs, a + 2, arg_json(v));
                 operands = true;
             } else {
                 json_decref(q), json_decref(lhs), json_decref(rhs);
@@ -249,8 +265,13 @@ int main(int argc, char **argv) {
     }
     int rc;
     if (strcmp(cmd, "--batch") == 0) {
-        rc = argc == 2 ? (ftd_batch_run(b, stdin, stdout) < 0 ? EXIT_FAILED : EXIT_OK)
-                       : usage_error("--batch takes no arguments");
+        const bool allow = argc == 3 && strcmp(argv[2], "--allow-unknown-fields") == 0;
+        if (argc == 2 || allow) {
+            ftd_batch_allow_unknown_fields(b, allow);
+            rc = ftd_batch_run(b, stdin, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
+        } else {
+            rc = usage_error("--batch takes only --allow-unknown-fields");
+        }
     } else if (strcmp(cmd, "table") == 0) {
         rc = cmd_table(b, argc - 2, argv + 2);
     } else if (strcmp(cmd, "route") == 0) {
