@@ -1,7 +1,8 @@
 /* ft-fixture-replay: replays JSON-lines fixtures through `ft-dispatch --batch`
  * (the real binary, as a user would run it) and compares every answer.
  *
- * A fixture line is {"query": Q, "expect": A} and may add "match": "subset".
+ * A fixture line is {"query": Q, "expect": A} and may add "match": "subset" and
+ * "id": TEXT (the case's name, shown when it fails).
  * By default the answer must equal A field for field, recursively, except for
  * "message" (free human text, which A may leave out); an expected error answer
  * ({"error": CODE, ...}) is judged on the fields A lists, since the rest of an
@@ -13,10 +14,13 @@
  * then match when equal, both NaN, or within N ulps of the expected value in the
  * query's dtype (or, for f64, within R relative); everything else stays exact. An unreadable file, a
  * malformed fixture line, a file with no cases or a missing answer is a failure,
- * never a silent pass.
+ * never a silent pass. A line is validated completely (every field known, of its
+ * type, no duplicates) before its query is sent, so a malformed line is reported
+ * on its own and never shifts the pairing of later queries and answers.
  *
  * usage: ft-fixture-replay --dispatch PATH [--show N] FILE...
- * exit: 0 all passed, 1 some failed, 2 usage or I/O error. Last line:
+ * exit: 0 all passed, 1 some failed (an unreadable file counts as a failure),
+ * 2 usage error. Last line:
  * "N passed, N failed". */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -97,17 +101,56 @@ static bool matches_in(const json_t *expect, const json_t *got, const rule_t *r,
     return got != NULL && json_equal((json_t *)expect, (json_t *)got);
 }
 
-static void report(tally_t *t, const char *file, long line, const char *why, const json_t *query, const json_t *expect,
-                   const json_t *got) {
+/* `id`: the case's "id", or NULL. */
+static void report(tally_t *t, const char *file, long line, const char *id, const char *why, const json_t *query,
+                   const json_t *expect, const json_t *got) {
     t->failed++;
     if (t->shown++ >= t->show_max)
         return;
     char *q = query ? json_dumps(query, JSON_COMPACT) : NULL;
     char *e = expect ? json_dumps(expect, JSON_COMPACT) : NULL;
     char *g = got ? json_dumps(got, JSON_COMPACT) : NULL;
-    fprintf(stderr, "FAIL %s:%ld: %s\n  query:  %s\n  expect: %.2000s\n  got:    %.2000s\n", file, line, why,
-            q ? q : "-", e ? e : "-", g ? g : "-");
+    fprintf(stderr, "FAIL %s:%ld%s%s%s: %s\n  query:  %s\n  expect: %.2000s\n  got:    %.2000s\n", file, line,
+            id ? " (" : "", id ? id : "", id ? ")" : "", why, q ? q : "-", e ? e : "-", g ? g : "-");
     free(q), free(e), free(g);
+}
+
+/* A tolerance member: a finite number >= 0 (a negative or NaN bound would make
+ * every comparison fail, an infinite one every comparison pass). */
+static bool bound_ok(const json_t *v) {
+    return json_is_number(v) && isfinite(json_number_value(v)) && json_number_value(v) >= 0;
+}
+
+/* Checks a parsed fixture line completely. Returns NULL when it is a case, else
+ * why not (in `why`, caller's buffer). */
+static const char *invalid_case(const json_t *c, char *why, size_t cap) {
+    static const char *const known[] = {"query", "expect", "match", "tolerance", "id"};
+    const char *key;
+    const json_t *v;
+    if (!json_is_object(c))
+        return "a fixture line must be a JSON object";
+    json_object_foreach((json_t *)c, key, v) {
+        size_t i = 0;
+        while (i < sizeof known / sizeof known[0] && strcmp(key, known[i]) != 0)
+            i++;
+        if (i == sizeof known / sizeof known[0]) {
+            /* a misspelt "tolerance" or "match" would otherwise silently not apply */
+            snprintf(why, cap, "unknown field \"%.60s\" (known: query, expect, match, tolerance, id)", key);
+            return why;
+        }
+    }
+    if (!json_is_object(json_object_get(c, "query")) || !json_is_object(json_object_get(c, "expect")))
+        return "fixture line lacks query/expect objects";
+    const json_t *m = json_object_get(c, "match"), *id = json_object_get(c, "id");
+    if (m && !(json_is_string(m) && strcmp(json_string_value(m), "subset") == 0))
+        return "\"match\" must be \"subset\" when present";
+    if (id && !json_is_string(id))
+        return "\"id\" must be a string when present";
+    const json_t *tol = json_object_get(c, "tolerance");
+    if (tol && (!json_is_object(tol) || json_object_size(tol) != 2 || !bound_ok(json_object_get(tol, "ulps")) ||
+                !bound_ok(json_object_get(tol, "rel"))))
+        return "\"tolerance\" must be {\"ulps\": N, \"rel\": R} with finite N, R >= 0";
+    return NULL;
 }
 
 /* Applies the case's own rule (subset, tolerance, error-code judgement). */
@@ -152,7 +195,18 @@ static int replay_file(const char *dispatch, const char *path, tally_t *t) {
     FILE *qf = qfd >= 0 ? fdopen(qfd, "w") : NULL;
     if (!qf || afd < 0) {
         fprintf(stderr, "ft-fixture-replay: cannot create temporary files\n");
+        if (qf)
+            fclose(qf);
+        else if (qfd >= 0)
+            close(qfd);
+        if (afd >= 0)
+            close(afd);
+        if (qfd >= 0)
+            unlink(qpath);
+        if (afd >= 0)
+            unlink(apath);
         fclose(f);
+        t->failed++; /* a file that was not replayed is not a pass */
         return -1;
     }
     close(afd);
@@ -166,33 +220,34 @@ static int replay_file(const char *dispatch, const char *path, tally_t *t) {
         if (n <= 1)
             continue;
         json_error_t err;
-        json_t *c = json_loadb(line, (size_t)n, 0, &err);
-        json_t *q = json_object_get(c, "query"), *e = json_object_get(c, "expect");
-        if (!json_is_object(q) || !json_is_object(e)) {
-            report(t, path, lineno, c ? "fixture line lacks query/expect objects" : err.text, NULL, NULL, NULL);
+        char why[160];
+        /* duplicates rejected: a second "expect" or "tolerance" would silently win */
+        json_t *c = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &err);
+        const char *bad = c ? invalid_case(c, why, sizeof why) : err.text;
+        const json_t *q = json_object_get(c, "query"), *e = json_object_get(c, "expect");
+        const json_t *id = json_object_get(c, "id");
+        if (bad) {
+            report(t, path, lineno, json_string_value(id), bad, json_is_object(q) ? q : NULL,
+                   json_is_object(e) ? e : NULL, NULL);
             json_decref(c);
             continue;
         }
-        const json_t *m = json_object_get(c, "match");
-        if (m && !(json_is_string(m) && strcmp(json_string_value(m), "subset") == 0)) {
-            report(t, path, lineno, "\"match\" must be \"subset\" when present", q, e, NULL);
-            json_decref(c);
-            continue;
-        }
-        /* only now, so queries and cases stay in step */
+        /* The case is whole: only now is its query sent, so the n-th query sent
+         * is always the n-th case kept and answers pair with the right case. */
         char *text = json_dumps(q, JSON_COMPACT);
+        json_t *kept = json_pack("{s:O, s:O, s:I, s:b, s:O, s:O}", "query", q, "expect", e, "line", (json_int_t)lineno,
+                                 "subset", json_object_get(c, "match") != NULL, "tolerance",
+                                 json_object_get(c, "tolerance") ? json_object_get(c, "tolerance") : json_null(), "id",
+                                 id ? id : json_null());
+        json_decref(c);
+        if (!text || !kept || json_array_append_new(cases, kept) != 0) {
+            free(text);
+            fprintf(stderr, "ft-fixture-replay: out of memory\n");
+            t->failed++;
+            break;
+        }
         fprintf(qf, "%s\n", text);
         free(text);
-        const json_t *tol = json_object_get(c, "tolerance");
-        if (tol && (!json_is_number(json_object_get(tol, "ulps")) || !json_is_number(json_object_get(tol, "rel")))) {
-            report(t, path, lineno, "\"tolerance\" must be {\"ulps\": N, \"rel\": R}", q, e, NULL);
-            json_decref(c);
-            continue;
-        }
-        json_array_append_new(cases, json_pack("{s:O, s:O, s:i, s:b, s:o}", "query", q, "expect", e, "line",
-                                               (json_int_t)lineno, "subset", m != NULL, "tolerance",
-                                               tol ? json_incref((json_t *)tol) : json_null()));
-        json_decref(c);
     }
     free(line);
     fclose(f);
@@ -210,22 +265,23 @@ static int replay_file(const char *dispatch, const char *path, tally_t *t) {
             json_t *c = json_array_get(cases, i);
             long ln = (long)json_integer_value(json_object_get(c, "line"));
             json_t *q = json_object_get(c, "query"), *e = json_object_get(c, "expect");
+            const char *id = json_string_value(json_object_get(c, "id"));
             if (getline(&aline, &acap, af) < 0) {
-                report(t, path, ln, "no answer (ft-dispatch produced fewer lines than queries)", q, e, NULL);
+                report(t, path, ln, id, "no answer (ft-dispatch produced fewer lines than queries)", q, e, NULL);
                 continue;
             }
             json_error_t err;
             json_t *got = json_loads(aline, 0, &err);
             if (!got)
-                report(t, path, ln, "answer is not JSON", q, e, NULL);
+                report(t, path, ln, id, "answer is not JSON", q, e, NULL);
             else if (!case_matches(c, e, q, got))
-                report(t, path, ln, "answer differs", q, e, got);
+                report(t, path, ln, id, "answer differs", q, e, got);
             else
                 t->passed++;
             json_decref(got);
         }
         if (getline(&aline, &acap, af) >= 0)
-            report(t, path, lineno, "ft-dispatch produced more answers than queries", NULL, NULL, NULL);
+            report(t, path, lineno, NULL, "ft-dispatch produced more answers than queries", NULL, NULL, NULL);
         free(aline);
     }
     if (af)
@@ -233,10 +289,29 @@ static int replay_file(const char *dispatch, const char *path, tally_t *t) {
     unlink(qpath);
     unlink(apath);
     if (json_array_size(cases) == 0)
-        report(t, path, 0, "file holds no fixture cases", NULL, NULL, NULL);
+        report(t, path, 0, NULL, "file holds no fixture cases", NULL, NULL, NULL);
     json_decref(cases);
     printf("%s: %ld passed, %ld failed\n", path, t->passed - before_passed, t->failed - before_failed);
     return 0;
+}
+
+static const char usage_text[] =
+    "usage: ft-fixture-replay --dispatch PATH [--show N] FILE...\n"
+    "\n"
+    "Replays JSON-lines fixtures through PATH --batch (ft-dispatch) and compares\n"
+    "every answer with the expected one. A line is {\"query\": Q, \"expect\": A} with\n"
+    "optional \"match\": \"subset\", \"tolerance\": {\"ulps\": N, \"rel\": R} and \"id\": TEXT;\n"
+    "any other field, or a malformed line, is a failure of that line.\n"
+    "\n"
+    "  --dispatch PATH   the ft-dispatch binary to run\n"
+    "  --show N          print at most N failures in full (default 20)\n"
+    "  --help            this text\n"
+    "\n"
+    "exit status: 0 all passed, 1 some failed, 2 usage error. Last line: \"N passed, N failed\".\n";
+
+static int usage_error(const char *msg) {
+    fprintf(stderr, "ft-fixture-replay: %s\n\n%s", msg, usage_text);
+    return 2;
 }
 
 int main(int argc, char **argv) {
@@ -244,20 +319,34 @@ int main(int argc, char **argv) {
     tally_t t = {0, 0, 0, 20};
     int first = 1;
     while (first < argc && argv[first][0] == '-') {
-        if (strcmp(argv[first], "--dispatch") == 0 && first + 1 < argc) {
-            dispatch = argv[first + 1];
-            first += 2;
-        } else if (strcmp(argv[first], "--show") == 0 && first + 1 < argc) {
-            t.show_max = atol(argv[first + 1]);
-            first += 2;
-        } else {
+        const char *opt = argv[first], *val = first + 1 < argc ? argv[first + 1] : NULL;
+        if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (strcmp(opt, "--") == 0) {
+            first++;
             break;
         }
+        if (strcmp(opt, "--dispatch") == 0 && val) {
+            dispatch = val;
+        } else if (strcmp(opt, "--show") == 0 && val) {
+            char *end;
+            errno = 0;
+            t.show_max = strtol(val, &end, 10);
+            if (!val[0] || *end || errno || t.show_max < 0)
+                return usage_error("--show takes a count (an integer >= 0)");
+        } else {
+            /* an unknown option is not a file name to fail on later */
+            const bool known = strcmp(opt, "--dispatch") == 0 || strcmp(opt, "--show") == 0;
+            return usage_error(known ? "option needs a value" : "unknown option");
+        }
+        first += 2;
     }
-    if (!dispatch || first >= argc) {
-        fprintf(stderr, "usage: ft-fixture-replay --dispatch PATH [--show N] FILE...\n");
-        return 2;
-    }
+    if (!dispatch)
+        return usage_error("--dispatch PATH is required");
+    if (first >= argc)
+        return usage_error("no fixture files given");
     for (int i = first; i < argc; i++)
         replay_file(dispatch, argv[i], &t);
     printf("%ld passed, %ld failed\n", t.passed, t.failed);
