@@ -1,0 +1,25 @@
+# cmake -DDIR=<corpus dir> -P check_corpus_names.cmake
+# Every file in a corpus directory is named by the SHA-1 of its content (so a
+# line is stored once, and the fuzzer and hand-written seeds share one rule).
+# Fails on a misnamed file and on an empty directory.
+if(NOT DIR)
+  message(FATAL_ERROR "usage: cmake -DDIR=<corpus dir> -P check_corpus_names.cmake")
+endif()
+file(GLOB files LIST_DIRECTORIES false "${DIR}/*")
+list(LENGTH files count)
+if(count EQUAL 0)
+  message(FATAL_ERROR "${DIR}: no corpus files")
+endif()
+set(bad 0)
+foreach(f ${files})
+  get_filename_component(name "${f}" NAME)
+  file(SHA1 "${f}" sum)
+  if(NOT name STREQUAL sum)
+    message(SEND_ERROR "${f}: name is not the SHA-1 of the content (${sum})")
+    math(EXPR bad "${bad} + 1")
+  endif()
+endforeach()
+if(bad GREATER 0)
+  message(FATAL_ERROR "${bad} of ${count} files misnamed")
+endif()
+message(STATUS "${count} files, each named by its SHA-1")
