@@ -224,8 +224,9 @@ static int replay_file(const char *dispatch, const char *path, tally_t *t) {
         /* duplicates rejected: a second "expect" or "tolerance" would silently win */
         json_t *c = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &err);
         const char *bad = c ? invalid_case(c, why, sizeof why) : err.text;
-        const json_t *q = json_object_get(c, "query"), *e = json_object_get(c, "expect");
-        const json_t *id = json_object_get(c, "id");
+        /* not const: they go through json_pack's "O", which reads a json_t * */
+        json_t *q = json_object_get(c, "query"), *e = json_object_get(c, "expect");
+        json_t *id = json_object_get(c, "id");
         if (bad) {
             report(t, path, lineno, json_string_value(id), bad, json_is_object(q) ? q : NULL,
                    json_is_object(e) ? e : NULL, NULL);
