@@ -65,6 +65,7 @@ static const ftf_triage_rule_t table[] = {
     {"allowlisted_drift", VD, "allowlisted_drift", FTF_SEVERITY_INFO, OWN_ALLOW},
     {"blocking_drift", VD, "blocking_drift", FTF_SEVERITY_HIGH, OWN_DIFF},
     {"oracle_unavailable", VD, "oracle_gap", FTF_SEVERITY_LOW, OWN_ORACLE},
+    {"harness_error", VD, "harness_failure", FTF_SEVERITY_HIGH, "differential (the harness itself)"},
 
     /* comparators (SPEC §9) and their mismatch codes */
     {"exact", CMP, "numeric_drift", FTF_SEVERITY_MEDIUM, OWN_KERNELS},
@@ -97,6 +98,25 @@ static const ftf_triage_rule_t table[] = {
     {"grad_mismatch", CMP, "gradient_drift", FTF_SEVERITY_HIGH, OWN_TAPE},
     {"forward_dual", CMP, "gradient_drift", FTF_SEVERITY_HIGH, OWN_TAPE},
     {"torch_gradient", CMP, "gradient_drift", FTF_SEVERITY_HIGH, OWN_TAPE},
+    /* ft-campaign's comparators (differential/include/ftdiff/compare.h) */
+    {"keyset_bits", CMP, "keyset_drift", FTF_SEVERITY_HIGH, OWN_DISPATCH},
+    {"route", CMP, "routing_drift", FTF_SEVERITY_HIGH, OWN_DISPATCH},
+    {"fallback_flag", CMP, "fallback_drift", FTF_SEVERITY_HIGH, OWN_POLICY},
+    {"requires_grad", CMP, "autograd_drift", FTF_SEVERITY_HIGH, OWN_TAPE},
+    {"mode_split_policy", CMP, "mode_split_drift", FTF_SEVERITY_HIGH, OWN_POLICY},
+    {"table_entry", CMP, "table_drift", FTF_SEVERITY_HIGH, OWN_OP},
+    {"registration_order", CMP, "metamorphic_violation", FTF_SEVERITY_HIGH, OWN_OP},
+    {"keyset_algebra", CMP, "keyset_drift", FTF_SEVERITY_HIGH, OWN_KEYSET},
+    {"priority", CMP, "keyset_drift", FTF_SEVERITY_HIGH, OWN_KEYSET},
+    {"full_after", CMP, "keyset_drift", FTF_SEVERITY_HIGH, OWN_KEYSET},
+    {"parse_round_trip", CMP, "metamorphic_violation", FTF_SEVERITY_MEDIUM, OWN_KEYSET},
+    {"validation", CMP, "keyset_validation_drift", FTF_SEVERITY_HIGH, OWN_KEYSET},
+    {"program_values", CMP, "numeric_drift", FTF_SEVERITY_HIGH, OWN_TAPE},
+    {"grad_dual", CMP, "gradient_drift", FTF_SEVERITY_HIGH, OWN_TAPE},
+    {"grad_finite_diff", CMP, "gradient_drift", FTF_SEVERITY_MEDIUM, OWN_TAPE},
+    {"backward", CMP, "autograd_drift", FTF_SEVERITY_HIGH, OWN_TAPE},
+    {"fixture", CMP, "fixture_drift", FTF_SEVERITY_HIGH, "differential/fixtures (expectations)"},
+    {"torch", CMP, "oracle_drift", FTF_SEVERITY_HIGH, OWN_ORACLE},
 
     /* crash types (normalised: lowercase, '-' between words) */
     {"heap-buffer-overflow", CR, "memory_safety", FTF_SEVERITY_CRITICAL, OWN_CRASH},

@@ -1,0 +1,339 @@
+/* Every check of one scenario (ftdiff/check.h). */
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ftdiff/check.h"
+#include "ftdiff/refmodel.h"
+
+/* ---- allowlist ----------------------------------------------------------------- */
+
+int ftd_allowlist_load(const char *path, ftd_allowlist_t *out, char *why) {
+    memset(out, 0, sizeof *out);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(why, 256, "%s:%d: %s", path, je.line, je.text);
+        return -1;
+    }
+    int rc = 0;
+    json_t *list = json_object_get(root, "allowlist");
+    if (!json_is_array(list) || json_object_size(root) != 1) {
+        snprintf(why, 256, "%s: must be {\"allowlist\": [...]}", path);
+        rc = -1;
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e) {
+        if (rc)
+            break;
+        const char *id = json_string_value(json_object_get(e, "id"));
+        json_t *modes = json_object_get(e, "modes");
+        if (!json_is_object(e) || !id || !json_is_array(modes) || !json_is_string(json_object_get(e, "comparator")) ||
+            !json_is_string(json_object_get(e, "reason")) || json_object_size(e) != 4) {
+            snprintf(why, 256, "%s: entry %zu must be {id, modes, comparator, reason}", path, i);
+            rc = -1;
+        } else if (strcmp(id, FT_ALLOWLIST_COMPOSITE_FALLBACK) == 0) {
+            /* the drift is hardened-only by definition: an entry that allows it in
+               strict mode is a mistake, not a wider allowance */
+            if (json_array_size(modes) != 1 || !json_is_string(json_array_get(modes, 0)) ||
+                strcmp(json_string_value(json_array_get(modes, 0)), "hardened") != 0) {
+                snprintf(why, 256, "%s: %s is allowed in [\"hardened\"] only", path, id);
+                rc = -1;
+            } else {
+                out->composite_fallback = true;
+            }
+        } else {
+            snprintf(why, 256, "%s: unknown drift id \"%s\"", path, id);
+            rc = -1;
+        }
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static const ft_mode_t modes_by_index[2] = {FT_MODE_STRICT, FT_MODE_HARDENED};
+
+static void harness_error(ftd_mode_result_t *m, const char *why) {
+    m->verdict = FTD_VERDICT_HARNESS_ERROR;
+    snprintf(m->harness, sizeof m->harness, "%s", why && why[0] ? why : "harness failure");
+}
+
+static bool commutative(const ftd_scenario_t *s) {
+    static const char *const ops[] = {"add", "mul", "maximum", "minimum"};
+    if (s->op.custom)
+        return false;
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(s->op.name, ops[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool both_nan(uint64_t a, uint64_t b, ft_dtype_t dt) {
+    const ftd_operand_t x = {a, dt, FT_BACKEND_CPU, false}, y = {b, dt, FT_BACKEND_CPU, false};
+    return isnan(ftd_operand_value(&x)) && isnan(ftd_operand_value(&y));
+}
+
+/* ---- dispatch ---------------------------------------------------------------------- */
+
+static void check_dispatch_mode(ftd_libft_t *lib, const ftd_scenario_t *s, ft_mode_t mode, const ftd_fixture_case_t *fx,
+                                ftd_mode_result_t *m) {
+    char why[160] = "";
+    ftd_dispatch_outcome_t want, got, again;
+    if (ftd_libft_dispatch(lib, s, mode, &got, why) != 0 || ftd_libft_dispatch(lib, s, mode, &again, why) != 0) {
+        harness_error(m, why);
+        return;
+    }
+    ftd_ref_dispatch(s, mode, &want);
+    m->has_observed = true;
+    m->observed = got;
+    m->status = got.status;
+    m->fallback_used = got.fallback_used;
+    ftd_compare_dispatch(&want, &got, &m->findings);
+    ftd_compare_determinism(&got, &again, sizeof got, &m->findings);
+    if (fx && fx->expect[mode].present)
+        ftd_compare_expectation(&fx->expect[mode], &got, &m->findings);
+    if (commutative(s)) {
+        ftd_scenario_t swapped = *s;
+        swapped.lhs = s->rhs;
+        swapped.rhs = s->lhs;
+        ftd_dispatch_outcome_t sw;
+        if (ftd_libft_dispatch(lib, &swapped, mode, &sw, why) != 0) {
+            harness_error(m, why);
+            return;
+        }
+        m->findings.runs[FTD_CMP_COMMUTATIVITY]++;
+        const bool same_value = sw.has_value == got.has_value && (!got.has_value || sw.value_bits == got.value_bits ||
+                                                                  both_nan(sw.value_bits, got.value_bits, got.dtype));
+        /* the keysets of swapped operands are the same union, so the route must be too */
+        if (sw.status != got.status || !same_value || sw.selected_key != got.selected_key ||
+            strcmp(sw.kernel, got.kernel) != 0) {
+            char a[96], b[96];
+            snprintf(a, sizeof a, "{\"status\":\"%s\",\"bits\":\"0x%" PRIx64 "\"}", ft_status_code(got.status),
+                     got.value_bits);
+            snprintf(b, sizeof b, "{\"status\":\"%s\",\"bits\":\"0x%" PRIx64 "\"}", ft_status_code(sw.status),
+                     sw.value_bits);
+            ftd_findings_add(&m->findings, FTD_CMP_COMMUTATIVITY, "swapped_operands", a, b);
+        }
+    }
+}
+
+/* ---- program ----------------------------------------------------------------------- */
+
+static double leaf_grad_value(const ftd_scenario_t *s, const ftd_program_outcome_t *o, size_t leaf) {
+    const ftd_operand_t g = {o->grad_bits[leaf], s->leaves[leaf].dtype, FT_BACKEND_CPU, false};
+    return ftd_operand_value(&g);
+}
+
+static void check_gradients(const ftd_scenario_t *s, const ftd_program_outcome_t *got, ftd_mode_result_t *m) {
+    double dual[FTD_MAX_LEAVES], fd[FTD_MAX_LEAVES];
+    bool defined[FTD_MAX_LEAVES];
+    bool fd_ok = false, fd_done = false;
+    m->findings.runs[FTD_CMP_GRAD_DUAL]++;
+    if (!ftd_dual_gradients(s, dual, defined)) {
+        m->findings.inconclusive[FTD_CMP_GRAD_DUAL]++;
+        return;
+    }
+    const bool f32 = s->leaves[0].dtype == FT_DTYPE_F32;
+    /* f32 tapes round every op to float while the dual numbers run in double:
+       only a gross difference (a wrong formula, not rounding) is judged */
+    const double atol = f32 ? 1e-2 : FTD_GRAD_ATOL, rtol = f32 ? 1e-1 : FTD_GRAD_RTOL;
+    for (size_t i = 0; i < s->leaf_count; i++) {
+        if (!s->leaves[i].requires_grad)
+            continue;
+        const double tape = got->grad_defined[i] ? leaf_grad_value(s, got, i) : 0.0;
+        const double want = defined[i] ? dual[i] : 0.0;
+        if (ftd_close(tape, want, atol, rtol))
+            continue;
+        /* Non-finite on one side only: forward- and reverse-mode legitimately
+           disagree where 0 * inf appears; not judged. */
+        if (!isfinite(tape) || !isfinite(want)) {
+            m->findings.inconclusive[FTD_CMP_GRAD_DUAL]++;
+            continue;
+        }
+        if (!fd_done) {
+            fd_done = true;
+            m->findings.runs[FTD_CMP_GRAD_FD]++;
+            fd_ok = ftd_finite_diff_gradients(s, 1e-6, fd);
+        }
+        /* A finding only where central differences confirm the dual number (the
+           function is smooth there); otherwise the point is a kink or a pole. */
+        if (!fd_ok || !ftd_close(fd[i], want, 1e-4, 1e-3)) {
+            m->findings.inconclusive[FTD_CMP_GRAD_FD]++;
+            continue;
+        }
+        char a[128], b[128];
+        snprintf(a, sizeof a, "{\"leaf\":%zu,\"dual\":%.17g,\"finite_diff\":%.17g}", i, want, fd[i]);
+        snprintf(b, sizeof b, "{\"leaf\":%zu,\"tape\":%.17g}", i, tape);
+        ftd_findings_add(&m->findings, FTD_CMP_GRAD_DUAL, "gradient", a, b);
+        return;
+    }
+}
+
+static void check_program_mode(ftd_libft_t *lib, const ftd_scenario_t *s, ft_mode_t mode, ftd_mode_result_t *m,
+                               ftd_program_outcome_t *got) {
+    char why[160] = "";
+    ftd_program_outcome_t want, again;
+    if (ftd_libft_program(lib, s, mode, got, why) != 0 || ftd_libft_program(lib, s, mode, &again, why) != 0) {
+        harness_error(m, why);
+        return;
+    }
+    ftd_ref_program_forward(s, mode, &want);
+    const size_t vars = s->leaf_count + s->op_count;
+    ftd_compare_program(&want, got, vars, &m->findings);
+    ftd_compare_determinism(got, &again, sizeof *got, &m->findings);
+    m->status = got->ran < s->op_count ? got->failed_status : FT_OK;
+    m->findings.runs[FTD_CMP_BACKWARD]++;
+    const bool should_run = want.ran == s->op_count && want.requires_grad[s->root];
+    if (got->backward_ran != should_run || (got->backward_ran && got->backward_status != FT_OK)) {
+        char a[96], b[96];
+        snprintf(a, sizeof a, "{\"backward\":%s,\"status\":\"ok\"}", should_run ? "true" : "false");
+        snprintf(b, sizeof b, "{\"backward\":%s,\"status\":\"%s\"}", got->backward_ran ? "true" : "false",
+                 ft_status_code(got->backward_status));
+        ftd_findings_add(&m->findings, FTD_CMP_BACKWARD, "backward", a, b);
+    } else if (got->backward_ran) {
+        check_gradients(s, got, m);
+    }
+}
+
+/* strict vs hardened for a program: identical unless strict stopped on the
+   allowlisted composite rejection, and then identical up to that op */
+static bool program_split(const ftd_scenario_t *s, const ftd_program_outcome_t *st, const ftd_program_outcome_t *hd,
+                          ftd_findings_t *f) {
+    f->runs[FTD_CMP_MODE_SPLIT_POLICY]++;
+    const size_t vars = s->leaf_count + s->op_count;
+    const bool split = st->ran < hd->ran && st->failed_status == FT_ECOMPOSITE_REJECTED;
+    const size_t upto = s->leaf_count + (split ? st->ran : s->op_count);
+    bool same = split || (st->ran == hd->ran && st->failed_status == hd->failed_status &&
+                          memcmp(st->grad_bits, hd->grad_bits, sizeof st->grad_bits) == 0 &&
+                          memcmp(st->grad_defined, hd->grad_defined, sizeof st->grad_defined) == 0);
+    for (size_t v = 0; same && v < upto && v < vars; v++)
+        same = st->value_bits[v] == hd->value_bits[v];
+    if (!same) {
+        char a[96], b[96];
+        snprintf(a, sizeof a, "{\"ran\":%zu,\"status\":\"%s\"}", st->ran, ft_status_code(st->failed_status));
+        snprintf(b, sizeof b, "{\"ran\":%zu,\"status\":\"%s\"}", hd->ran, ft_status_code(hd->failed_status));
+        ftd_findings_add(f, FTD_CMP_MODE_SPLIT_POLICY, "unallowlisted_difference", a, b);
+    }
+    return split && same;
+}
+
+/* ---- table and keyset ----------------------------------------------------------------- */
+
+static void check_table(ftd_libft_t *lib, const ftd_scenario_t *s, ftd_mode_result_t *m) {
+    char why[160] = "";
+    ftd_table_outcome_t want, got, alt;
+    if (ftd_libft_table(lib, s, NULL, &got, why) != 0) {
+        harness_error(m, why);
+        return;
+    }
+    ftd_ref_table(s, &want);
+    ftd_compare_table(&want, &got, FTD_CMP_TABLE, &m->findings);
+    m->status = got.status;
+    const size_t n = s->op.reg_count;
+    if (n < 2)
+        return;
+    size_t order[FTD_MAX_REGS];
+    for (int variant = 0; variant < 2; variant++) {
+        for (size_t i = 0; i < n; i++)
+            order[i] = variant == 0 ? n - 1 - i : (i + 1) % n; /* reversed, rotated */
+        if (ftd_libft_table(lib, s, order, &alt, why) != 0) {
+            harness_error(m, why);
+            return;
+        }
+        ftd_compare_table(&got, &alt, FTD_CMP_REGISTRATION_ORDER, &m->findings);
+    }
+}
+
+static void check_keyset(const ftd_scenario_t *s, ftd_mode_result_t *m) {
+    char why[160] = "";
+    ftd_keyset_outcome_t want, got;
+    if (ftd_libft_keyset(s, &got, why) != 0) {
+        harness_error(m, why);
+        return;
+    }
+    ftd_ref_keyset(s, &want);
+    ftd_compare_keyset(&want, &got, &m->findings);
+    /* union order: a|b == b|a, and (a|b)|a == a|b, through libft's own functions */
+    m->findings.runs[FTD_CMP_KEYSET_ALGEBRA]++;
+    ftd_scenario_t swapped = *s;
+    swapped.a = s->b;
+    swapped.b = s->a;
+    ftd_keyset_outcome_t sw;
+    if (ftd_libft_keyset(&swapped, &sw, why) == 0 && (sw.union_bits != got.union_bits || sw.and_bits != got.and_bits))
+        ftd_findings_add(&m->findings, FTD_CMP_KEYSET_ALGEBRA, "union_order", "\"a|b == b|a\"", "\"differs\"");
+}
+
+/* ---- verdicts ------------------------------------------------------------------------------ */
+
+static void decide(ftd_mode_result_t *m, ft_mode_t mode, bool allowlisted_split, const ftd_allowlist_t *allow) {
+    if (m->verdict == FTD_VERDICT_HARNESS_ERROR)
+        return;
+    if (mode == FT_MODE_HARDENED && allowlisted_split) {
+        if (allow->composite_fallback) {
+            m->verdict = ftd_findings_blocking(&m->findings) ? FTD_VERDICT_BLOCKING : FTD_VERDICT_ALLOWLISTED;
+            return;
+        }
+        ftd_findings_add(&m->findings, FTD_CMP_MODE_SPLIT_POLICY, "not_allowlisted",
+                         "\"" FT_ALLOWLIST_COMPOSITE_FALLBACK " in differential/allowlist.json\"",
+                         "\"hardened composite fallback\"");
+    }
+    if (ftd_findings_blocking(&m->findings))
+        m->verdict = FTD_VERDICT_BLOCKING;
+    else if (m->status != FT_OK)
+        m->verdict = FTD_VERDICT_EXPECTED_ERROR;
+    else
+        m->verdict = FTD_VERDICT_PASS;
+}
+
+void ftd_check_scenario(ftd_libft_t *lib, const ftd_allowlist_t *allow, const ftd_scenario_t *s, unsigned modes,
+                        const ftd_fixture_case_t *fixture, ftd_check_result_t *out) {
+    memset(out, 0, sizeof *out);
+    out->modes = modes;
+    bool split = false;
+    switch (s->kind) {
+    case FTD_KIND_DISPATCH:
+        for (int i = 0; i < 2; i++)
+            if (modes & (1u << i)) {
+                out->mode[i].ran = true;
+                check_dispatch_mode(lib, s, modes_by_index[i], fixture, &out->mode[i]);
+            }
+        if ((modes & 3u) == 3u && out->mode[0].has_observed && out->mode[1].has_observed)
+            split = ftd_compare_mode_split(&out->mode[0].observed, &out->mode[1].observed, &out->mode[1].findings);
+        break;
+    case FTD_KIND_PROGRAM: {
+        ftd_program_outcome_t got[2];
+        for (int i = 0; i < 2; i++)
+            if (modes & (1u << i)) {
+                out->mode[i].ran = true;
+                check_program_mode(lib, s, modes_by_index[i], &out->mode[i], &got[i]);
+            }
+        if ((modes & 3u) == 3u && out->mode[0].verdict != FTD_VERDICT_HARNESS_ERROR &&
+            out->mode[1].verdict != FTD_VERDICT_HARNESS_ERROR)
+            split = program_split(s, &got[0], &got[1], &out->mode[1].findings);
+        out->mode[1].fallback_used = split;
+        break;
+    }
+    case FTD_KIND_TABLE:
+    case FTD_KIND_KEYSET: {
+        ftd_mode_result_t once;
+        memset(&once, 0, sizeof once);
+        once.ran = true;
+        if (s->kind == FTD_KIND_TABLE)
+            check_table(lib, s, &once);
+        else
+            check_keyset(s, &once);
+        for (int i = 0; i < 2; i++)
+            if (modes & (1u << i))
+                out->mode[i] = once;
+        break;
+    }
+    }
+    for (int i = 0; i < 2; i++)
+        if (out->mode[i].ran)
+            decide(&out->mode[i], modes_by_index[i], split || (i == 1 && out->mode[1].fallback_used), allow);
+}
