@@ -19,7 +19,9 @@
 
 #include "ft/json_text.h"
 #include "ft/version.h"
+#include "ftdiff/batch_case.h"
 #include "ftdiff/campaign.h"
+#include "ftdiff/dispatch_batch.h"
 #include "ftdiff/scenario_gen.h"
 #include "ftdiff/torch_oracle.h"
 #include "ftf/atomic_file.h"
@@ -44,9 +46,22 @@ void ftd_campaign_options_init(ftd_campaign_options_t *o) {
     o->shard_count = 1;
 }
 
+/* A torch oracle fixture file (batch format, ftdiff/batch_case.h), kept as
+ * raw lines and parsed by the worker that checks them. */
 typedef struct {
-    const ftd_fixture_t *fixture; /* NULL: generated */
+    const char *path;
+    char suite[FTD_CASE_NAME_MAX]; /* "oracle_" + file stem */
+    char *data;
+    size_t count;
+    size_t *off; /* line i is data + off[i], NUL-terminated */
+    uint32_t *lineno;
+} oracle_file_t;
+
+typedef struct {
+    const ftd_fixture_t *fixture; /* a fixture case, or */
     const ftd_fixture_case_t *fcase;
+    const oracle_file_t *ofile; /* an oracle fixture line, or (both NULL) generated */
+    size_t oline;
     uint64_t index;
 } item_t;
 
@@ -54,6 +69,7 @@ typedef struct {
     ftd_scenario_t scenario;
     ftd_check_result_t check;
     ftd_mode_result_t torch[2]; /* the live oracle's verdict, when asked for */
+    char *batch_text;           /* oracle lines: the event's scenario, {"kind":"batch","query":Q} */
 } slot_t;
 
 typedef struct campaign campaign_t;
@@ -62,6 +78,7 @@ typedef struct {
     campaign_t *c;
     unsigned id;
     ftd_libft_t *lib;
+    ftd_batch_t *batch;
     ftd_torch_t *torch;
     size_t begin, end;
 } worker_t;
@@ -71,6 +88,8 @@ struct campaign {
     ftd_allowlist_t allow;
     ftd_fixture_t *fixtures;
     size_t fixture_count;
+    oracle_file_t *ofiles;
+    size_t ofile_count;
     item_t *items;
     size_t item_count;
     slot_t *slots;
@@ -136,12 +155,87 @@ static int load_fixtures(campaign_t *c) {
     return 0;
 }
 
+static int load_oracle_file(campaign_t *c, const char *path, oracle_file_t *f) {
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const size_t stem = strcspn(base, ".");
+    snprintf(f->suite, sizeof f->suite, "oracle_%.*s", (int)(stem < 100 ? stem : 100), base);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return fail(c, "cannot read %s: %s", path, strerror(errno));
+    size_t cap = 0, len = 0, lines_cap = 0;
+    char buf[65536];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, fp)) > 0) {
+        if (len + k + 1 > cap) {
+            cap = (len + k + 1) * 2;
+            char *p = realloc(f->data, cap);
+            if (!p) {
+                fclose(fp);
+                return fail(c, "out of memory reading %s", path);
+            }
+            f->data = p;
+        }
+        memcpy(f->data + len, buf, k);
+        len += k;
+    }
+    const bool bad = ferror(fp);
+    fclose(fp);
+    if (bad)
+        return fail(c, "cannot read %s: %s", path, strerror(errno));
+    if (!f->data || !len)
+        return fail(c, "%s: empty fixture file", path);
+    f->data[len] = '\0';
+    uint32_t ln = 0;
+    for (size_t i = 0; i < len;) {
+        char *nl = memchr(f->data + i, '\n', len - i);
+        const size_t end = nl ? (size_t)(nl - f->data) : len;
+        ln++;
+        if (end > i) {
+            if (f->count == lines_cap) {
+                lines_cap = lines_cap ? lines_cap * 2 : 1024;
+                size_t *o = realloc(f->off, lines_cap * sizeof *o);
+                uint32_t *l = o ? realloc(f->lineno, lines_cap * sizeof *l) : NULL;
+                if (o)
+                    f->off = o;
+                if (!o || !l)
+                    return fail(c, "out of memory reading %s", path);
+                f->lineno = l;
+            }
+            f->off[f->count] = i;
+            f->lineno[f->count++] = ln;
+            f->data[end] = '\0';
+        }
+        i = end + 1;
+    }
+    return 0;
+}
+
+static int load_oracle_fixtures(campaign_t *c) {
+    const ftd_campaign_options_t *o = c->o;
+    if (!o->oracle_fixture_path_count)
+        return 0;
+    if (!(c->ofiles = calloc(o->oracle_fixture_path_count, sizeof *c->ofiles)))
+        return fail(c, "out of memory");
+    for (size_t i = 0; i < o->oracle_fixture_path_count; i++) {
+        c->ofile_count++;
+        if (load_oracle_file(c, o->oracle_fixture_paths[i], &c->ofiles[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int build_items(campaign_t *c) {
     const ftd_campaign_options_t *o = c->o;
     size_t n = 0;
     for (size_t f = 0; f < c->fixture_count; f++)
         if (wanted(o, c->fixtures[f].suite, c->fixtures[f].packet))
             n += c->fixtures[f].count;
+    for (size_t f = 0; f < c->ofile_count; f++)
+        if (wanted(o, c->ofiles[f].suite, PACKET_ID))
+            n += c->ofiles[f].count;
     const bool gen = wanted(o, GEN_SUITE, PACKET_ID);
     uint64_t g = 0;
     if (gen)
@@ -162,6 +256,15 @@ static int build_items(campaign_t *c) {
             it->fcase = &c->fixtures[f].cases[k];
         }
     }
+    for (size_t f = 0; f < c->ofile_count; f++) {
+        if (!wanted(o, c->ofiles[f].suite, PACKET_ID))
+            continue;
+        for (size_t k = 0; k < c->ofiles[f].count; k++) {
+            item_t *it = &c->items[c->item_count++];
+            it->ofile = &c->ofiles[f];
+            it->oline = k;
+        }
+    }
     if (gen)
         for (uint64_t i = 0; i < o->scenarios; i++)
             if (i % o->shard_count == o->shard_index)
@@ -171,8 +274,62 @@ static int build_items(campaign_t *c) {
 
 /* ---- checking ---------------------------------------------------------------------- */
 
+/* The mode a batch query runs in (queries without one are mode-free: strict). */
+static int query_mode(const json_t *q) {
+    const char *m = json_string_value(json_object_get(q, "mode"));
+    return m && strcmp(m, "hardened") == 0 ? 1 : 0;
+}
+
+static void check_oracle_line(worker_t *w, const item_t *it, slot_t *s) {
+    const oracle_file_t *f = it->ofile;
+    const char *text = f->data + f->off[it->oline];
+    json_error_t je;
+    char why[160] = "";
+    json_t *line = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    const char *bad = line ? ftd_batch_case_invalid(line, why, sizeof why) : je.text;
+    json_t *q = json_object_get(line, "query");
+    const int mi = bad ? 0 : query_mode(q);
+    ftd_mode_result_t *m = &s->check.mode[mi];
+    memset(&s->check, 0, sizeof s->check);
+    s->check.modes = 1u << mi;
+    m->ran = true;
+    if (bad) { /* a fixture that cannot be read fails the run, never passes */
+        m->verdict = FTD_VERDICT_HARNESS_ERROR;
+        snprintf(m->harness, sizeof m->harness, "%.70s:%u: %.70s", f->path, f->lineno[it->oline], bad);
+        json_decref(line);
+        return;
+    }
+    json_t *wrap = json_pack("{s:s,s:O}", "kind", "batch", "query", q);
+    s->batch_text = wrap ? json_dumps(wrap, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(wrap);
+    json_t *got = ftd_batch_answer(w->batch, q);
+    m->findings.runs[FTD_CMP_FIXTURE]++;
+    if (!got || !s->batch_text) {
+        m->verdict = FTD_VERDICT_HARNESS_ERROR;
+        snprintf(m->harness, sizeof m->harness, "out of memory answering %s:%u", f->path, f->lineno[it->oline]);
+    } else if (ftd_batch_case_matches(line, got)) {
+        const char *err = json_string_value(json_object_get(got, "error"));
+        m->verdict = err ? FTD_VERDICT_EXPECTED_ERROR : FTD_VERDICT_PASS;
+    } else {
+        char *e = json_dumps(json_object_get(line, "expect"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *g = json_dumps(got, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        ftd_findings_add(&m->findings, FTD_CMP_FIXTURE, "oracle_answer_differs", e ? e : "null", g ? g : "null");
+        free(e);
+        free(g);
+        m->verdict = FTD_VERDICT_BLOCKING;
+    }
+    json_decref(got);
+    json_decref(line);
+}
+
 static void check_item(worker_t *w, const item_t *it, slot_t *s) {
     const ftd_campaign_options_t *o = w->c->o;
+    free(s->batch_text);
+    s->batch_text = NULL;
+    if (it->ofile) {
+        check_oracle_line(w, it, s);
+        return;
+    }
     if (it->fixture)
         s->scenario = it->fcase->scenario;
     else
@@ -251,7 +408,8 @@ static int write_event(campaign_t *c, ftf_event_t *ev, bool failure) {
     return 0;
 }
 
-static void junit_gen_failure(campaign_t *c, const char *id, const char *mode, const ftd_mode_result_t *m);
+static void junit_gen_failure(campaign_t *c, const char *suite, const char *id, const char *mode,
+                              const ftd_mode_result_t *m);
 
 static void count_mode(campaign_t *c, const ftd_scenario_t *s, int mi, const ftd_mode_result_t *m) {
     ftd_campaign_totals_t *t = c->t;
@@ -293,11 +451,19 @@ static ftf_outcome_t outcome_of(ftd_verdict_t v) {
 static int write_mode(campaign_t *c, const item_t *it, const slot_t *s, int mi, const char *scenario_text) {
     const ft_mode_t mode = mi ? FT_MODE_HARDENED : FT_MODE_STRICT;
     const ftd_mode_result_t *m = &s->check.mode[mi];
-    const char *suite = it->fixture ? it->fixture->suite : GEN_SUITE;
-    const char *fixture_id = it->fixture ? it->fixture->fixture_id : GEN_FIXTURE;
+    const char *suite = it->fixture ? it->fixture->suite : it->ofile ? it->ofile->suite : GEN_SUITE;
+    const char *fixture_id = it->fixture ? it->fixture->fixture_id : it->ofile ? it->ofile->path : GEN_FIXTURE;
     const char *packet = it->fixture ? it->fixture->packet : PACKET_ID;
     char id[FTF_SCENARIO_ID_SIZE];
-    if (it->fixture) {
+    char oref[600];
+    const char *refs[1] = {oref};
+    if (it->ofile) {
+        char name[32];
+        snprintf(name, sizeof name, "L%u", it->ofile->lineno[it->oline]);
+        if (ftf_fixture_scenario_id(id, suite, ft_mode_name(mode), name) != FTF_OK)
+            return fail(c, "%s: file name cannot make a scenario id", it->ofile->path);
+        snprintf(oref, sizeof oref, "%s:%u", it->ofile->path, it->ofile->lineno[it->oline]);
+    } else if (it->fixture) {
         if (ftf_fixture_scenario_id(id, suite, ft_mode_name(mode), it->fcase->name) != FTF_OK)
             return fail(c, "%s:%d: case name cannot make a scenario id", it->fixture->path, it->fcase->line);
     } else if (ftf_generated_scenario_id(id, scenario_text, strlen(scenario_text)) != FTF_OK) {
@@ -316,6 +482,10 @@ static int write_mode(campaign_t *c, const item_t *it, const slot_t *s, int mi, 
     ev.env_fingerprint = c->env_fp;
     ev.replay_command = replay;
     ev.scenario = scenario_text;
+    if (it->ofile) { /* where the expectation lives */
+        ev.artifact_refs = refs;
+        ev.artifact_ref_count = 1;
+    }
     ev.outcome = outcome_of(m->verdict);
     ev.reason_code = ftd_verdict_name(m->verdict);
     if (m->has_observed)
@@ -389,7 +559,7 @@ static int write_mode(campaign_t *c, const item_t *it, const slot_t *s, int mi, 
         if (!r || json_array_append_new(c->fixture_results, r) != 0)
             return fail(c, "out of memory");
     } else if (m->verdict == FTD_VERDICT_BLOCKING || m->verdict == FTD_VERDICT_HARNESS_ERROR) {
-        junit_gen_failure(c, id, ft_mode_name(mode), m);
+        junit_gen_failure(c, suite, id, ft_mode_name(mode), m);
     }
     return 0;
 }
@@ -397,6 +567,14 @@ static int write_mode(campaign_t *c, const item_t *it, const slot_t *s, int mi, 
 static int write_chunk(campaign_t *c, size_t begin, size_t end) {
     for (size_t i = begin; i < end; i++) {
         const slot_t *s = &c->slots[i - begin];
+        if (c->items[i].ofile) {
+            c->t->scenarios++;
+            for (int m = 0; m < 2; m++)
+                if (s->check.mode[m].ran &&
+                    write_mode(c, &c->items[i], s, m, s->batch_text ? s->batch_text : "{\"kind\":\"batch\"}") != 0)
+                    return -1;
+            continue;
+        }
         const size_t need = ftd_scenario_encode(&s->scenario, NULL, 0) + 1;
         if (need > c->line_cap) {
             char *p = realloc(c->line, need);
@@ -476,10 +654,11 @@ static void junit_findings(FILE *f, const ftd_mode_result_t *m) {
         xml_text(f, m->harness);
 }
 
-static void junit_gen_failure(campaign_t *c, const char *id, const char *mode, const ftd_mode_result_t *m) {
+static void junit_gen_failure(campaign_t *c, const char *suite, const char *id, const char *mode,
+                              const ftd_mode_result_t *m) {
     if (!c->junit_gen || c->junit_gen_count++ >= JUNIT_MAX_GEN)
         return;
-    fprintf(c->junit_gen, "    <testcase classname=\"generated.%s\" name=\"", mode);
+    fprintf(c->junit_gen, "    <testcase classname=\"%s.%s\" name=\"", suite, mode);
     xml_text(c->junit_gen, id);
     fprintf(c->junit_gen, "\"><failure message=\"%s\">", ftd_verdict_name(m->verdict));
     junit_findings(c->junit_gen, m);
@@ -733,7 +912,7 @@ int ftd_campaign_run(const ftd_campaign_options_t *o, ftd_campaign_totals_t *tot
         fail(&c, "%s", awhy);
         goto done;
     }
-    if (load_fixtures(&c) != 0 || build_items(&c) != 0 || open_outputs(&c) != 0)
+    if (load_fixtures(&c) != 0 || load_oracle_fixtures(&c) != 0 || build_items(&c) != 0 || open_outputs(&c) != 0)
         goto done;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c.jobs = o->jobs ? o->jobs : (cores > 0 ? (unsigned)cores : 1);
@@ -748,7 +927,7 @@ int ftd_campaign_run(const ftd_campaign_options_t *o, ftd_campaign_totals_t *tot
     for (unsigned j = 0; j < c.jobs; j++) {
         c.workers[j].c = &c;
         c.workers[j].id = j;
-        if (ftd_libft_new(&c.workers[j].lib) != 0) {
+        if (ftd_libft_new(&c.workers[j].lib) != 0 || !(c.workers[j].batch = ftd_batch_new())) {
             fail(&c, "out of memory");
             goto done;
         }
@@ -791,10 +970,19 @@ done:
     ftf_locator_builder_free(c.loc);
     for (unsigned j = 0; c.workers && j < c.jobs; j++) {
         ftd_libft_free(c.workers[j].lib);
+        ftd_batch_free(c.workers[j].batch);
         ftd_torch_close(c.workers[j].torch);
     }
     free(c.workers);
+    for (size_t i = 0; c.slots && i < CHUNK; i++)
+        free(c.slots[i].batch_text);
     free(c.slots);
+    for (size_t f = 0; f < c.ofile_count; f++) {
+        free(c.ofiles[f].data);
+        free(c.ofiles[f].off);
+        free(c.ofiles[f].lineno);
+    }
+    free(c.ofiles);
     free(c.items);
     for (size_t f = 0; f < c.fixture_count; f++)
         ftd_fixture_dispose(&c.fixtures[f]);

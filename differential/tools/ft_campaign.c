@@ -43,7 +43,11 @@ static const char usage_text[] =
     "  --junit FILE         JUnit XML for CI systems\n"
     "  --fixtures PATH      fixture file or directory of *.fixture.jsonl (repeatable;\n"
     "                       default: the built-in differential/fixtures)\n"
-    "  --no-fixtures        generated scenarios only\n"
+    "  --no-fixtures        no fixture files (generated scenarios and oracle fixtures)\n"
+    "  --oracle-fixtures PATH  PyTorch 1.13 fixture file (batch format, *.jsonl) or\n"
+    "                       directory of them (repeatable; default: the built-in\n"
+    "                       differential/oracle/fixtures)\n"
+    "  --no-oracle-fixtures skip the PyTorch fixture files\n"
     "  --allowlist FILE     drift allowlist (default differential/allowlist.json)\n"
     "  --progress, --no-progress   progress bar on stderr (default: when a terminal)\n"
     "  --version, --help\n"
@@ -88,8 +92,8 @@ static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Files and directories (their *.fixture.jsonl, sorted) into a list. */
-static int add_fixture_path(const char *path, char ***list, size_t *n) {
+/* Files and directories (their files ending in `suffix`, sorted) into a list. */
+static int add_fixture_path(const char *path, const char *suffix, char ***list, size_t *n) {
     DIR *d = opendir(path);
     if (!d) {
         if (errno != ENOTDIR) {
@@ -108,7 +112,7 @@ static int add_fixture_path(const char *path, char ***list, size_t *n) {
     const size_t first = *n;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (!ends_with(e->d_name, ".fixture.jsonl"))
+        if (!ends_with(e->d_name, suffix) || (strcmp(suffix, ".jsonl") == 0 && ends_with(e->d_name, ".fixture.jsonl")))
             continue;
         char **p = realloc(*list, (*n + 1) * sizeof *p);
         const size_t len = strlen(path) + strlen(e->d_name) + 2;
@@ -123,7 +127,7 @@ static int add_fixture_path(const char *path, char ***list, size_t *n) {
     closedir(d);
     qsort(*list + first, *n - first, sizeof **list, cmp_str);
     if (*n == first) {
-        fprintf(stderr, "ft-campaign: %s holds no *.fixture.jsonl file\n", path);
+        fprintf(stderr, "ft-campaign: %s holds no *%s file\n", path, suffix);
         return -1;
     }
     return 0;
@@ -135,9 +139,9 @@ int main(int argc, char **argv) {
     o.progress = isatty(2);
     o.argc = argc;
     o.argv = (const char *const *)argv;
-    char **fixtures = NULL;
-    size_t nfix = 0;
-    bool no_fixtures = false, own_fixtures = false;
+    char **fixtures = NULL, **ofix = NULL;
+    size_t nfix = 0, nofix = 0;
+    bool no_fixtures = false, own_fixtures = false, no_ofix = false, own_ofix = false;
     static char default_allowlist[] = FTD_SOURCE_DIR "/differential/allowlist.json";
     o.allowlist_path = default_allowlist;
     int rc = EXIT_USAGE;
@@ -228,12 +232,21 @@ int main(int argc, char **argv) {
         } else if (strcmp(a, "--fixtures") == 0) {
             NEED_VALUE();
             own_fixtures = true;
-            if (add_fixture_path(v, &fixtures, &nfix) != 0) {
+            if (add_fixture_path(v, ".fixture.jsonl", &fixtures, &nfix) != 0) {
                 rc = EXIT_RUN;
                 goto done;
             }
         } else if (strcmp(a, "--no-fixtures") == 0) {
             no_fixtures = true;
+        } else if (strcmp(a, "--oracle-fixtures") == 0) {
+            NEED_VALUE();
+            own_ofix = true;
+            if (add_fixture_path(v, ".jsonl", &ofix, &nofix) != 0) {
+                rc = EXIT_RUN;
+                goto done;
+            }
+        } else if (strcmp(a, "--no-oracle-fixtures") == 0) {
+            no_ofix = true;
         } else if (strcmp(a, "--allowlist") == 0) {
             NEED_VALUE();
             o.allowlist_path = v;
@@ -251,12 +264,21 @@ int main(int argc, char **argv) {
         rc = usage_error("%s", "--fixtures and --no-fixtures contradict each other");
         goto done;
     }
-    if (!no_fixtures && !own_fixtures && add_fixture_path(FTD_SOURCE_DIR "/differential/fixtures", &fixtures, &nfix)) {
+    if (no_ofix && own_ofix) {
+        rc = usage_error("%s", "--oracle-fixtures and --no-oracle-fixtures contradict each other");
+        goto done;
+    }
+    if ((!no_fixtures && !own_fixtures &&
+         add_fixture_path(FTD_SOURCE_DIR "/differential/fixtures", ".fixture.jsonl", &fixtures, &nfix)) ||
+        (!no_ofix && !own_ofix &&
+         add_fixture_path(FTD_SOURCE_DIR "/differential/oracle/fixtures", ".jsonl", &ofix, &nofix))) {
         rc = EXIT_RUN;
         goto done;
     }
     o.fixture_paths = (const char *const *)fixtures;
     o.fixture_path_count = nfix;
+    o.oracle_fixture_paths = (const char *const *)ofix;
+    o.oracle_fixture_path_count = nofix;
     ftd_campaign_totals_t t;
     char why[512];
     if (ftd_campaign_run(&o, &t, why) != 0) {
@@ -285,5 +307,8 @@ done:
     for (size_t i = 0; i < nfix; i++)
         free(fixtures[i]);
     free(fixtures);
+    for (size_t i = 0; i < nofix; i++)
+        free(ofix[i]);
+    free(ofix);
     return rc;
 }
