@@ -524,6 +524,19 @@ ftf_status ftf_buf_reserve(ftf_buf_t *b, size_t extra) {
     return FTF_OK;
 }
 
+ftf_status ftf_buf_append(ftf_buf_t *b, const void *data, size_t len) {
+    if (!b || (!data && len))
+        return FTF_EINVALID_ARGUMENT;
+    const ftf_status st = ftf_buf_reserve(b, len);
+    if (st != FTF_OK)
+        return st;
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return FTF_OK;
+}
+
 /* Renders straight into the free tail; a second pass after growing only when
  * the line did not fit, which is rare once the buffer has warmed up. */
 typedef size_t (*render_fn_t)(const void *rec, char *buf, size_t cap);

@@ -222,6 +222,8 @@ typedef struct ftf_buf {
 void ftf_buf_dispose(ftf_buf_t *b);
 /* Makes room for `extra` more bytes plus the NUL. FTF_ENOMEM. */
 ftf_status ftf_buf_reserve(ftf_buf_t *b, size_t extra);
+/* Appends data[0 .. len) (NUL-terminated after). FTF_ENOMEM. */
+ftf_status ftf_buf_append(ftf_buf_t *b, const void *data, size_t len);
 
 /* Append the rendered line (no newline) to b. FTF_EBAD_RECORD etc. from the
  * check, FTF_ENOMEM. On error b is unchanged (apart from capacity). */

@@ -13,8 +13,10 @@
  * ftf_log_writer_flush, or when it is older than the configured age (checked on
  * each write and on ftf_log_writer_tick; no threads). A process killed at any
  * point therefore loses at most the open member, and never a failure record
- * that ftf_log_write_record has returned for (its member is written — and by
- * default fsync'ed — before the call returns).
+ * that ftf_log_write_record has returned for (its member is written before the
+ * call returns). What a power loss can lose depends on the sync policy
+ * (ftf_log_sync_t). An event too large for a member is written with its bulky
+ * parts in side artifacts (ftf/artifact.h), so the record always fits.
  *
  * Reader: iterates records across members and files; a torn tail, corrupt
  * members (bad header, BSIZE inconsistent, inflate error, CRC or ISIZE
@@ -34,6 +36,7 @@
 #include <stdint.h>
 
 #include "ft/session.h"
+#include "ftf/artifact.h"
 #include "ftf/event.h"
 #include "ftf/status.h"
 
@@ -67,10 +70,33 @@ typedef struct ftf_log_pos {
 
 typedef struct ftf_log_writer ftf_log_writer_t;
 
+/* When the writer fsyncs, and what a power loss (or kernel crash) can then
+ * lose. Under every policy a killed process loses only the open member — never
+ * a failure record once its call returned — and a side artifact is fsync'ed
+ * (file and directory) before the record naming it is written.
+ *
+ *   NONE      never. A power loss can lose anything the kernel had not yet
+ *             written back, up to every record since open.
+ *   FAILURES  after each failure record's member, before the call returns, and
+ *             at close: a power loss loses no acknowledged failure record, only
+ *             non-failure records written after the last fsync. Costs one
+ *             fsync per failure (a run of failures writes ~15x slower).
+ *   MEMBERS   after every member, and at close: a power loss loses at most the
+ *             open member, like a kill.
+ *   GROUPED   the default: a failure record's member is written at once (as
+ *             always) and fsync'ed within sync_interval_ms — at most one fsync
+ *             per interval, done by the first writer call (write, tick, flush,
+ *             sync, close) once the interval since the last fsync is over — and
+ *             at close. A power loss loses at most the failure records
+ *             acknowledged in the last sync_interval_ms before it, provided the
+ *             writer is called (ftf_log_writer_tick when idle) at least that
+ *             often; and non-failure records after the last fsync.
+ * Values are ABI: appended, never renumbered. */
 typedef enum ftf_log_sync {
-    FTF_LOG_SYNC_NONE = 0,     /* never fsync (the kernel still has every written member) */
-    FTF_LOG_SYNC_FAILURES = 1, /* default: fsync after a failure closes a member, and at close */
-    FTF_LOG_SYNC_MEMBERS = 2   /* fsync after every member */
+    FTF_LOG_SYNC_NONE = 0,
+    FTF_LOG_SYNC_FAILURES = 1,
+    FTF_LOG_SYNC_MEMBERS = 2,
+    FTF_LOG_SYNC_GROUPED = 3
 } ftf_log_sync_t;
 
 /* Milliseconds on any monotonic clock. */
@@ -82,14 +108,18 @@ typedef struct ftf_log_writer_options {
                                FTF_LOG_MEMBER_DATA_MAX; 0 is the maximum (default) */
     int64_t max_age_ms;     /* close a member whose first record is this old; 0: no timer.
                                Default 1000 */
-    ftf_log_sync_t sync;    /* default FTF_LOG_SYNC_FAILURES */
+    ftf_log_sync_t sync;    /* default FTF_LOG_SYNC_GROUPED */
     bool append;            /* open: append to an existing log instead of truncating */
     ftf_log_clock_fn clock; /* NULL: CLOCK_MONOTONIC */
     void *clock_payload;
+    int64_t sync_interval_ms; /* GROUPED: at most one fsync per this many ms; >= 0 (0: every failure,
+                                 like FAILURES). Default 100 */
+    const char *artifact_dir; /* side artifacts (ftf/artifact.h): NULL is `<path>.artifacts` for
+                                 ftf_log_writer_open and none for _open_fd; "" is none. Copied */
 } ftf_log_writer_options_t;
 
 #define FTF_LOG_WRITER_OPTIONS_INIT                                                                                    \
-    { 6, 0, 1000, FTF_LOG_SYNC_FAILURES, false, NULL, NULL }
+    { 6, 0, 1000, FTF_LOG_SYNC_GROUPED, false, NULL, NULL, 100, NULL }
 
 typedef struct ftf_log_writer_stats {
     uint64_t records;   /* accepted by ftf_log_write_record */
@@ -98,6 +128,11 @@ typedef struct ftf_log_writer_stats {
     uint64_t bytes_in;  /* uncompressed bytes written, newlines included */
     uint64_t bytes_out; /* bytes written to the file, EOF member included */
     uint64_t syncs;     /* fsync calls */
+    /* events too large for a member (ftf_log_write_event) */
+    uint64_t spilled;   /* written with parts in side artifacts, complete */
+    uint64_t elided;    /* written with parts left out (no artifact store, or it failed): each is a
+                           recording failure, with a message in ftf_log_writer_errmsg */
+    uint64_t artifacts; /* side artifacts referenced by those records */
 } ftf_log_writer_stats_t;
 
 /* Creates (or truncates; or with opts->append, appends to) `path` and returns a
@@ -137,9 +172,19 @@ uint64_t ftf_log_writer_offset(const ftf_log_writer_t *w);
 /* Counters so far. */
 void ftf_log_writer_stats(const ftf_log_writer_t *w, ftf_log_writer_stats_t *out);
 
-/* The last error as one line ("write log.jsonl.gz: No space left on device");
- * "" when none. Valid until the next call on `w`. */
+/* The last error or recording failure as one line ("write log.jsonl.gz: No
+ * space left on device"); "" when none. Valid until the next call on `w`. */
 const char *ftf_log_writer_errmsg(const ftf_log_writer_t *w);
+
+/* The status that goes with ftf_log_writer_errmsg: of the last error or
+ * recording failure (an elided record counts: FTF_ELINE_TOO_LONG when it had
+ * no artifact store, the store's error when a put failed); FTF_OK when none. */
+ftf_status ftf_log_writer_last_error(const ftf_log_writer_t *w);
+
+/* The writer's artifact store (borrowed; NULL when it has none), for callers
+ * that put artifacts of their own beside the log (fuzz inputs over a size
+ * bound) and name them in artifact_refs / input_ref. */
+ftf_artifact_store_t *ftf_log_writer_artifacts(ftf_log_writer_t *w);
 
 /* Flushes, appends the EOF member, fsyncs (unless sync NONE), closes and frees
  * `w` — always, even on error. Returns the first error of the writer's life
@@ -149,10 +194,27 @@ ftf_status ftf_log_writer_close(ftf_log_writer_t *w);
 /* ---- events and the session sink adapter -------------------------------- */
 
 /* Renders `ev` (ftf_event_render) and writes it; a "fail" or "crash" outcome
- * is a failure record (its member is closed and synced before this returns).
- * The event's seq is written as given. Errors: those of ftf_event_check
- * (FTF_EBAD_RECORD, FTF_EINVALID_SCENARIO_ID), FTF_ENOMEM, and those of
- * ftf_log_write_record. */
+ * is a failure record (its member is closed, and synced as the policy says,
+ * before this returns). The event's seq is written as given.
+ *
+ * An event too long for a member is still written (FORMAT.md §2.2): its bulky
+ * parts — the raw JSON members scenario, expected and observed, and the fuzz
+ * input — largest first, go to side artifacts until the line fits; each is
+ * replaced by a stub object `{"ftf_artifact":ref,"part":…,"sha1":…,"bytes":n}`
+ * (the fuzz input by input_ref) and its ref appended to artifact_refs. If the
+ * line is still too long (huge caller strings), the whole line goes to one
+ * artifact and the record keeps only the common fields, long strings cut,
+ * with that stub as its scenario. Without an artifact store, or when a put
+ * fails, the parts are left out instead (stub `{"ftf_elided":reason,…}`,
+ * input_ref "ftf-elided:<reason>"), the record is written all the same and the
+ * loss is counted (stats.elided, ftf_log_writer_last_error) — FTF_OK is
+ * returned because the record is in the log. Counted in stats.spilled /
+ * artifacts otherwise.
+ *
+ * Errors: those of ftf_event_check (FTF_EBAD_RECORD, FTF_EINVALID_SCENARIO_ID),
+ * FTF_ENOMEM, FTF_ELINE_TOO_LONG (only with a member_data too small even for
+ * the cut record, under ~4 KiB), and those of ftf_log_write_record. Only
+ * FTF_EIO (and FTF_ENOMEM from compression) is sticky. */
 ftf_status ftf_log_write_event(ftf_log_writer_t *w, const ftf_event_t *ev, ftf_log_pos_t *pos);
 
 /* Renders and writes a run header (not a failure record). */
@@ -163,17 +225,26 @@ ftf_status ftf_log_write_run_header(ftf_log_writer_t *w, const ftf_run_header_t 
  * `ctx`, numbered by `next_seq` (per writer, not the ledger's seq), and is
  * written with ftf_log_write_event — so an entry whose status is not FT_OK is
  * a failure record, on disk before the session call that made it returns.
- * A sink cannot return an error: the first one is kept in `status`, and that
- * entry and every later one are dropped (counted in `dropped`).
+ *
+ * The sink never goes silent: an entry too large for a member is written with
+ * side artifacts (or, without a store, with parts elided: counted in
+ * `degraded`), and a problem with one entry does not stop the next. Only an
+ * I/O error of the log is sticky (the writer refuses everything after it);
+ * the entries it costs are counted in `dropped`. A dropped entry still takes
+ * its seq, so the gap shows in the log too. A sink cannot return an error:
+ * poll ftf_log_session_sink_status (or read the fields) instead.
  * ftf_log_session_sink_init / _dispose; the struct must outlive the session. */
 typedef struct ftf_log_session_sink {
     ftf_log_writer_t *writer;    /* borrowed */
     ftf_event_context_t ctx;     /* borrowed strings */
     uint64_t next_seq;           /* seq of the next event; starts at 0 */
-    ftf_status status;           /* first error; FTF_OK while all went well */
-    uint64_t written;            /* events written */
-    uint64_t dropped;            /* entries not written */
+    ftf_status status;           /* first problem (drop or degraded entry); FTF_OK while none */
+    uint64_t written;            /* events written (degraded ones included) */
+    uint64_t dropped;            /* entries not written at all */
     ftf_event_storage_t storage; /* owned, reused per entry */
+    uint64_t degraded;           /* entries written with parts elided (see ftf_log_write_event) */
+    ftf_status last_status;      /* the last problem's status; FTF_OK while none */
+    char last_error[256];        /* the last problem as one line, e.g. "seq 12: write x.log.gz: ..." */
 } ftf_log_session_sink_t;
 
 /* Sets up `sink` for `writer` (borrowed) and `ctx` (copied; its strings are
@@ -182,6 +253,12 @@ void ftf_log_session_sink_init(ftf_log_session_sink_t *sink, ftf_log_writer_t *w
 
 /* Frees what the sink owns (not the writer). NULL is a no-op. */
 void ftf_log_session_sink_dispose(ftf_log_session_sink_t *sink);
+
+/* FTF_OK while every entry so far was recorded in full; otherwise the last
+ * problem's status (FTF_EIO when the log failed: later entries are dropped;
+ * FTF_ELINE_TOO_LONG for an entry written with parts elided; ...), with
+ * `last_error` saying what. FTF_EINVALID_ARGUMENT for NULL. */
+ftf_status ftf_log_session_sink_status(const ftf_log_session_sink_t *sink);
 
 /* An ft_evidence_sink_fn: give it to ft_session_options_t.sink with a
  * ftf_log_session_sink_t * as sink_payload. */
