@@ -300,8 +300,10 @@ static void read_case(ld_t *l, json_t *obj, ftd_fixture_case_t *c) {
         fail(l, "expect", "must be an object with an expectation per mode (\"strict\", \"hardened\")");
         return;
     }
+    snprintf(l->prefix, sizeof l->prefix, "expect");
     if (!only_fields(l, ex, modes, 2))
         return;
+    l->prefix[0] = '\0';
     for (int m = 0; m < 2 && !l->failed; m++) {
         json_t *v = json_object_get(ex, modes[m]);
         if (!v)

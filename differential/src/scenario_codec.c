@@ -110,7 +110,9 @@ static bool regs_ok(const ftd_opref_t *op) {
     return true;
 }
 
-static bool scenario_ok(const ftd_scenario_t *s) {
+bool ftd_scenario_valid(const ftd_scenario_t *s) {
+    if (!s)
+        return false;
     switch (s->kind) {
     case FTD_KIND_DISPATCH:
         return op_name_ok(s->op.name) && regs_ok(&s->op) && (s->op.custom || s->op.reg_count == 0) &&
@@ -136,7 +138,7 @@ static bool scenario_ok(const ftd_scenario_t *s) {
 
 size_t ftd_scenario_encode(const ftd_scenario_t *s, char *buf, size_t cap) {
     out_t o = {buf, buf ? cap : 0, 0};
-    if (!s || !scenario_ok(s)) {
+    if (!ftd_scenario_valid(s)) {
         if (o.cap)
             buf[0] = '\0';
         return 0;
@@ -351,6 +353,7 @@ static bool get_operand(rd_t *r, json_t *obj, const char *name, ftd_operand_t *o
     char path[64];
     snprintf(path, sizeof path, "%s%s%s", r->path, r->path[0] ? "." : "", name);
     rd_t sub = {r->err, path, false};
+    no_unknown_fields(&sub, v, known, sizeof known / sizeof known[0]);
     json_t *dt = field(&sub, v, "dtype"), *dev = field(&sub, v, "device");
     if (dt && (!json_is_string(dt) || ft_dtype_from_name(json_string_value(dt), &out->dtype) != FT_OK))
         fail(&sub, "dtype", "must be \"f64\" or \"f32\"");
@@ -364,7 +367,6 @@ static bool get_operand(rd_t *r, json_t *obj, const char *name, ftd_operand_t *o
     if (get_hex(&sub, v, "bits", &out->bits) && !sub.failed && out->dtype == FT_DTYPE_F32 && out->bits > UINT32_MAX)
         fail(&sub, "bits", "f32 bits must fit 32 bits");
     get_bool(&sub, v, "requires_grad", &out->requires_grad);
-    no_unknown_fields(&sub, v, known, sizeof known / sizeof known[0]);
     r->failed |= sub.failed;
     return !sub.failed;
 }
@@ -378,16 +380,17 @@ static void get_context(rd_t *r, json_t *obj, ftd_scenario_t *s) {
 static void read_dispatch(rd_t *r, json_t *obj, ftd_scenario_t *s) {
     static const char *const known[] = {"kind", "op", "lhs", "rhs", "keyset", "grad_mode", "include", "exclude"};
     static const char *const op_known[] = {"name", "custom", "regs"};
+    no_unknown_fields(r, obj, known, sizeof known / sizeof known[0]);
     json_t *op = field(r, obj, "op");
     if (op && !json_is_object(op))
         fail(r, "op", "must be an object {name, custom, regs}");
     else if (op) {
         rd_t sub = {r->err, "op", false};
+        no_unknown_fields(&sub, op, op_known, sizeof op_known / sizeof op_known[0]);
         get_op_name(&sub, op, "name", s->op.name);
         get_bool(&sub, op, "custom", &s->op.custom);
         if (get_regs(&sub, op, &s->op) && !s->op.custom && s->op.reg_count)
             fail(&sub, "regs", "a built-in operator takes no registrations");
-        no_unknown_fields(&sub, op, op_known, sizeof op_known / sizeof op_known[0]);
         r->failed |= sub.failed;
     }
     get_operand(r, obj, "lhs", &s->lhs);
@@ -396,12 +399,12 @@ static void read_dispatch(rd_t *r, json_t *obj, ftd_scenario_t *s) {
     if (ks && !json_is_null(ks))
         s->has_keyset = get_hex(r, obj, "keyset", &s->keyset);
     get_context(r, obj, s);
-    no_unknown_fields(r, obj, known, sizeof known / sizeof known[0]);
 }
 
 static void read_program(rd_t *r, json_t *obj, ftd_scenario_t *s) {
     static const char *const known[] = {"kind", "leaves", "ops", "root", "grad_mode", "include", "exclude"};
     static const char *const op_known[] = {"op", "lhs", "rhs"};
+    no_unknown_fields(r, obj, known, sizeof known / sizeof known[0]);
     json_t *leaves = field(r, obj, "leaves"), *ops = field(r, obj, "ops");
     if (leaves && (!json_is_array(leaves) || json_array_size(leaves) == 0 || json_array_size(leaves) > FTD_MAX_LEAVES))
         fail(r, "leaves", "must be an array of 1..%d operands", FTD_MAX_LEAVES);
@@ -425,35 +428,34 @@ static void read_program(rd_t *r, json_t *obj, ftd_scenario_t *s) {
         if (!json_is_object(o)) {
             fail(&sub, "", "must be an object {op, lhs, rhs}");
         } else {
+            no_unknown_fields(&sub, o, op_known, sizeof op_known / sizeof op_known[0]);
             get_op_name(&sub, o, "op", s->ops[i].op);
             if (get_index(&sub, o, "lhs", &s->ops[i].lhs) && s->ops[i].lhs >= s->leaf_count + i)
                 fail(&sub, "lhs", "refers to a later variable");
             if (get_index(&sub, o, "rhs", &s->ops[i].rhs) && s->ops[i].rhs >= s->leaf_count + i)
                 fail(&sub, "rhs", "refers to a later variable");
-            no_unknown_fields(&sub, o, op_known, sizeof op_known / sizeof op_known[0]);
         }
         r->failed |= sub.failed;
     }
     if (get_index(r, obj, "root", &s->root) && s->root >= s->leaf_count + s->op_count)
         fail(r, "root", "is not a variable of the program");
     get_context(r, obj, s);
-    no_unknown_fields(r, obj, known, sizeof known / sizeof known[0]);
 }
 
 static void read_table(rd_t *r, json_t *obj, ftd_scenario_t *s) {
     static const char *const known[] = {"kind", "regs"};
-    get_regs(r, obj, &s->op);
     no_unknown_fields(r, obj, known, sizeof known / sizeof known[0]);
+    get_regs(r, obj, &s->op);
 }
 
 static void read_keyset(rd_t *r, json_t *obj, ftd_scenario_t *s) {
     static const char *const known[] = {"kind", "a", "b", "key"};
+    no_unknown_fields(r, obj, known, sizeof known / sizeof known[0]);
     get_hex(r, obj, "a", &s->a);
     get_hex(r, obj, "b", &s->b);
     json_t *k = field(r, obj, "key");
     if (k)
         key_of(r, k, "key", &s->key);
-    no_unknown_fields(r, obj, known, sizeof known / sizeof known[0]);
 }
 
 int ftd_scenario_from_json(const void *json_object, ftd_scenario_t *out, ftd_error_t *err) {

@@ -111,8 +111,9 @@ static ft_scalar_t scalar_of(const ftd_operand_t *o) {
 int ftd_libft_dispatch(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode, ftd_dispatch_outcome_t *out,
                        char *why) {
     memset(out, 0, sizeof *out);
-    if (sc->kind != FTD_KIND_DISPATCH) {
-        say(why, "not a dispatch scenario");
+    if (sc->kind != FTD_KIND_DISPATCH || !ftd_scenario_valid(sc)) {
+        say(why, sc->kind != FTD_KIND_DISPATCH ? "not a dispatch scenario"
+                                               : "invalid scenario (over a limit or out of range)");
         return -1;
     }
     const ft_op_t *op = NULL;
@@ -151,8 +152,9 @@ int ftd_libft_dispatch(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode,
 
 int ftd_libft_program(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode, ftd_program_outcome_t *out, char *why) {
     memset(out, 0, sizeof *out);
-    if (sc->kind != FTD_KIND_PROGRAM) {
-        say(why, "not a program scenario");
+    if (sc->kind != FTD_KIND_PROGRAM || !ftd_scenario_valid(sc)) {
+        say(why, sc->kind != FTD_KIND_PROGRAM ? "not a program scenario"
+                                              : "invalid scenario (over a limit or out of range)");
         return -1;
     }
     ft_tape_t *tape;
@@ -223,8 +225,9 @@ int ftd_libft_table(ftd_libft_t *s, const ftd_scenario_t *sc, const size_t *orde
                     char *why) {
     (void)s;
     memset(out, 0, sizeof *out);
-    if (sc->kind != FTD_KIND_TABLE) {
-        say(why, "not a table scenario");
+    if (sc->kind != FTD_KIND_TABLE || !ftd_scenario_valid(sc)) {
+        say(why,
+            sc->kind != FTD_KIND_TABLE ? "not a table scenario" : "invalid scenario (over a limit or out of range)");
         return -1;
     }
     const ft_op_t *op = NULL;
@@ -251,8 +254,9 @@ int ftd_libft_table(ftd_libft_t *s, const ftd_scenario_t *sc, const size_t *orde
 
 int ftd_libft_keyset(const ftd_scenario_t *sc, ftd_keyset_outcome_t *out, char *why) {
     memset(out, 0, sizeof *out);
-    if (sc->kind != FTD_KIND_KEYSET) {
-        say(why, "not a keyset scenario");
+    if (sc->kind != FTD_KIND_KEYSET || !ftd_scenario_valid(sc)) {
+        say(why,
+            sc->kind != FTD_KIND_KEYSET ? "not a keyset scenario" : "invalid scenario (over a limit or out of range)");
         return -1;
     }
     const ft_keyset_t a = ft_keyset_from_raw(sc->a), b = ft_keyset_from_raw(sc->b);

@@ -117,6 +117,11 @@ typedef struct ftd_error {
     char text[192];
 } ftd_error_t;
 
+/* True when `s` is within every limit above (kind known, counts, var indices
+ * in range, op names and keys valid): what encode and the runners require. A
+ * decoded scenario always is; a hand-made or corrupted one may not be. */
+bool ftd_scenario_valid(const ftd_scenario_t *s);
+
 /* Canonical encoding into buf (snprintf contract). Returns the full length, 0
  * for an invalid scenario (bad kind, counts over the limits, a var index out of
  * range, an unnamed op). */
