@@ -17,6 +17,7 @@
 #include "ft/op.h"
 #include "ft/status.h"
 #include "ftf/event.h"
+#include "json_scan.h"
 
 /* ---- names ---------------------------------------------------------------- */
 
@@ -142,16 +143,20 @@ static bool mode_split_valid(ft_mode_split_t s) {
 
 /* A raw JSON member must be exactly one JSON value (else text like
  * `1,"outcome":"pass"` would inject keys into the line), on one line, in valid
- * UTF-8. Only events carrying raw members pay for the jansson check. */
+ * UTF-8 (json_scan.h validates as jansson would, without a parse). */
 static bool raw_json_ok(const char *s) {
     if (!nonempty(s))
         return false;
-    json_error_t je;
-    json_t *v = json_loads(s, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
-    if (!v)
+    const size_t n = strlen(s);
+    if (memchr(s, '\n', n))
         return false;
+    const int r = ftfp_json_check(s, s + n);
+    if (r >= 0)
+        return r == 1;
+    json_error_t je; /* rare: many keys or escaped keys; let the parser rule on duplicates */
+    json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
     json_decref(v);
-    return !strchr(s, '\n') && ft_utf8_valid(s, strlen(s));
+    return v != NULL;
 }
 
 static bool first_non_ws_is(const char *s, char c) {
@@ -847,48 +852,20 @@ static ftf_status get_str_array(pctx_t *c, const char *key, ftf_event_storage_t 
  * The line has already passed jansson, so this scanner only has to find
  * boundaries in valid JSON; it still checks every index. */
 
+/* Index-based views of the one JSON scanner (json_scan.h). */
 static size_t skip_ws(const char *s, size_t i, size_t n) {
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-        i++;
-    return i;
+    return (size_t)(ftfp_json_skip_ws(s + i, s + n) - s);
 }
 
-/* From the opening quote at s[i]; returns the index after the closing quote. */
+/* From the opening quote at s[i]; the index after the closing quote, n if none. */
 static size_t skip_string(const char *s, size_t i, size_t n) {
-    for (i++; i < n; i++) {
-        if (s[i] == '\\')
-            i++;
-        else if (s[i] == '"')
-            return i + 1;
-    }
-    return n;
+    const char *q = ftfp_json_skip_string(s + i, s + n);
+    return q ? (size_t)(q - s) : n;
 }
 
 static size_t skip_value(const char *s, size_t i, size_t n) {
-    if (i >= n)
-        return n;
-    if (s[i] == '"')
-        return skip_string(s, i, n);
-    if (s[i] == '{' || s[i] == '[') {
-        size_t depth = 0;
-        while (i < n) {
-            const char ch = s[i];
-            if (ch == '"') {
-                i = skip_string(s, i, n);
-                continue;
-            }
-            if (ch == '{' || ch == '[')
-                depth++;
-            else if ((ch == '}' || ch == ']') && --depth == 0)
-                return i + 1;
-            i++;
-        }
-        return n;
-    }
-    while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
-           s[i] != '\n')
-        i++;
-    return i;
+    const char *q = i < n ? ftfp_json_skip_value(s + i, s + n) : NULL;
+    return q ? (size_t)(q - s) : n;
 }
 
 /* Does the raw key text (between the quotes) spell `want`? Decodes the escapes

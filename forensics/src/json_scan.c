@@ -66,7 +66,13 @@ const char *ftfp_json_skip_value(const char *p, const char *end) {
 typedef struct {
     const char *p, *end;
     unsigned depth;
+    bool undecided; /* duplicate keys could not be ruled out cheaply */
 } vs_t;
+
+/* Keys remembered per object for the duplicate check; an object with more, or
+   with an escaped key (which may spell another key differently), is left to a
+   parser (undecided). */
+#define KEYS_PER_OBJECT 16
 
 static int hex4(const char *p, const char *end) {
     if (end - p < 4)
@@ -209,6 +215,8 @@ static bool v_literal(vs_t *s, const char *lit, size_t n) {
 static bool v_value(vs_t *s);
 
 static bool v_container(vs_t *s, char close) {
+    const char *keys[KEYS_PER_OBJECT];
+    size_t key_len[KEYS_PER_OBJECT], nkeys = 0;
     if (++s->depth > FTFP_JSON_MAX_DEPTH)
         return false;
     s->p = ftfp_json_skip_ws(s->p + 1, s->end);
@@ -219,8 +227,19 @@ static bool v_container(vs_t *s, char close) {
     }
     for (;;) {
         if (close == '}') {
+            const char *k = s->p + 1;
             if (s->p >= s->end || *s->p != '"' || !v_string(s))
                 return false;
+            const size_t klen = (size_t)(s->p - 1 - k);
+            if (nkeys == KEYS_PER_OBJECT || memchr(k, '\\', klen)) {
+                s->undecided = true;
+            } else {
+                for (size_t i = 0; i < nkeys; i++)
+                    if (key_len[i] == klen && memcmp(keys[i], k, klen) == 0)
+                        return false; /* a duplicate key: the reader rejects the line */
+                keys[nkeys] = k;
+                key_len[nkeys++] = klen;
+            }
             s->p = ftfp_json_skip_ws(s->p, s->end);
             if (s->p >= s->end || *s->p != ':')
                 return false;
@@ -263,7 +282,9 @@ static bool v_value(vs_t *s) {
     }
 }
 
-bool ftfp_json_valid(const char *p, const char *end) {
-    vs_t s = {ftfp_json_skip_ws(p, end), end, 0};
-    return v_value(&s) && ftfp_json_skip_ws(s.p, end) == end;
+int ftfp_json_check(const char *p, const char *end) {
+    vs_t s = {ftfp_json_skip_ws(p, end), end, 0, false};
+    if (!v_value(&s) || ftfp_json_skip_ws(s.p, end) != end)
+        return 0;
+    return s.undecided ? -1 : 1;
 }

@@ -5,10 +5,11 @@
  *                      be JSON (a record that was written by the renderer or
  *                      will be parsed in full when it matters): fast, memchr
  *                      for strings, no validation beyond bracket balance;
- *   ftfp_json_valid    decide whether text is exactly one JSON value, as
- *                      jansson would accept it with its default flags (RFC 8259
- *                      grammar, strings in valid UTF-8, no \u0000, no lone
- *                      surrogate escapes), nesting bounded, no allocation.
+ *   ftfp_json_check    decide whether text is exactly one JSON value, as
+ *                      jansson would accept it with JSON_REJECT_DUPLICATES
+ *                      (RFC 8259 grammar, strings in valid UTF-8, no \u0000, no
+ *                      lone surrogate escapes, no duplicate keys), nesting
+ *                      bounded, no allocation.
  *
  * Both take [p, end) and never read outside it. */
 #ifndef FTF_JSON_SCAN_H
@@ -29,10 +30,13 @@ const char *ftfp_json_skip_string(const char *p, const char *end);
  * when a string or bracket does not close. */
 const char *ftfp_json_skip_value(const char *p, const char *end);
 
-/* Deepest nesting ftfp_json_valid accepts (jansson's own default is 2048). */
+/* Deepest nesting ftfp_json_check accepts (jansson's own default is 2048). */
 #define FTFP_JSON_MAX_DEPTH 256
 
-/* True when [p, end) is one JSON value with optional surrounding whitespace. */
-bool ftfp_json_valid(const char *p, const char *end);
+/* 1 when [p, end) is one JSON value with optional surrounding whitespace, 0
+ * when it is not; -1 when it is but duplicate keys could not be ruled out
+ * without allocating (an object of more than 16 keys, or an escaped key): the
+ * caller then asks a parser. */
+int ftfp_json_check(const char *p, const char *end);
 
 #endif

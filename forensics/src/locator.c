@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ftf/atomic_file.h"
+#include "json_scan.h"
 
 /*
  * .ftidx, version 1 (all integers little-endian):
@@ -70,66 +71,13 @@ static uint64_t get64(const unsigned char *p) {
 
 /* ---- ftf_record_peek ------------------------------------------------------ */
 
-static const char *skip_ws(const char *p, const char *end) {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
-/* p at an opening quote. Returns the byte after the closing quote, or NULL if
- * the string does not end. memchr finds each quote; a quote preceded by an odd
- * run of backslashes is escaped and skipped. */
-static const char *skip_string(const char *p, const char *end) {
-    const char *from = p + 1;
-    for (;;) {
-        const char *q = memchr(from, '"', (size_t)(end - from));
-        if (!q)
-            return NULL;
-        size_t bs = 0;
-        while (q - bs > p + 1 && q[-1 - (ptrdiff_t)bs] == '\\')
-            bs++;
-        if (bs % 2 == 0)
-            return q + 1;
-        from = q + 1;
-    }
-}
-
-/* As skip_string; *escaped tells whether the string held a backslash (for
- * keys and wanted values, which are short). */
+/* As ftfp_json_skip_string; *escaped tells whether the string held a backslash
+ * (for keys and wanted values, which are short). */
 static const char *scan_string(const char *p, const char *end, bool *escaped) {
-    const char *q = skip_string(p, end);
+    const char *q = ftfp_json_skip_string(p, end);
     if (q)
         *escaped = memchr(p + 1, '\\', (size_t)(q - 1 - (p + 1))) != NULL;
     return q;
-}
-
-/* p at '{' or '['. Returns the byte after the matching bracket, or NULL. */
-static const char *skip_nested(const char *p, const char *end) {
-    size_t depth = 0;
-    while (p < end) {
-        const char c = *p;
-        if (c == '"') {
-            if (!(p = skip_string(p, end)))
-                return NULL;
-            continue;
-        }
-        if (c == '{' || c == '[')
-            depth++;
-        else if (c == '}' || c == ']') {
-            if (depth == 0)
-                return NULL;
-            if (--depth == 0)
-                return p + 1;
-        }
-        p++;
-    }
-    return NULL;
-}
-
-static const char *skip_scalar(const char *p, const char *end) {
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-        p++;
-    return p;
 }
 
 typedef struct {
@@ -179,10 +127,10 @@ ftf_peek_result_t ftf_record_peek(const char *line, size_t len, unsigned want, f
         return FTF_PEEK_NOT_OBJECT;
     want &= FTF_PEEK_ALL;
     const char *p = line, *end = line + len;
-    p = skip_ws(p, end);
+    p = ftfp_json_skip_ws(p, end);
     if (p == end || *p != '{')
         return FTF_PEEK_NOT_OBJECT;
-    p = skip_ws(p + 1, end);
+    p = ftfp_json_skip_ws(p + 1, end);
     unsigned found = 0;
     if (p < end && *p == '}')
         goto done;
@@ -201,15 +149,15 @@ ftf_peek_result_t ftf_record_peek(const char *line, size_t len, unsigned want, f
         bit &= want;
         if (bit & found)
             return FTF_PEEK_UNDECIDED; /* duplicate key: the full parser decides */
-        p = skip_ws(kend, end);
+        p = ftfp_json_skip_ws(kend, end);
         if (p >= end || *p != ':')
             return FTF_PEEK_UNDECIDED;
-        p = skip_ws(p + 1, end);
+        p = ftfp_json_skip_ws(p + 1, end);
         if (p >= end)
             return FTF_PEEK_UNDECIDED;
         const char *v = p;
         if (*p == '"') {
-            if (!(p = skip_string(p, end)))
+            if (!(p = ftfp_json_skip_string(p, end)))
                 return FTF_PEEK_UNDECIDED;
             if (bit) {
                 if (bit == FTF_PEEK_SEQ || memchr(v + 1, '\\', (size_t)(p - v - 2)))
@@ -219,10 +167,10 @@ ftf_peek_result_t ftf_record_peek(const char *line, size_t len, unsigned want, f
         } else if (*p == '{' || *p == '[') {
             if (bit)
                 return FTF_PEEK_UNDECIDED; /* wrong type for any wanted field */
-            if (!(p = skip_nested(p, end)))
+            if (!(p = ftfp_json_skip_value(p, end)))
                 return FTF_PEEK_UNDECIDED;
         } else {
-            p = skip_scalar(p, end);
+            p = ftfp_json_skip_value(p, end);
             if (p == v)
                 return FTF_PEEK_UNDECIDED;
             if (bit == FTF_PEEK_SEQ) {
@@ -243,14 +191,14 @@ ftf_peek_result_t ftf_record_peek(const char *line, size_t len, unsigned want, f
             }
         }
         found |= bit;
-        p = skip_ws(p, end);
+        p = ftfp_json_skip_ws(p, end);
         if (p >= end)
             return FTF_PEEK_UNDECIDED;
         if (*p == '}')
             break;
         if (*p != ',')
             return FTF_PEEK_UNDECIDED;
-        p = skip_ws(p + 1, end);
+        p = ftfp_json_skip_ws(p + 1, end);
     }
 done:
     *out = f;

@@ -151,8 +151,8 @@ static void triage_table_covers_every_reason_code(void) {
         FT_CHECK_MSG(r->kind == FTF_REASON_FT_STATUS, "%s is not filed as an ft_status", code);
     }
     /* every differential verdict */
-    static const char *const verdicts[] = {"pass", "expected_error_observed", "allowlisted_drift", "blocking_drift",
-                                           "oracle_unavailable", "harness_error"};
+    static const char *const verdicts[] = {"pass",           "expected_error_observed", "allowlisted_drift",
+                                           "blocking_drift", "oracle_unavailable",      "harness_error"};
     for (size_t i = 0; i < sizeof verdicts / sizeof verdicts[0]; i++) {
         const ftf_triage_rule_t *r = ftf_triage_lookup(verdicts[i], strlen(verdicts[i]));
         FT_CHECK_MSG(r != NULL && r->kind == FTF_REASON_VERDICT, "verdict %s has no entry", verdicts[i]);
