@@ -7,8 +7,21 @@
 #include "ft/ft.h"
 #include "ftdiff/subject.h"
 
+/* The registry of the last custom operator, kept for the next call: a scenario
+ * runs its op several times (modes, the determinism re-run, swapped operands),
+ * and registering computes a whole table. Keyed by name, keys and order. */
+typedef struct {
+    ft_registry_t *reg;
+    const ft_op_t *op;
+    ft_status status;
+    char name[FTD_OP_NAME_MAX];
+    size_t count;
+    ft_key_t keys[FTD_MAX_REGS]; /* in registration order */
+} custom_cache_t;
+
 struct ftd_libft {
     ft_registry_t *builtins;
+    custom_cache_t cache;
 };
 
 int ftd_libft_new(ftd_libft_t **out) {
@@ -24,6 +37,7 @@ int ftd_libft_new(ftd_libft_t **out) {
 void ftd_libft_free(ftd_libft_t *s) {
     if (!s)
         return;
+    ft_registry_free(s->cache.reg);
     ft_registry_free(s->builtins);
     free(s);
 }
@@ -57,17 +71,33 @@ static void custom_registrations(const ft_key_t *keys, size_t n, const size_t *o
     }
 }
 
-/* A registry holding one custom operator; *st is libft's answer to the
- * registration (a rejected set is an outcome, not a harness error). */
-static ft_registry_t *custom_registry(const ftd_opref_t *op, const size_t *order, const ft_op_t **out, ft_status *st) {
-    ft_registry_t *reg = NULL;
-    if (ft_registry_new_empty(&reg) != FT_OK)
-        return NULL;
-    ft_registration_t regs[FTD_MAX_REGS];
-    char names[FTD_MAX_REGS][FTD_KERNEL_NAME_MAX];
-    custom_registrations(op->regs, op->reg_count, order, regs, names);
-    *st = ft_registry_register(reg, op->name[0] ? op->name : "custom", regs, op->reg_count, out);
-    return reg;
+/* A registry holding one custom operator, registered in `order` (NULL: as
+ * given); *st is libft's answer to the registration (a rejected set is an
+ * outcome, not a harness error). The registry belongs to `s` (its cache). */
+static ft_registry_t *custom_registry(ftd_libft_t *s, const ftd_opref_t *op, const size_t *order, const ft_op_t **out,
+                                      ft_status *st) {
+    custom_cache_t *c = &s->cache;
+    const char *name = op->name[0] ? op->name : "custom";
+    bool hit = c->reg && c->count == op->reg_count && strcmp(c->name, name) == 0;
+    for (size_t i = 0; hit && i < op->reg_count; i++)
+        hit = c->keys[i] == op->regs[order ? order[i] : i];
+    if (!hit) {
+        ft_registry_free(c->reg);
+        memset(c, 0, sizeof *c);
+        if (ft_registry_new_empty(&c->reg) != FT_OK)
+            return NULL;
+        ft_registration_t regs[FTD_MAX_REGS];
+        char names[FTD_MAX_REGS][FTD_KERNEL_NAME_MAX];
+        custom_registrations(op->regs, op->reg_count, order, regs, names);
+        c->status = ft_registry_register(c->reg, name, regs, op->reg_count, &c->op);
+        snprintf(c->name, sizeof c->name, "%s", name);
+        c->count = op->reg_count;
+        for (size_t i = 0; i < op->reg_count; i++)
+            c->keys[i] = regs[i].key;
+    }
+    *out = c->op;
+    *st = c->status;
+    return c->reg;
 }
 
 static void copy_name(char dst[FTD_KERNEL_NAME_MAX], const char *src) {
@@ -117,10 +147,9 @@ int ftd_libft_dispatch(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode,
         return -1;
     }
     const ft_op_t *op = NULL;
-    ft_registry_t *own = NULL;
     ft_status st = FT_OK;
     if (sc->op.custom) {
-        if (!(own = custom_registry(&sc->op, NULL, &op, &st))) {
+        if (!custom_registry(s, &sc->op, NULL, &op, &st)) {
             say(why, "out of memory creating a registry");
             return -1;
         }
@@ -129,7 +158,6 @@ int ftd_libft_dispatch(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode,
     }
     if (st != FT_OK) { /* unknown op or rejected registrations: libft's answer */
         out->status = st;
-        ft_registry_free(own);
         return 0;
     }
     const ft_dispatch_ctx_t ctx = context_of(sc, mode);
@@ -146,7 +174,6 @@ int ftd_libft_dispatch(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode,
         out->value_bits = ftd_value_bits(r.value, r.dtype);
         out->requires_grad = r.requires_grad;
     }
-    ft_registry_free(own);
     return 0;
 }
 
@@ -223,7 +250,6 @@ done:
 
 int ftd_libft_table(ftd_libft_t *s, const ftd_scenario_t *sc, const size_t *order, ftd_table_outcome_t *out,
                     char *why) {
-    (void)s;
     memset(out, 0, sizeof *out);
     if (sc->kind != FTD_KIND_TABLE || !ftd_scenario_valid(sc)) {
         say(why,
@@ -231,8 +257,7 @@ int ftd_libft_table(ftd_libft_t *s, const ftd_scenario_t *sc, const size_t *orde
         return -1;
     }
     const ft_op_t *op = NULL;
-    ft_registry_t *reg = custom_registry(&sc->op, order, &op, &out->status);
-    if (!reg) {
+    if (!custom_registry(s, &sc->op, order, &op, &out->status)) {
         say(why, "out of memory creating a registry");
         return -1;
     }
@@ -248,7 +273,6 @@ int ftd_libft_table(ftd_libft_t *s, const ftd_scenario_t *sc, const size_t *orde
             out->entries[keys[i]].fallthrough = e.fallthrough;
         }
     }
-    ft_registry_free(reg);
     return 0;
 }
 
