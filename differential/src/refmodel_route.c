@@ -285,11 +285,7 @@ static ft_status run_kernel(const op_t *op, const ctx_t *ctx, const landing_t *l
     }
     if (land->source == FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD)
         return run_sqdiff(ctx, land, lhs, rhs, depth, result);
-    double v;
-    if (!ftd_ref_kernel(op->name, lhs->dtype, ftd_operand_value(lhs), ftd_operand_value(rhs), &v))
-        return FT_EUNKNOWN_OP;
-    result->bits = ftd_value_bits(v, lhs->dtype);
-    return FT_OK;
+    return ftdr_kernel_bits(op->name, lhs->dtype, lhs->bits, rhs->bits, &result->bits) ? FT_OK : FT_EUNKNOWN_OP;
 }
 
 static void run(const op_t *op, const ctx_t *ctx, bool explicit_keyset, uint64_t word, const ftd_operand_t *lhs,
