@@ -132,12 +132,27 @@ static ftf_status group_sync(ftf_log_writer_t *w) {
     return do_sync(w);
 }
 
+/* The level-0 stream: stored blocks. Its hash table is never used, so the
+ * smallest one keeps deflateReset cheap. */
+static z_stream *stored_stream(ftf_log_writer_t *w) {
+    if (!w->zs_stored_ready) {
+        if (deflateInit2(&w->zs_stored, 0, Z_DEFLATED, -15, 1, Z_DEFAULT_STRATEGY) != Z_OK)
+            return NULL;
+        w->zs_stored_ready = true;
+    }
+    return &w->zs_stored;
+}
+
 /* Deflates data[0, len) into a whole member in w->out; returns its size, 0 on
- * an internal zlib failure. */
+ * an internal zlib failure. A member under store_below bytes — typically one
+ * record, closed by a failure — is stored, not compressed: deflating a lone
+ * record from an empty window costs several times more than rendering and
+ * writing it (a run where every scenario fails would write ~4x slower) and
+ * only halves it, while records in full members compress ~15x. */
 static size_t build_member(ftf_log_writer_t *w, const uint8_t *data, size_t len) {
     const size_t cap = FTF_LOG_MEMBER_SIZE_MAX - FTF__LOG_OVERHEAD;
-    z_stream *zs = &w->zs;
-    for (int attempt = 0; attempt < 2; attempt++) {
+    z_stream *zs = len < w->opts.store_below ? stored_stream(w) : &w->zs;
+    for (int attempt = 0; attempt < 2 && zs; attempt++) {
         if (deflateReset(zs) != Z_OK)
             return 0;
         zs->next_in = (Bytef *)(uintptr_t)data; /* zlib's API is not const-correct */
@@ -154,12 +169,7 @@ static size_t build_member(ftf_log_writer_t *w, const uint8_t *data, size_t len)
         }
         /* Incompressible data grew past BSIZE's 16 bits: stored blocks always
          * fit (FTF_LOG_MEMBER_DATA_MAX leaves room for their 5-byte headers). */
-        if (!w->zs_stored_ready) {
-            if (deflateInit2(&w->zs_stored, 0, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-                return 0;
-            w->zs_stored_ready = true;
-        }
-        zs = &w->zs_stored;
+        zs = zs == &w->zs ? stored_stream(w) : NULL;
     }
     return 0;
 }
@@ -238,7 +248,7 @@ static ftf_status writer_new(int fd, bool own_fd, const char *name, const char *
 static bool options_valid(const ftf_log_writer_options_t *o) {
     return o->level >= 0 && o->level <= 9 &&
            (o->member_data == 0 || (o->member_data >= 64 && o->member_data <= FTF_LOG_MEMBER_DATA_MAX)) &&
-           o->max_age_ms >= 0 && o->sync_interval_ms >= 0 &&
+           o->max_age_ms >= 0 && o->sync_interval_ms >= 0 && o->store_below <= FTF_LOG_MEMBER_DATA_MAX &&
            (o->sync == FTF_LOG_SYNC_NONE || o->sync == FTF_LOG_SYNC_FAILURES || o->sync == FTF_LOG_SYNC_MEMBERS ||
             o->sync == FTF_LOG_SYNC_GROUPED);
 }

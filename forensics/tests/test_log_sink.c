@@ -675,6 +675,65 @@ static void writer_grouped_sync_at_most_once_per_interval(void) {
     FTF_CHECK_STATUS(ftf_log_writer_open(path, &bad, &w), FTF_EINVALID_ARGUMENT);
 }
 
+/* The first data member of `path`: its deflate data's first byte and its
+ * BSIZE + 1. */
+static bool first_member(const char *path, unsigned *first_byte, size_t *size) {
+    size_t len = 0;
+    unsigned char *buf = ftf_test_slurp(path, &len);
+    const bool ok = buf && len > 18;
+    if (ok) {
+        *first_byte = buf[18];
+        *size = (size_t)(buf[16] | buf[17] << 8) + 1;
+    }
+    free(buf);
+    return ok;
+}
+
+/* A member under store_below (a lone failure record) is written as one stored
+ * deflate block — header byte 0x01: final, BTYPE 00 — a valid member that
+ * every reader inflates; a member at or over it is compressed; store_below 0
+ * compresses every member. */
+static void writer_stores_lone_records_and_deflates_full_members(void) {
+    const char *path = ftf_test_path("stored.log.gz");
+    char line[2048];
+    int n = snprintf(line, sizeof line, "{\"outcome\":\"fail\",\"pad\":\"");
+    while (n < 1500)
+        line[n++] = 'a';
+    n += snprintf(line + n, sizeof line - (size_t)n, "\"}");
+    for (int variant = 0; variant < 3; variant++) {
+        ftf_log_writer_options_t o = FTF_LOG_WRITER_OPTIONS_INIT;
+        FT_CHECK_EQ_U64(o.store_below, 4096);
+        if (variant == 1)
+            o.store_below = 0;
+        if (variant == 2)
+            o.store_below = 1000; /* the 1,501-byte member is over it */
+        ftf_log_writer_t *w;
+        FTF_CHECK_STATUS(ftf_log_writer_open(path, &o, &w), FTF_OK);
+        FTF_CHECK_STATUS(ftf_log_write_record(w, line, (size_t)n, true, NULL), FTF_OK);
+        for (int i = 0; i < 40; i++) /* a full-size member of passes after it */
+            FTF_CHECK_STATUS(ftf_log_write_record(w, line, (size_t)n, false, NULL), FTF_OK);
+        FTF_CHECK_STATUS(ftf_log_writer_close(w), FTF_OK);
+        unsigned b0 = 0;
+        size_t size = 0;
+        FT_CHECK(first_member(path, &b0, &size));
+        if (variant == 0) {
+            FT_CHECK_EQ_INT(b0, 0x01);
+            FT_CHECK_EQ_U64(size, (size_t)n + 1 + 5 + 26); /* data, newline, block header, member overhead */
+        } else {
+            FT_CHECK(b0 != 0x01 && size < (size_t)n / 4);
+        }
+        ftf_log_report_t rep;
+        FTF_CHECK_STATUS(ftf_log_verify(path, NULL, &rep), FTF_OK);
+        FT_CHECK_EQ_U64(rep.records, 41);
+        FT_CHECK_EQ_U64(rep.members, 2);
+        FT_CHECK(rep.data_bytes == 41 * ((size_t)n + 1));
+    }
+    ftf_log_writer_options_t bad = FTF_LOG_WRITER_OPTIONS_INIT;
+    bad.store_below = FTF_LOG_MEMBER_DATA_MAX + 1;
+    ftf_log_writer_t *w;
+    FTF_CHECK_STATUS(ftf_log_writer_open(path, &bad, &w), FTF_EINVALID_ARGUMENT);
+}
+
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
         FT_CASE(sink_records_14000_node_backward_with_side_artifact),
@@ -686,6 +745,7 @@ int main(int argc, char **argv) {
         FT_CASE(writer_failed_put_elides_with_the_store_error),
         FT_CASE(artifact_store_put_read_and_refs),
         FT_CASE(writer_grouped_sync_at_most_once_per_interval),
+        FT_CASE(writer_stores_lone_records_and_deflates_full_members),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
