@@ -7,7 +7,8 @@
  *       N realistic ft-forensics-v1 events (dispatch group from libft's real
  *       decisions, canonical scenario, gen/ ids, a fail every K-th event with
  *       one of a few reason codes; K = 100 by default) after a run header,
- *       through ftf_log_write_event (failures close and fsync their member).
+ *       through ftf_log_write_record with the default writer options (each failure
+ *       closes its member).
  *       --jsonl also writes the same lines, uncompressed.
  *   ft-forensics-bench write IN.jsonl OUT.log.gz [--level L] [--sync none|failures]
  *       Every line of IN through ftf_log_write_record as a non-failure record
@@ -15,7 +16,7 @@
  *   ft-forensics-bench read LOG...
  *       Every record of the logs (ftf_log_reader_next, shape-checked), counted.
  *   ft-forensics-bench failure-rate [--events N] [--reps R] [--policies P,...]
- *                                   [--interval MS] [--dir DIR] [--level L]
+ *                                   [--interval MS] [--store-below B] [--dir DIR] [--level L]
  *       The durability cliff (issue 7 item 3): for each sync policy P (default
  *       "grouped,failures"), R repetitions (default 5) of two runs in the same
  *       process — N events (default 20,000) with 1 % failures, and N events
@@ -364,6 +365,7 @@ static int failure_rate(int argc, char **argv) {
     ftf_log_writer_options_t wo = FTF_LOG_WRITER_OPTIONS_INIT;
     wo.level = atoi(opt(argc, argv, "--level", "6"));
     wo.sync_interval_ms = atoll(opt(argc, argv, "--interval", "100"));
+    wo.store_below = (size_t)strtoull(opt(argc, argv, "--store-below", "4096"), NULL, 10);
     if (n == 0 || reps < 1 || reps > MAX_REPS)
         return die("failure-rate: --events >= 1, --reps 1..101", FTF_EINVALID_ARGUMENT);
     gen_t g;
@@ -408,10 +410,11 @@ static int failure_rate(int argc, char **argv) {
             }
         }
         const double m1 = median(eps[0], reps), mall = median(eps[1], reps);
-        printf("{\"bench\":\"failure_rate_summary\",\"policy\":\"%s\",\"interval_ms\":%lld,\"events\":%llu,"
+        printf("{\"bench\":\"failure_rate_summary\",\"policy\":\"%s\",\"interval_ms\":%lld,\"store_below\":%zu,"
+               "\"events\":%llu,"
                "\"reps\":%d,\"median_events_per_s_1pct\":%.0f,\"median_events_per_s_all\":%.0f,\"ratio\":%.2f,"
                "\"log_bytes_1pct\":%llu,\"log_bytes_all\":%llu,\"syncs_1pct\":%llu,\"syncs_all\":%llu}\n",
-               known[k].name, (long long)wo.sync_interval_ms, n, reps, m1, mall, m1 / mall,
+               known[k].name, (long long)wo.sync_interval_ms, wo.store_below, n, reps, m1, mall, m1 / mall,
                (unsigned long long)last[0].log_bytes, (unsigned long long)last[1].log_bytes,
                (unsigned long long)last[0].syncs, (unsigned long long)last[1].syncs);
         fflush(stdout);
