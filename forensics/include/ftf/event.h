@@ -118,7 +118,8 @@ typedef struct ftf_fuzz_fields {
     ftf_fuzz_engine_t engine;
     const char *input_sha1;  /* 40 lowercase hex */
     const char *input_b64;   /* the input, base64 (RFC 4648, padded); or NULL and… */
-    const char *input_ref;   /* …a path to the side artifact holding it */
+    const char *input_ref;   /* …a reference to the side artifact holding it (ftf/artifact.h), or
+                                "ftf-elided:<reason>" when it could not be stored (FORMAT.md §2.2) */
     const char *crash_type;  /* NULL: null (e.g. a differential finding, no crash) */
     const char *crash_state; /* top 3 normalised frames joined by "\n"; NULL: null */
 } ftf_fuzz_fields_t;
