@@ -144,14 +144,15 @@ static z_stream *stored_stream(ftf_log_writer_t *w) {
 }
 
 /* Deflates data[0, len) into a whole member in w->out; returns its size, 0 on
- * an internal zlib failure. A member under store_below bytes — typically one
- * record, closed by a failure — is stored, not compressed: deflating a lone
- * record from an empty window costs several times more than rendering and
- * writing it (a run where every scenario fails would write ~4x slower) and
- * only halves it, while records in full members compress ~15x. */
-static size_t build_member(ftf_log_writer_t *w, const uint8_t *data, size_t len) {
+ * an internal zlib failure. A member closed by a failure under store_below
+ * bytes — typically a lone failure record — is stored, not compressed:
+ * deflating one record from an empty window costs several times more than
+ * rendering and writing it (a run where every scenario fails would write ~4x
+ * slower) and only halves it, while records in full members compress ~15x.
+ * Members closed otherwise (full, flush, timer) are rare enough to compress. */
+static size_t build_member(ftf_log_writer_t *w, const uint8_t *data, size_t len, bool failure) {
     const size_t cap = FTF_LOG_MEMBER_SIZE_MAX - FTF__LOG_OVERHEAD;
-    z_stream *zs = len < w->opts.store_below ? stored_stream(w) : &w->zs;
+    z_stream *zs = failure && len < w->opts.store_below ? stored_stream(w) : &w->zs;
     for (int attempt = 0; attempt < 2 && zs; attempt++) {
         if (deflateReset(zs) != Z_OK)
             return 0;
@@ -180,7 +181,7 @@ static ftf_status close_member(ftf_log_writer_t *w, bool failure) {
         return w->failed;
     if (w->data_len == 0)
         return FTF_OK;
-    const size_t size = build_member(w, w->data, w->data_len);
+    const size_t size = build_member(w, w->data, w->data_len, failure);
     if (size == 0) {
         w->failed = fail(w, FTF_ENOMEM, "deflate %s: %s", w->name, w->zs.msg ? w->zs.msg : "zlib error");
         return w->failed;

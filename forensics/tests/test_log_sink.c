@@ -12,7 +12,7 @@
 #include "ft/ft.h"
 #include "ftf/artifact.h"
 #include "ftf/log.h"
-#include "ftf_test.h"
+#include "test_log_util.h"
 
 static ftf_event_context_t test_ctx(void) {
     ftf_event_context_t ctx;
@@ -689,10 +689,11 @@ static bool first_member(const char *path, unsigned *first_byte, size_t *size) {
     return ok;
 }
 
-/* A member under store_below (a lone failure record) is written as one stored
- * deflate block — header byte 0x01: final, BTYPE 00 — a valid member that
- * every reader inflates; a member at or over it is compressed; store_below 0
- * compresses every member. */
+/* A member closed by a failure under store_below (a lone failure record) is
+ * written as one stored deflate block — header byte 0x01: final, BTYPE 00 — a
+ * valid member that every reader inflates; one at or over it is compressed,
+ * and so is a small member closed otherwise (flush); store_below 0 compresses
+ * every member. */
 static void writer_stores_lone_records_and_deflates_full_members(void) {
     const char *path = ftf_test_path("stored.log.gz");
     char line[2048];
@@ -712,6 +713,8 @@ static void writer_stores_lone_records_and_deflates_full_members(void) {
         FTF_CHECK_STATUS(ftf_log_write_record(w, line, (size_t)n, true, NULL), FTF_OK);
         for (int i = 0; i < 40; i++) /* a full-size member of passes after it */
             FTF_CHECK_STATUS(ftf_log_write_record(w, line, (size_t)n, false, NULL), FTF_OK);
+        FTF_CHECK_STATUS(ftf_log_writer_flush(w), FTF_OK);
+        FTF_CHECK_STATUS(ftf_log_write_record(w, line, (size_t)n, false, NULL), FTF_OK); /* small, flushed */
         FTF_CHECK_STATUS(ftf_log_writer_close(w), FTF_OK);
         unsigned b0 = 0;
         size_t size = 0;
@@ -722,11 +725,17 @@ static void writer_stores_lone_records_and_deflates_full_members(void) {
         } else {
             FT_CHECK(b0 != 0x01 && size < (size_t)n / 4);
         }
+        static tl_members_t ms;
+        ms.n = 0;
+        ftf_log_reader_options_t ro = FTF_LOG_READER_OPTIONS_INIT;
+        ro.on_member = tl_on_member;
+        ro.on_member_payload = &ms;
         ftf_log_report_t rep;
-        FTF_CHECK_STATUS(ftf_log_verify(path, NULL, &rep), FTF_OK);
-        FT_CHECK_EQ_U64(rep.records, 41);
-        FT_CHECK_EQ_U64(rep.members, 2);
-        FT_CHECK(rep.data_bytes == 41 * ((size_t)n + 1));
+        FTF_CHECK_STATUS(ftf_log_verify(path, &ro, &rep), FTF_OK);
+        FT_CHECK_EQ_U64(rep.records, 42);
+        FT_CHECK_EQ_U64(rep.members, 3);
+        FT_CHECK(rep.data_bytes == 42 * ((size_t)n + 1));
+        FT_CHECK(ms.n == 4 && ms.m[2].size < (size_t)n / 4); /* the flushed lone pass: compressed */
     }
     ftf_log_writer_options_t bad = FTF_LOG_WRITER_OPTIONS_INIT;
     bad.store_below = FTF_LOG_MEMBER_DATA_MAX + 1;
