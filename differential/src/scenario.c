@@ -15,7 +15,7 @@ double ftd_operand_value(const ftd_operand_t *o) {
         const uint32_t w = (uint32_t)o->bits;
         float f;
         memcpy(&f, &w, sizeof f);
-        return (double)f;
+        return ft_f32_widen(f); /* libft's convention: a signalling NaN stays one */
     }
     double d;
     memcpy(&d, &o->bits, sizeof d);
@@ -24,7 +24,7 @@ double ftd_operand_value(const ftd_operand_t *o) {
 
 uint64_t ftd_value_bits(double v, ft_dtype_t dtype) {
     if (dtype == FT_DTYPE_F32) {
-        const float f = (float)v;
+        const float f = ft_f32_narrow(v);
         uint32_t w;
         memcpy(&w, &f, sizeof w);
         return w;

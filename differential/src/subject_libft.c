@@ -62,7 +62,7 @@ static void custom_registrations(const ft_key_t *keys, size_t n, const size_t *o
         const ft_key_t k = keys[order ? order[i] : i];
         const char *kn = ft_key_name(k);
         snprintf(names[i], FTD_KERNEL_NAME_MAX, "custom::%s", kn ? kn : "invalid");
-        const bool autograd = ft_key_is_autograd(k);
+        const bool autograd = k == FT_KEY_AUTOGRAD || ft_key_is_autograd(k); /* as the registry decides */
         regs[i].key = k;
         regs[i].kernel_name = names[i];
         regs[i].fn = autograd ? NULL : ftd_custom_kernel;

@@ -1,5 +1,6 @@
 /* Scalar tensors: dtype names and the keyset a tensor contributes (SPEC §5). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,4 +51,29 @@ size_t ft_value_format(double v, char *buf, size_t cap) {
     else
         n = snprintf(buf, cap, "%.17g", v);
     return n < 0 ? 0 : (size_t)n;
+}
+
+double ft_f32_widen(float f) {
+    if (!isnan(f))
+        return (double)f;
+    uint32_t w;
+    memcpy(&w, &f, sizeof w);
+    const uint64_t bits = (uint64_t)(w >> 31) << 63 | UINT64_C(0x7ff) << 52 | (uint64_t)(w & 0x7fffffu) << 29;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+float ft_f32_narrow(double v) {
+    if (!isnan(v))
+        return (float)v;
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    uint32_t m = (uint32_t)(bits >> 29) & 0x7fffffu;
+    if (m == 0) /* the payload was below float's mantissa: keep it a NaN */
+        m = 0x400000u;
+    const uint32_t w = (uint32_t)(bits >> 63) << 31 | 0x7f800000u | m;
+    float f;
+    memcpy(&f, &w, sizeof f);
+    return f;
 }

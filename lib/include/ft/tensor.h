@@ -11,8 +11,18 @@ FT_BEGIN_DECLS
 
 typedef enum ft_dtype {
     FT_DTYPE_F64 = 0, /* torch.float64 */
-    FT_DTYPE_F32 = 1  /* torch.float32: value is held in a double but always float-exact */
+    FT_DTYPE_F32 = 1  /* torch.float32: value is held in a double but always float-exact
+                         (ft_f32_widen / ft_f32_narrow: a NaN keeps its sign, payload and
+                         signalling bit, which a C cast would quiet) */
 } ft_dtype_t;
+
+/* A float32 value as libft holds it: the double of the same value; a NaN becomes
+ * the double NaN of the same sign whose payload is the float's shifted up, so a
+ * signalling NaN stays signalling (torch's float kernels see it: pow(1, sNaN)
+ * is NaN, not 1). ft_f32_narrow undoes it exactly; for a double that is not
+ * float-exact it rounds as a cast does. */
+FT_API double ft_f32_widen(float f);
+FT_API float ft_f32_narrow(double v);
 
 /* "f64" / "f32"; NULL for an unknown value. */
 FT_API const char *ft_dtype_name(ft_dtype_t dtype);
