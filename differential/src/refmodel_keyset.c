@@ -453,11 +453,10 @@ void ftd_ref_keyset(const ftd_scenario_t *s, ftd_keyset_outcome_t *out) {
     out->highest_backend = (ft_backend_t)ftdr_highest_backend(&a);
     out->highest_priority = ftdr_highest_priority(&a);
     out->highest_priority_backend = ftdr_highest_priority_backend(&a);
-    /* The outcome contract says 0 for alias keys (torch itself answers
-     * 0x20000000001fff there, their functionality being Undefined; that answer
-     * is ftdr_full_after's and the full_after fixtures check it). */
+    /* Alias keys too: torch answers 0x20000000001fff there (their
+     * functionality is Undefined), as the full_after fixtures check. */
     ftdr_full_after(s->key, &r);
-    out->full_after_bits = ftdr_key_class(s->key) == FTDR_KEY_ALIAS ? 0 : ftdr_set_to_word(&r);
+    out->full_after_bits = ftdr_set_to_word(&r);
 
     char text[4096];
     ftdr_set_canonical(&a, text, sizeof text);

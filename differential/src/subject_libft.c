@@ -296,7 +296,7 @@ int ftd_libft_keyset(const ftd_scenario_t *sc, ftd_keyset_outcome_t *out, char *
     out->highest_backend = ft_keyset_highest_backend(a);
     out->highest_priority = ft_keyset_highest_priority_type_id(a);
     out->highest_priority_backend = ft_keyset_highest_priority_backend_type_id(a);
-    out->full_after_bits = ft_key_is_alias(sc->key) ? 0 : ft_keyset_full_after(sc->key).repr;
+    out->full_after_bits = ft_keyset_full_after(sc->key).repr;
     char text[FT_KEYSET_TEXT_MAX];
     const size_t n = ft_keyset_format_canonical(a, text, sizeof text);
     ft_keyset_t back = ft_keyset_from_raw(0);

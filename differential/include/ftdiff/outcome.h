@@ -90,7 +90,7 @@ typedef struct ftd_keyset_outcome {
     ft_backend_t highest_backend;                      /* of a */
     ft_key_t highest_priority;                         /* highestPriorityTypeId(a) */
     ft_key_t highest_priority_backend;                 /* highestPriorityBackendTypeId(a) */
-    uint64_t full_after_bits;                          /* FULL_AFTER(k); 0 for alias keys */
+    uint64_t full_after_bits;                          /* FULL_AFTER(k), any key (aliases: as Undefined) */
     ft_status parse_status;                            /* parse(canonical text of a) */
     uint64_t parse_bits;                               /* its raw bits when FT_OK */
     ft_status validate_status;                         /* dispatch validation of a alone */
