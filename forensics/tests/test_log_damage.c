@@ -127,7 +127,8 @@ static void log_truncated_at_every_offset_loses_only_torn_member(void) {
                      (unsigned long long)rep->torn_lines, (unsigned long long)torn_lines_max);
         FT_CHECK_EQ_U64(rep->missing_eof, eof_whole ? 0 : 1);
         FT_CHECK_EQ_U64(rep->records, whole);
-        FT_CHECK(ftf_log_report_damaged(rep) == (cut != sample.len));
+        /* cut at a member boundary: an open log (no EOF member yet), not damage */
+        FT_CHECK(ftf_log_report_damaged(rep) == (torn_from < cut));
         if (cut != sample.len)
             FT_CHECK_EQ_INT(rep->first_status, FTF_ETRUNCATED);
     }
@@ -319,14 +320,22 @@ static size_t gzip_plain(const char *text, size_t len, unsigned char *out, size_
 static void log_hostile_empty_and_not_gzip_files(void) {
     read_buffer(NULL, 0, NULL);
     FT_CHECK_EQ_U64(ro_out.n, 0);
-    FT_CHECK_EQ_U64(ro_out.report.missing_eof, 1);
+    FT_CHECK_EQ_U64(ro_out.report.missing_eof, 1); /* an empty log is open: its writer wrote nothing yet */
     FT_CHECK_EQ_U64(ro_out.report.torn_tails + ro_out.report.corrupt_members + ro_out.report.junk_bytes, 0);
-    FT_CHECK(ftf_log_report_damaged(&ro_out.report));
+    FT_CHECK(!ftf_log_report_damaged(&ro_out.report));
 
+    /* text that starts like JSON Lines is read as plain JSONL: its bad lines are counted */
     static const char text[] = "{\"record\":\"event\"}\nthis is not gzip at all\n";
     read_buffer((const unsigned char *)text, sizeof text - 1, NULL);
+    FT_CHECK_EQ_U64(ro_out.report.records, 1);
+    FT_CHECK_EQ_U64(ro_out.report.text_files, 1);
+    FT_CHECK_EQ_U64(ro_out.report.bad_lines, 1);
+    FT_CHECK_EQ_INT(ro_out.report.first_damage, FTF_LOG_DAMAGE_BAD_LINE);
+    /* other text is junk */
+    static const char junk[] = "this is not gzip at all\n{\"record\":\"event\"}\n";
+    read_buffer((const unsigned char *)junk, sizeof junk - 1, NULL);
     FT_CHECK_EQ_U64(ro_out.n, 0);
-    FT_CHECK_EQ_U64(ro_out.report.junk_bytes, sizeof text - 1);
+    FT_CHECK_EQ_U64(ro_out.report.junk_bytes, sizeof junk - 1);
     FT_CHECK_EQ_INT(ro_out.report.first_damage, FTF_LOG_DAMAGE_JUNK);
     FT_CHECK_EQ_INT(ro_out.report.first_status, FTF_ECORRUPT);
 
@@ -502,6 +511,51 @@ static void log_hostile_huge_and_bad_lines_are_counted(void) {
     FT_CHECK_EQ_U64(rep.bad_lines, 3);
 }
 
+/* The sample with 1 to 4 random edits (a bit flipped, a run zeroed, a cut,
+ * junk inserted, a member duplicated) in buf (cap >= 2 * sample.len + 256).
+ * Returns its length. */
+static size_t damage_randomly(unsigned char *buf, size_t cap, uint64_t *seed) {
+    size_t len = sample.len;
+    memcpy(buf, sample.buf, len);
+    const int edits = 1 + (int)(ft_test_rand(seed) % 4);
+    for (int e = 0; e < edits && len > 0; e++) {
+        const size_t at = (size_t)(ft_test_rand(seed) % len);
+        switch (ft_test_rand(seed) % 5) {
+        case 0:
+            buf[at] ^= (unsigned char)(1u << (ft_test_rand(seed) % 8));
+            break;
+        case 1: { /* zero a run */
+            const size_t n = 1 + (size_t)(ft_test_rand(seed) % 64);
+            memset(buf + at, 0, at + n <= len ? n : len - at);
+            break;
+        }
+        case 2:
+            len = at;
+            break; /* cut */
+        case 3: {  /* insert junk */
+            const size_t n = 1 + (size_t)(ft_test_rand(seed) % 40);
+            if (len + n > cap)
+                break;
+            memmove(buf + at + n, buf + at, len - at);
+            for (size_t i = 0; i < n; i++)
+                buf[at + i] = (unsigned char)ft_test_rand(seed);
+            len += n;
+            break;
+        }
+        default: { /* duplicate a member somewhere */
+            const ftf_log_member_info_t *m = &sample.members.m[ft_test_rand(seed) % sample.members.n];
+            if (len + m->size > cap)
+                break;
+            memmove(buf + at + m->size, buf + at, len - at);
+            memcpy(buf + at, sample.buf + m->offset, (size_t)m->size);
+            len += (size_t)m->size;
+            break;
+        }
+        }
+    }
+    return len;
+}
+
 /* Random damage of several kinds at once (flips, zeroed runs, a cut, junk
  * inserted, a member duplicated): never a crash, and what comes back is a
  * subsequence of the original records, byte for byte. */
@@ -512,47 +566,60 @@ static void log_random_damage_returns_only_original_records(void) {
     unsigned char *buf = malloc(cap);
     FT_CHECK(buf != NULL);
     for (int round = 0; round < 3000; round++) {
-        size_t len = sample.len;
-        memcpy(buf, sample.buf, len);
-        const int edits = 1 + (int)(ft_test_rand(&seed) % 4);
-        for (int e = 0; e < edits && len > 0; e++) {
-            const size_t at = (size_t)(ft_test_rand(&seed) % len);
-            switch (ft_test_rand(&seed) % 5) {
-            case 0:
-                buf[at] ^= (unsigned char)(1u << (ft_test_rand(&seed) % 8));
-                break;
-            case 1: { /* zero a run */
-                const size_t n = 1 + (size_t)(ft_test_rand(&seed) % 64);
-                memset(buf + at, 0, at + n <= len ? n : len - at);
-                break;
-            }
-            case 2:
-                len = at;
-                break; /* cut */
-            case 3: {  /* insert junk */
-                const size_t n = 1 + (size_t)(ft_test_rand(&seed) % 40);
-                if (len + n > cap)
-                    break;
-                memmove(buf + at + n, buf + at, len - at);
-                for (size_t i = 0; i < n; i++)
-                    buf[at + i] = (unsigned char)ft_test_rand(&seed);
-                len += n;
-                break;
-            }
-            default: { /* duplicate a member somewhere */
-                const ftf_log_member_info_t *m = &sample.members.m[ft_test_rand(&seed) % sample.members.n];
-                if (len + m->size > cap)
-                    break;
-                memmove(buf + at + m->size, buf + at, len - at);
-                memcpy(buf + at, sample.buf + m->offset, (size_t)m->size);
-                len += (size_t)m->size;
-                break;
-            }
-            }
-        }
+        const size_t len = damage_randomly(buf, cap, &seed);
         read_buffer(buf, len, NULL);
         FT_CHECK_MSG(!ro_out.mismatch, "round %d: a record differs from every original", round);
         FT_CHECK(ro_out.report.records == ro_out.n);
+    }
+    free(buf);
+}
+
+/* Everything the reports say, compared. */
+static bool same_report(const ftf_log_report_t *a, const ftf_log_report_t *b) {
+    return a->files == b->files && a->members == b->members && a->eof_members == b->eof_members &&
+           a->foreign_members == b->foreign_members && a->text_files == b->text_files && a->records == b->records &&
+           a->data_bytes == b->data_bytes && a->corrupt_members == b->corrupt_members &&
+           a->corrupt_bytes == b->corrupt_bytes && a->corrupt_lines == b->corrupt_lines &&
+           a->torn_tails == b->torn_tails && a->torn_bytes == b->torn_bytes && a->torn_lines == b->torn_lines &&
+           a->junk_bytes == b->junk_bytes && a->missing_eof == b->missing_eof && a->long_lines == b->long_lines &&
+           a->bad_lines == b->bad_lines && a->unterminated_lines == b->unterminated_lines &&
+           a->io_errors == b->io_errors && a->first_damage == b->first_damage && a->first_status == b->first_status &&
+           a->first_file == b->first_file && a->first_offset == b->first_offset &&
+           strcmp(a->first_detail, b->first_detail) == 0;
+}
+
+/* Reads `data` seekably and sequentially (as from a pipe, in pieces of
+ * varying size); true when both give the same records and the same report. */
+static bool sequential_matches(const unsigned char *data, size_t len) {
+    static readout_t seekable;
+    read_buffer(data, len, NULL);
+    seekable = ro_out;
+    ftf_log_reader_options_t seq = FTF_LOG_READER_OPTIONS_INIT;
+    seq.sequential = true;
+    read_buffer(data, len, &seq);
+    return !seekable.mismatch && !ro_out.mismatch && seekable.n == ro_out.n &&
+           memcmp(seekable.got, ro_out.got, ro_out.n * sizeof ro_out.got[0]) == 0 &&
+           same_report(&seekable.report, &ro_out.report);
+}
+
+/* A log read sequentially (a pipe, "-") loses and reports exactly what it
+ * loses read through pread: cut at every offset, every byte flipped, random
+ * damage. */
+static void log_sequential_reading_matches_seekable(void) {
+    FT_CHECK(make_sample(120, 600));
+    for (size_t cut = 0; cut <= sample.len; cut++)
+        FT_CHECK_MSG(sequential_matches(sample.buf, cut), "cut at %zu: %s", cut, ro_out.report.first_detail);
+    unsigned char *buf = malloc(2 * sample.len + 256);
+    FT_CHECK(buf != NULL);
+    for (size_t at = 0; at < sample.len; at++) {
+        memcpy(buf, sample.buf, sample.len);
+        buf[at] ^= 0xff;
+        FT_CHECK_MSG(sequential_matches(buf, sample.len), "byte %zu flipped: %s", at, ro_out.report.first_detail);
+    }
+    uint64_t seed = 0x5eed;
+    for (int round = 0; round < 1000; round++) {
+        const size_t len = damage_randomly(buf, 2 * sample.len + 256, &seed);
+        FT_CHECK_MSG(sequential_matches(buf, len), "round %d: %s", round, ro_out.report.first_detail);
     }
     free(buf);
 }
@@ -568,6 +635,7 @@ int main(int argc, char **argv) {
         FT_CASE(log_hostile_plain_gzip_is_read_as_foreign),
         FT_CASE(log_hostile_huge_and_bad_lines_are_counted),
         FT_CASE(log_random_damage_returns_only_original_records),
+        FT_CASE(log_sequential_reading_matches_seekable),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }

@@ -717,6 +717,8 @@ static const char *member_kind_name(ftf_log_member_kind_t k) {
         return "foreign";
     case FTF_LOG_MEMBER_DAMAGED:
         return "damaged";
+    case FTF_LOG_MEMBER_TEXT:
+        return "text";
     }
     return "damaged";
 }

@@ -23,6 +23,9 @@
  * mismatch), junk, oversized and non-JSON lines are skipped and counted in an
  * ftf_log_report_t, never fatal and never a crash. Memory is bounded by the
  * options (a fixed window, one 64 KiB member, one line of at most max_line).
+ * It also reads what users have: "-" (standard input) and pipes, read
+ * sequentially; plain uncompressed JSONL; gzip from any tool; and BGZF from
+ * `bgzip`, whose blocks split lines (such a line is joined across blocks).
  *
  * Every record has a position: (file offset of its member, offset of the line
  * in the member's uncompressed data, length). ftf_log_reader_seek and
@@ -59,7 +62,10 @@ extern "C" {
 
 /* Where a record lives. Offsets are in bytes; `member_offset` is the file
  * offset of the gzip member's first byte, `offset` the line's first byte in the
- * member's uncompressed data, `length` the line's length without its '\n'. */
+ * member's uncompressed data, `length` the line's length without its '\n'.
+ * A line that continues into the next members (bgzip splits lines) has the
+ * position of its start, as a BGZF virtual offset does. In a plain JSONL
+ * file, member_offset is 0 and offset the line's file offset. */
 typedef struct ftf_log_pos {
     uint64_t member_offset;
     uint64_t offset;
@@ -116,9 +122,9 @@ typedef struct ftf_log_writer_options {
                                  like FAILURES). Default 100 */
     const char *artifact_dir; /* side artifacts (ftf/artifact.h): NULL is `<path>.artifacts` for
                                  ftf_log_writer_open and none for _open_fd; "" is none. Copied */
-    size_t store_below;       /* a member closed by a failure with fewer uncompressed bytes (a lone
-                                 failure record) is written as stored deflate blocks: deflating one
-                                 record costs more than the rest of writing it. 0: always deflate; at most
+    size_t store_below;       /* a member of fewer uncompressed bytes (a lone failure record) is
+                                 written as stored deflate blocks: deflating one record costs more
+                                 than the rest of writing it. 0: always deflate; at most
                                  FTF_LOG_MEMBER_DATA_MAX. Default 4096 */
 } ftf_log_writer_options_t;
 
@@ -281,10 +287,12 @@ typedef enum ftf_log_damage {
     FTF_LOG_DAMAGE_CRC,           /* "crc_mismatch": CRC32 or ISIZE does not match the data */
     FTF_LOG_DAMAGE_TORN,          /* "torn_tail": the file ends inside a member */
     FTF_LOG_DAMAGE_JUNK,          /* "trailing_junk": bytes after the last member that are none */
-    FTF_LOG_DAMAGE_MISSING_EOF,   /* "missing_eof": no EOF member at the end (not closed) */
+    FTF_LOG_DAMAGE_MISSING_EOF,   /* "missing_eof": no EOF member at the end: the log is open (still
+                                     being written, or its writer stopped); not damage */
     FTF_LOG_DAMAGE_LINE_TOO_LONG, /* "line_too_long": over max_line */
     FTF_LOG_DAMAGE_BAD_LINE,      /* "bad_line": empty, not a JSON object, or (validate_json) invalid */
-    FTF_LOG_DAMAGE_UNTERMINATED,  /* "unterminated_line": member data not ending in '\n' */
+    FTF_LOG_DAMAGE_UNTERMINATED,  /* "unterminated_line": the data ends inside a line (at the end of a
+                                     file, or before an EOF member) */
     FTF_LOG_DAMAGE_IO             /* "io_error": open or read failed; rest of the file skipped */
 } ftf_log_damage_t;
 
@@ -294,10 +302,13 @@ typedef enum ftf_log_member_kind {
     FTF_LOG_MEMBER_BGZF = 0, /* intact BGZF member with data */
     FTF_LOG_MEMBER_EOF,      /* intact empty BGZF member (the end-of-file marker) */
     FTF_LOG_MEMBER_FOREIGN,  /* intact gzip member without the BC field (plain gzip) */
-    FTF_LOG_MEMBER_DAMAGED   /* skipped region: see damage */
+    FTF_LOG_MEMBER_DAMAGED,  /* skipped region: see damage */
+    FTF_LOG_MEMBER_TEXT      /* a plain (uncompressed) JSONL file, the whole of it */
 } ftf_log_member_kind_t;
 
-/* One member (or skipped region), as ftf_log_reader_options_t.on_member sees it. */
+/* One member (or skipped region), as ftf_log_reader_options_t.on_member sees it.
+ * In sequential reading a plain gzip member, and a plain JSONL file always,
+ * is reported once read to its end, after its lines. */
 typedef struct ftf_log_member_info {
     size_t file_index;
     const char *path;
@@ -322,10 +333,12 @@ typedef struct ftf_log_reader_options {
     bool validate_json;          /* parse each line with jansson (slower); default: shape check only */
     ftf_log_member_fn on_member; /* may be NULL; called once per member or damaged region */
     void *on_member_payload;
+    bool sequential; /* read every input forward only, as a pipe is read (pipes, terminals and "-"
+                      * on one are read so anyway); for tests and fuzzers */
 } ftf_log_reader_options_t;
 
 #define FTF_LOG_READER_OPTIONS_INIT                                                                                    \
-    { 0, false, NULL, NULL }
+    { 0, false, NULL, NULL, false }
 
 /* What a read found. Counters add up over every file of a reader. */
 typedef struct ftf_log_report {
@@ -333,6 +346,7 @@ typedef struct ftf_log_report {
     uint64_t members;         /* intact BGZF data members */
     uint64_t eof_members;     /* intact empty members (EOF markers) */
     uint64_t foreign_members; /* intact gzip members without BC ("not BGZF") */
+    uint64_t text_files;      /* plain (uncompressed) JSONL files ("not BGZF" either) */
     uint64_t records;         /* records returned */
     uint64_t data_bytes;      /* uncompressed bytes of intact members */
     uint64_t corrupt_members; /* skipped: bad header, BSIZE, inflate, CRC/ISIZE */
@@ -342,12 +356,13 @@ typedef struct ftf_log_report {
     uint64_t torn_bytes;
     uint64_t torn_lines;         /* complete lines in the readable part of torn members (lost) */
     uint64_t junk_bytes;         /* trailing bytes that are no member (not gzip at all, appended junk) */
-    uint64_t missing_eof;        /* files with BGZF members (or none at all) not ending in the EOF member */
+    uint64_t missing_eof;        /* open files: with BGZF members (or none at all) but not ending in the EOF
+                                    member (still being written, or the writer stopped); not damage */
     uint64_t long_lines;         /* lines over max_line, skipped */
     uint64_t bad_lines;          /* lines failing the JSON check, skipped */
-    uint64_t unterminated_lines; /* member data not ending in '\n' (the tail is skipped) */
+    uint64_t unterminated_lines; /* data ending inside a line (the partial line is skipped) */
     uint64_t io_errors;          /* files that could not be opened or read to the end */
-    /* first problem seen (damage NONE while none) */
+    /* first problem seen (damage NONE while none); damage found later replaces a missing EOF */
     ftf_log_damage_t first_damage;
     ftf_status first_status; /* its status: FTF_ECORRUPT, FTF_ETRUNCATED, FTF_EBAD_RECORD, ... */
     size_t first_file;
@@ -356,12 +371,20 @@ typedef struct ftf_log_report {
 } ftf_log_report_t;
 
 /* True when the report shows anything lost or out of format (every counter of
- * damage, missing EOF and I/O errors; foreign members are not damage). */
+ * damage and I/O errors). Not damage: foreign members, plain JSONL files, and
+ * a missing EOF member alone (an open log: see missing_eof). */
 bool ftf_log_report_damaged(const ftf_log_report_t *report);
 
 /* A reader over `count` files, read in order (each file is opened when reached;
- * one that cannot be opened is counted as an I/O error and skipped). `opts`
- * may be NULL. The paths are copied. Errors: FTF_EINVALID_ARGUMENT, FTF_ENOMEM. */
+ * one that cannot be opened, or is a directory, is counted as an I/O error —
+ * with strerror text in the report — and skipped). The path "-" is standard
+ * input (not closed). A regular file is read through pread; anything else (a
+ * pipe, a FIFO, a terminal) sequentially, forward only: it needs no seek,
+ * and a plain gzip member is checked while its compressed bytes are copied to
+ * an unlinked temporary file ($TMPDIR, else /tmp), then read back from it
+ * (with no temporary file possible, its lines come first and its check at its
+ * end). `opts` may be NULL. The paths are copied. Errors:
+ * FTF_EINVALID_ARGUMENT, FTF_ENOMEM. */
 ftf_status ftf_log_reader_open(const char *const *paths, size_t count, const ftf_log_reader_options_t *opts,
                                ftf_log_reader_t **out);
 
@@ -385,13 +408,14 @@ typedef struct ftf_log_record {
 /* Next record: returns 1 and fills *rec, 0 after the last record of the last
  * file, or a negative ftf_status for what stops reading altogether
  * (FTF_ENOMEM). Damage is never an error here: it is skipped and counted in the
- * report. */
+ * report. Blocks while a pipe has no data. */
 int ftf_log_reader_next(ftf_log_reader_t *r, ftf_log_record_t *rec);
 
 /* Positions the reader at the record at `offset` in the member at
  * `member_offset` of file `file_index`; ftf_log_reader_next then returns it and
  * continues from there. The member is read and checked. Errors:
- * FTF_EINVALID_ARGUMENT (no such file index), FTF_ENOT_FOUND (offset past the
+ * FTF_EINVALID_ARGUMENT (no such file index; or the file is read sequentially,
+ * a pipe or "-": it cannot seek), FTF_ENOT_FOUND (offset past the
  * member's data, or not at a line start), FTF_ECORRUPT / FTF_ETRUNCATED (the
  * member is damaged), FTF_EIO. */
 ftf_status ftf_log_reader_seek(ftf_log_reader_t *r, size_t file_index, uint64_t member_offset, uint64_t offset);
@@ -409,18 +433,21 @@ ftf_status ftf_log_read_at(const char *path, uint64_t member_offset, uint64_t of
  * opts->on_member for each member, so a tool can list members and CRCs).
  * Returns FTF_OK when the log is intact: only BGZF members, every CRC good,
  * no torn tail, no junk, bad or long lines, and the EOF member at the end;
- * otherwise report->first_status (FTF_ECORRUPT, FTF_ETRUNCATED,
- * FTF_EBAD_RECORD, FTF_ELINE_TOO_LONG, FTF_EIO), or FTF_EUNSUPPORTED_VERSION for a
- * readable gzip file that is not BGZF. */
+ * otherwise report->first_status when damaged (FTF_ECORRUPT, FTF_ETRUNCATED,
+ * FTF_EBAD_RECORD, FTF_ELINE_TOO_LONG, FTF_EIO), FTF_EUNSUPPORTED_VERSION for a
+ * readable file that is not BGZF (plain gzip or JSONL), and FTF_ETRUNCATED for
+ * an open log (intact, but no EOF member: report->missing_eof). */
 ftf_status ftf_log_verify(const char *path, const ftf_log_reader_options_t *opts, ftf_log_report_t *report);
 
-/* Copies every intact record of `paths` (in order) into a new log at
- * `out_path` (written with `wopts`, may be NULL; closed with its EOF member and
- * fsync'ed). `report` (may be NULL) says what was lost; `*records` (may be
- * NULL) how many records were copied. Returns FTF_OK when the new log was
- * written, however damaged the input; FTF_EIO / FTF_ENOMEM otherwise (the
- * output is then incomplete). Failure records are not told apart: the new log
- * is closed and synced once at the end. */
+/* Copies every intact record of `paths` (in order; a line bgzip split across
+ * blocks is one record) into a new log at `out_path` (written with `wopts`,
+ * may be NULL; closed with its EOF member and fsync'ed). `report` (may be
+ * NULL) says what was lost; `*records` (may be NULL) how many records were
+ * copied. Returns FTF_OK when the new log was written, however damaged the
+ * input; FTF_EINVALID_ARGUMENT when out_path is one of the inputs; FTF_EIO
+ * (errno says why: the create or write that failed) / FTF_ENOMEM otherwise
+ * (the output is then incomplete). Failure records are not told apart: the new
+ * log is closed and synced once at the end. */
 ftf_status ftf_log_recover(const char *const *paths, size_t count, const char *out_path,
                            const ftf_log_writer_options_t *wopts, const ftf_log_reader_options_t *ropts,
                            ftf_log_report_t *report, uint64_t *records);
