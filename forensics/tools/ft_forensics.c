@@ -1,22 +1,32 @@
 /* ft-forensics: read, find, triage, check and repair ft-forensics-v1 logs.
  *
- *   ft-forensics cat [--scenario ID] [--outcome O] [--reason R] [--mode M] LOG|DIR...
- *   ft-forensics show [--json] SCENARIO_ID LOG|DIR...
- *   ft-forensics index [-o FILE] [--compact] [--member-cap N] LOG|DIR...
- *   ft-forensics triage [--json] [--top N] LOG|DIR...
- *   ft-forensics verify [--json] [--members] LOG...
- *   ft-forensics reindex LOG...
- *   ft-forensics recover -o OUT [--force] [--no-index] LOG...
+ *   ft-forensics cat [--scenario ID] [--outcome O] [--reason R] [--mode M] LOG|DIR|-...
+ *   ft-forensics show [--json] SCENARIO_ID LOG|DIR|-...
+ *   ft-forensics index [-o FILE] [--compact] [--member-cap N] LOG|DIR|-...
+ *   ft-forensics triage [--json] [--top N] LOG|DIR|-...
+ *   ft-forensics verify [--json] [--members] LOG|DIR|-...
+ *   ft-forensics reindex LOG|DIR...
+ *   ft-forensics recover -o OUT [--force] [--no-index] LOG|DIR|-...
+ *
+ * Inputs (every command): a log is our BGZF log, any gzip file (gzip, pigz,
+ * bgzip — lines bgzip split across blocks are joined), or plain JSONL; a
+ * directory stands for every *.gz below it (sorted); "-" is standard input.
+ * Pipes and "-" are read sequentially. Several inputs behave as with zcat:
+ * what can be read is, what cannot is said on stderr with the reason, and the
+ * exit code says so.
  *
  * Exit codes (every command):
- *   0  success: nothing wrong found
+ *   0  success: nothing wrong found (a log still open — no end-of-file member
+ *      yet — is said, and is not an error)
  *   1  the command's negative answer: damage found (cat, index, verify, reindex,
  *      recover: records were lost), scenario not found (show), failures
- *      present (triage), stale/foreign/corrupt locator (verify)
+ *      present (triage), stale/foreign/corrupt locator or not BGZF (verify); or
+ *      an input that could not be read (missing, unreadable, a directory with
+ *      no logs), the others processed all the same
  *   2  usage error (unknown command or option, missing argument, invalid
  *      scenario id)
- *   3  I/O or other error (missing input, unreadable file, write failed, out of
- *      memory)
+ *   3  the command itself failed: its output could not be written, out of
+ *      memory
  *
  * Logs are untrusted input: replay commands read from them are printed,
  * never executed; scenario ids given by users are validated. */
@@ -32,6 +42,7 @@
 #include <unistd.h>
 
 #include "ft/version.h"
+#include "ftf/atomic_file.h"
 #include "ftf/event.h"
 #include "ftf/ids.h"
 #include "ftf/locator.h"
@@ -79,50 +90,64 @@ typedef struct {
 } cmd_help_t;
 
 static const cmd_help_t helps[] = {
-    {"cat", "cat [--scenario ID] [--outcome O] [--reason R] [--mode M] LOG|DIR...",
-     "Prints the records of the logs (directories: every *.gz below) as JSON lines, in file and log order.\n"
+    {"cat", "cat [--scenario ID] [--outcome O] [--reason R] [--mode M] LOG|DIR|-...",
+     "Prints the records of the logs as JSON lines, in argument order and log order.\n"
      "Filters (all must match; with any filter only event records are printed):\n"
      "  --scenario ID   scenario_id equals ID (validated)\n"
      "  --outcome O     pass | fail | allowlisted | skipped | crash\n"
      "  --reason R      reason_code equals R\n"
      "  --mode M        strict | hardened\n"
-     "Damage is skipped and summarised on stderr.\n"
-     "Exit: 0 ok, 1 the logs were damaged (readable records printed), 2 usage, 3 I/O."},
-    {"show", "show [--json] SCENARIO_ID LOG|DIR...",
+     "Damage is skipped and said on stderr, per log, naming only what was found. A log without its\n"
+     "end-of-file member is said to be open (still being written, or its writer stopped): not an error.\n"
+     "Like zcat, an input that cannot be read is said (with the reason) and the others are still printed.\n"
+     "Exit: 0 ok (open logs too), 1 damage or an unreadable input (the readable records printed), 2 usage,\n"
+     "3 output error."},
+    {"show", "show [--json] SCENARIO_ID LOG|DIR|-...",
      "Prints every record of SCENARIO_ID, in log order, found through each log's locator (<log>.ftidx);\n"
-     "where the locator is missing, stale, foreign or corrupt, says so on stderr and scans the log.\n"
+     "where the locator is missing, stale, foreign or corrupt (or the input is -), says so on stderr and\n"
+     "scans the log.\n"
      "  --json   one JSON object: scenario_id, found, logs [{file, locator, source}], records\n"
      "           [{file, member_offset, offset, length, source, record}]\n"
      "The replay command in a record is shown, never run.\n"
-     "Exit: 0 found, 1 not found, 2 usage or invalid scenario id, 3 I/O."},
-    {"index", "index [-o FILE] [--compact] [--member-cap N] LOG|DIR...",
+     "Exit: 0 found, 1 not found or an input could not be read, 2 usage or invalid scenario id, 3 error."},
+    {"index", "index [-o FILE] [--compact] [--member-cap N] LOG|DIR|-...",
      "Builds the failure index (ft-failure-index-v1, INDEX_FORMAT.md) over the logs and writes it to FILE\n"
      "(atomically) or stdout. Deterministic bytes: same logs, same index.\n"
      "  -o FILE          output file (default: stdout)\n"
      "  --compact        one line instead of indented JSON\n"
      "  --member-cap N   scenario ids listed per bucket (default 100)\n"
-     "Exit: 0 written, 1 written but some log was damaged (see inputs[].damage), 2 usage, 3 I/O."},
-    {"triage", "triage [--json] [--top N] LOG|DIR...",
+     "Exit: 0 written, 1 written but some log was damaged (see inputs[].damage) or could not be read (then\n"
+     "not in inputs[]; with none readable nothing is written), 2 usage, 3 FILE could not be written."},
+    {"triage", "triage [--json] [--top N] LOG|DIR|-...",
      "Summarises the failures of the logs: one row per bucket (count, severity, class, signature,\n"
      "representative scenario), allowlisted drifts and unknown reason codes apart.\n"
      "  --json    the failure index, compact, on one line\n"
      "  --top N   show only the N largest buckets\n"
-     "Exit: 0 no failures and no damage, 1 failures or damage found, 2 usage, 3 I/O."},
-    {"verify", "verify [--json] [--members] LOG...",
+     "Exit: 0 no failures and no damage, 1 failures, damage or an unreadable input, 2 usage, 3 error."},
+    {"verify", "verify [--json] [--members] LOG|DIR|-...",
      "Checks each log: every member (gzip header, BC field, CRC32, sizes), torn tail, junk, the EOF\n"
      "member, lines; and its locator (missing, fresh, stale, foreign, corrupt) by a full rebuild.\n"
-     "  --json      one JSON object: ok, files [{file, intact, status, report, locator, members?}]\n"
+     "Each log is intact, open (intact so far, no end-of-file member yet: being written, or its writer\n"
+     "stopped), not_bgzf (readable plain gzip or JSONL), damaged or unreadable.\n"
+     "  --json      one JSON object: ok, files [{file, intact, state, status, report, locator, members?}]\n"
      "  --members   list every member (offset, size, data size, CRC, lines, kind, damage)\n"
-     "Exit: 0 intact with a fresh or no locator, 1 damage or a stale/foreign/corrupt locator, 2 usage, 3 I/O."},
-    {"reindex", "reindex LOG...",
-     "Rebuilds each log's locator (<log>.ftidx) from the log, atomically.\n"
-     "Exit: 0 ok, 1 a log was damaged (its locator covers the readable records), 2 usage, 3 I/O."},
-    {"recover", "recover -o OUT [--force] [--no-index] LOG...",
+     "Exit: 0 every log intact or open, with a fresh or no locator; 1 otherwise (or an input could not be\n"
+     "read), 2 usage, 3 error."},
+    {"reindex", "reindex LOG|DIR...",
+     "Rebuilds each log's locator (<log>.ftidx) from the log, atomically (not for -: a locator lives\n"
+     "beside its log).\n"
+     "Exit: 0 ok, 1 a log was damaged (its locator covers the readable records) or could not be read,\n"
+     "2 usage, 3 a locator could not be written."},
+    {"recover", "recover -o OUT [--force] [--no-index] LOG|DIR|-...",
      "Copies every intact record of the logs, in order, into a new valid log OUT (with its EOF member,\n"
-     "fsync'ed) and writes OUT's locator; reports what was lost.\n"
+     "fsync'ed) and writes OUT's locator; reports what was lost. Lines that bgzip split across blocks are\n"
+     "whole records in OUT. A DIR stands for every *.gz below it, sorted, as for the other commands: all\n"
+     "their records go into the one OUT (like zcat -r DIR | bgzip). With no log to read (a DIR without\n"
+     "*.gz, missing inputs) nothing is written.\n"
      "  -o OUT       the new log (refused if it exists, unless --force; never one of the inputs)\n"
      "  --no-index   do not write OUT.ftidx\n"
-     "Exit: 0 nothing was lost, 1 OUT written but records were lost, 2 usage, 3 I/O."},
+     "Exit: 0 nothing was lost, 1 OUT written but records were lost or an input could not be read (or\n"
+     "nothing to recover), 2 usage, 3 OUT could not be written."},
 };
 
 static const cmd_help_t *find_help(const char *cmd) {
@@ -137,8 +162,11 @@ static void print_usage(FILE *f) {
     for (size_t i = 0; i < sizeof helps / sizeof helps[0]; i++)
         fprintf(f, "  %s %s\n", prog, helps[i].usage);
     fprintf(f,
-            "\n%s COMMAND --help for details. Exit codes: 0 ok, 1 damage / not found / failures (per command),\n"
-            "2 usage, 3 I/O or other error.\n",
+            "\nA LOG is a BGZF log, any gzip file (gzip, pigz, bgzip) or plain JSONL; a DIR stands for every *.gz\n"
+            "below it (sorted); - is standard input. Unreadable inputs are said and the rest is processed, as\n"
+            "zcat does. %s COMMAND --help for details. Exit codes: 0 ok (a log still open included), 1 damage /\n"
+            "not found / failures (per command) or an unreadable input,\n"
+            "2 usage, 3 the command failed (output not writable, out of memory).\n",
             prog);
 }
 
@@ -232,41 +260,174 @@ static bool parse_size(const char *s, size_t *out) {
     return true;
 }
 
-/* ---- shared helpers --------------------------------------------------------- */
+/* ---- inputs ------------------------------------------------------------------- */
 
-static int expand(const char *cmd, const opts_t *o, size_t first, char ***paths, size_t *n) {
-    if (o->npos <= first)
-        return cmd_usage(cmd, "no log given");
-    const ftf_status st = ftf_triage_expand_paths(o->pos + first, o->npos - first, paths, n);
-    if (st == FTF_ENOT_FOUND) {
-        for (size_t i = first; i < o->npos; i++) {
-            struct stat sb;
-            if (stat(o->pos[i], &sb) != 0)
-                say(cmd, "%s: %s", o->pos[i], strerror(errno));
-        }
-        return EXIT_ERROR;
+/* The logs a command reads, in argument order: "-" (standard input) as it is,
+ * a directory replaced by every log (*.gz) below it (sorted), anything else as
+ * given. An input that is not there, or a directory without logs, is said on
+ * stderr with its reason and counted in `failed`; the others are still read,
+ * as zcat does. */
+typedef struct {
+    char **v;
+    size_t n, cap;
+    size_t failed;
+} inputs_t;
+
+static void inputs_free(inputs_t *in) {
+    for (size_t i = 0; i < in->n; i++)
+        free(in->v[i]);
+    free(in->v);
+    memset(in, 0, sizeof *in);
+}
+
+static bool inputs_add(inputs_t *in, const char *path) {
+    if (in->n == in->cap) {
+        const size_t cap = in->cap ? 2 * in->cap : 16;
+        char **v = realloc(in->v, cap * sizeof *v);
+        if (!v)
+            return false;
+        in->v = v, in->cap = cap;
     }
+    const size_t len = strlen(path) + 1;
+    if (!(in->v[in->n] = malloc(len)))
+        return false;
+    memcpy(in->v[in->n++], path, len);
+    return true;
+}
+
+/* Adds the logs below directory `dir`; false only when out of memory. */
+static bool inputs_add_dir(const char *cmd, inputs_t *in, const char *dir) {
+    char **list = NULL;
+    size_t n = 0;
+    errno = 0;
+    const ftf_status st = ftf_triage_expand_paths(&dir, 1, &list, &n);
+    if (st == FTF_ENOMEM)
+        return false;
     if (st != FTF_OK) {
-        say(cmd, "listing the inputs: %s", ftf_strerror(st));
-        return EXIT_ERROR;
+        say(cmd, "%s: cannot list the directory: %s", dir, errno ? strerror(errno) : ftf_strerror(st));
+        in->failed++;
+        return true;
     }
-    if (*n == 0) {
-        say(cmd, "no logs (*.gz) found");
+    if (n == 0) {
+        say(cmd, "%s: no logs (*.gz) in this directory", dir);
+        in->failed++;
+    }
+    bool ok = true;
+    for (size_t k = 0; k < n && ok; k++)
+        ok = inputs_add(in, list[k]);
+    ftf_triage_paths_free(list, n);
+    return ok;
+}
+
+/* EXIT_OK (the list may be empty when every input failed), EXIT_USAGE (none
+ * given) or EXIT_ERROR (out of memory). */
+static int inputs_expand(const char *cmd, const char *const *args, size_t nargs, inputs_t *in) {
+    memset(in, 0, sizeof *in);
+    if (nargs == 0)
+        return cmd_usage(cmd, "no log given");
+    bool ok = true;
+    for (size_t i = 0; ok && i < nargs; i++) {
+        const char *a = args[i];
+        struct stat sb;
+        if (strcmp(a, "-") == 0)
+            ok = inputs_add(in, a);
+        else if (stat(a, &sb) != 0) {
+            say(cmd, "%s: %s", a, strerror(errno));
+            in->failed++;
+        } else if (S_ISDIR(sb.st_mode))
+            ok = inputs_add_dir(cmd, in, a);
+        else
+            ok = inputs_add(in, a);
+    }
+    if (!ok) {
+        say(cmd, "%s", ftf_strerror(FTF_ENOMEM));
+        inputs_free(in);
         return EXIT_ERROR;
     }
     return EXIT_OK;
 }
 
-static void summarise_damage(const char *cmd, const ftf_log_report_t *r) {
-    say(cmd,
-        "damage: %llu corrupt member(s) (%llu bytes, %llu lines lost), %llu torn tail(s) (%llu bytes, %llu lines), "
-        "%llu junk bytes, %llu missing EOF, %llu bad, %llu long, %llu unterminated line(s), %llu I/O error(s); "
-        "first: %s",
-        (unsigned long long)r->corrupt_members, (unsigned long long)r->corrupt_bytes,
-        (unsigned long long)r->corrupt_lines, (unsigned long long)r->torn_tails, (unsigned long long)r->torn_bytes,
-        (unsigned long long)r->torn_lines, (unsigned long long)r->junk_bytes, (unsigned long long)r->missing_eof,
-        (unsigned long long)r->bad_lines, (unsigned long long)r->long_lines, (unsigned long long)r->unterminated_lines,
-        (unsigned long long)r->io_errors, r->first_detail[0] ? r->first_detail : ftf_log_damage_name(r->first_damage));
+/* ---- reports ------------------------------------------------------------------ */
+
+typedef struct {
+    char *s;
+    size_t cap, len;
+} text_t;
+
+/* Appends one item to a ", "-separated list (silently cut at the capacity). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+text_item(text_t *t, const char *fmt, ...) {
+    if (t->len + 1 >= t->cap)
+        return;
+    if (t->len)
+        t->len += (size_t)snprintf(t->s + t->len, t->cap - t->len, ", ");
+    if (t->len + 1 >= t->cap) {
+        t->len = t->cap - 1;
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    const int k = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    t->len = k < 0 ? t->len : t->len + (size_t)k >= t->cap ? t->cap - 1 : t->len + (size_t)k;
+}
+
+/* The damage of a report, naming only what was found, then the first problem. */
+static void describe_damage(const ftf_log_report_t *r, char *out, size_t cap) {
+    text_t t = {out, cap, 0};
+    out[0] = '\0';
+    typedef unsigned long long ull;
+    if (r->corrupt_members)
+        text_item(&t, "%llu corrupt member(s) (%llu bytes, %llu line(s) lost)", (ull)r->corrupt_members,
+                  (ull)r->corrupt_bytes, (ull)r->corrupt_lines);
+    if (r->torn_tails)
+        text_item(&t, "%llu torn tail(s) (%llu bytes, %llu line(s) lost)", (ull)r->torn_tails, (ull)r->torn_bytes,
+                  (ull)r->torn_lines);
+    if (r->junk_bytes)
+        text_item(&t, "%llu junk byte(s)", (ull)r->junk_bytes);
+    if (r->bad_lines)
+        text_item(&t, "%llu line(s) not a JSON object", (ull)r->bad_lines);
+    if (r->long_lines)
+        text_item(&t, "%llu line(s) too long", (ull)r->long_lines);
+    if (r->unterminated_lines)
+        text_item(&t, "%llu unterminated line(s)", (ull)r->unterminated_lines);
+    if (r->io_errors)
+        text_item(&t, "%llu unreadable file(s)", (ull)r->io_errors);
+    if (r->missing_eof)
+        text_item(&t, "%llu log(s) without end-of-file member", (ull)r->missing_eof);
+    if (r->first_detail[0] && t.len + 1 < cap)
+        snprintf(out + t.len, cap - t.len, "; first: %s", r->first_detail);
+}
+
+static bool only_io_errors(const ftf_log_report_t *r) {
+    return r->io_errors && !r->corrupt_members && !r->torn_tails && !r->junk_bytes && !r->bad_lines && !r->long_lines &&
+           !r->unterminated_lines;
+}
+
+#define OPEN_TEXT "no end-of-file member yet (still being written, or its writer stopped)"
+
+/* Says on stderr what reading `label` (a file; NULL for several) found: its
+ * damage, that it could not be read, or that it is open. True when something
+ * was lost (damage or an I/O error); an open log is not. */
+static bool say_report(const char *cmd, const char *label, const ftf_log_report_t *rep) {
+    if (ftf_log_report_damaged(rep)) {
+        if (only_io_errors(rep)) {
+            say(cmd, "cannot read %s", rep->first_detail);
+            return true;
+        }
+        char what[600];
+        describe_damage(rep, what, sizeof what);
+        say(cmd, "%s%sdamage: %s", label ? label : "", label ? ": " : "", what);
+        return true;
+    }
+    if (rep->missing_eof && label)
+        say(cmd, "%s: open: " OPEN_TEXT, label);
+    else if (rep->missing_eof)
+        say(cmd, "%llu log(s) open: " OPEN_TEXT, (unsigned long long)rep->missing_eof);
+    return false;
 }
 
 static bool span_eq(const char *s, size_t n, const char *lit) {
@@ -276,9 +437,9 @@ static bool span_eq(const char *s, size_t n, const char *lit) {
 static json_t *report_json(const ftf_log_report_t *r) {
     json_t *o = json_object();
 #define U(f) json_object_set_new(o, #f, json_integer((json_int_t)r->f))
-    U(files), U(members), U(eof_members), U(foreign_members), U(records), U(data_bytes), U(corrupt_members),
-        U(corrupt_bytes), U(corrupt_lines), U(torn_tails), U(torn_bytes), U(torn_lines), U(junk_bytes), U(missing_eof),
-        U(long_lines), U(bad_lines), U(unterminated_lines), U(io_errors);
+    U(files), U(members), U(eof_members), U(foreign_members), U(text_files), U(records), U(data_bytes),
+        U(corrupt_members), U(corrupt_bytes), U(corrupt_lines), U(torn_tails), U(torn_bytes), U(torn_lines),
+        U(junk_bytes), U(missing_eof), U(long_lines), U(bad_lines), U(unterminated_lines), U(io_errors);
 #undef U
     json_object_set_new(o, "first_damage", json_string(ftf_log_damage_name(r->first_damage)));
     if (r->first_damage != FTF_LOG_DAMAGE_NONE) {
@@ -294,6 +455,14 @@ static int print_json(json_t *j) {
     fputc('\n', stdout);
     json_decref(j);
     return rc == 0 ? EXIT_OK : EXIT_ERROR;
+}
+
+/* Flushes stdout; on failure says why. */
+static bool flush_stdout(const char *cmd) {
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return true;
+    say(cmd, "writing standard output: %s", strerror(errno));
+    return false;
 }
 
 /* Name of a locator state for reports. */
@@ -318,6 +487,31 @@ static const char *locator_state(ftf_status st) {
 
 /* ---- cat ---------------------------------------------------------------------- */
 
+typedef struct {
+    const char *scenario, *outcome, *reason, *mode; /* NULL: any */
+} cat_filter_t;
+
+/* Does the record pass the filters (any set)? */
+static bool cat_match(const cat_filter_t *flt, const ftf_log_record_t *rec, ftf_event_storage_t *storage) {
+    ftf_record_fields_t f;
+    if (ftf_record_peek(rec->line, rec->len, FTF_PEEK_ALL, &f) != FTF_PEEK_OK) {
+        ftf_record_t pr;
+        if (ftf_record_parse(rec->line, rec->len, &pr, storage, NULL) != FTF_OK || pr.kind != FTF_RECORD_KIND_EVENT)
+            return false;
+        memset(&f, 0, sizeof f);
+        f.record = "event", f.record_len = 5;
+        f.scenario_id = pr.event.scenario_id, f.scenario_id_len = strlen(f.scenario_id);
+        f.outcome = ftf_outcome_name(pr.event.outcome), f.outcome_len = strlen(f.outcome);
+        f.mode = ft_mode_name(pr.event.mode), f.mode_len = strlen(f.mode);
+        f.reason_code = pr.event.reason_code, f.reason_code_len = strlen(f.reason_code);
+    }
+    return span_eq(f.record, f.record_len, "event") &&
+           (!flt->scenario || span_eq(f.scenario_id, f.scenario_id_len, flt->scenario)) &&
+           (!flt->outcome || span_eq(f.outcome, f.outcome_len, flt->outcome)) &&
+           (!flt->reason || span_eq(f.reason_code, f.reason_code_len, flt->reason)) &&
+           (!flt->mode || span_eq(f.mode, f.mode_len, flt->mode));
+}
+
 static int cmd_cat(int argc, char **argv) {
     static const char *const valued[] = {"--scenario", "--outcome", "--reason", "--mode", NULL};
     opts_t o = {.cmd = "cat", .valued = valued};
@@ -326,73 +520,59 @@ static int cmd_cat(int argc, char **argv) {
         free(o.pos);
         return rc != EXIT_OK ? rc : print_cmd_help("cat");
     }
-    const char *scen = o.vval[0], *outc = o.vval[1], *reason = o.vval[2], *mode = o.vval[3];
+    const cat_filter_t flt = {o.vval[0], o.vval[1], o.vval[2], o.vval[3]};
     ftf_outcome_t oc;
-    if (scen && !ftf_scenario_id_valid(scen))
+    if (flt.scenario && !ftf_scenario_id_valid(flt.scenario))
         rc = cmd_usage("cat", "invalid scenario id");
-    else if (outc && ftf_outcome_from_name(outc, &oc) != FTF_OK)
-        rc = cmd_usage("cat", "unknown outcome %s", outc);
-    else if (mode && strcmp(mode, "strict") != 0 && strcmp(mode, "hardened") != 0)
-        rc = cmd_usage("cat", "unknown mode %s", mode);
-    char **paths = NULL;
-    size_t n = 0;
+    else if (flt.outcome && ftf_outcome_from_name(flt.outcome, &oc) != FTF_OK)
+        rc = cmd_usage("cat", "unknown outcome %s", flt.outcome);
+    else if (flt.mode && strcmp(flt.mode, "strict") != 0 && strcmp(flt.mode, "hardened") != 0)
+        rc = cmd_usage("cat", "unknown mode %s", flt.mode);
+    inputs_t in;
     if (rc == EXIT_OK)
-        rc = expand("cat", &o, 0, &paths, &n);
+        rc = inputs_expand("cat", o.pos, o.npos, &in);
     free(o.pos);
     if (rc != EXIT_OK)
         return rc;
-    const bool filtering = scen || outc || reason || mode;
-    ftf_log_reader_t *r;
-    ftf_status st = ftf_log_reader_open((const char *const *)paths, n, NULL, &r);
-    if (st != FTF_OK) {
-        ftf_triage_paths_free(paths, n);
-        say("cat", "%s", ftf_strerror(st));
-        return EXIT_ERROR;
-    }
+    const bool filtering = flt.scenario || flt.outcome || flt.reason || flt.mode;
+    bool lost = in.failed > 0;
     static char obuf[1 << 16];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
     ftf_event_storage_t storage = FTF_EVENT_STORAGE_INIT;
-    ftf_log_record_t rec;
-    int k;
-    while ((k = ftf_log_reader_next(r, &rec)) == 1) {
-        if (filtering) {
-            ftf_record_fields_t f;
-            if (ftf_record_peek(rec.line, rec.len, FTF_PEEK_ALL, &f) != FTF_PEEK_OK) {
-                ftf_record_t pr;
-                if (ftf_record_parse(rec.line, rec.len, &pr, &storage, NULL) != FTF_OK ||
-                    pr.kind != FTF_RECORD_KIND_EVENT)
-                    continue;
-                memset(&f, 0, sizeof f);
-                f.record = "event", f.record_len = 5;
-                f.scenario_id = pr.event.scenario_id, f.scenario_id_len = strlen(f.scenario_id);
-                f.outcome = ftf_outcome_name(pr.event.outcome), f.outcome_len = strlen(f.outcome);
-                f.mode = ft_mode_name(pr.event.mode), f.mode_len = strlen(f.mode);
-                f.reason_code = pr.event.reason_code, f.reason_code_len = strlen(f.reason_code);
-            }
-            if (!span_eq(f.record, f.record_len, "event") ||
-                (scen && !span_eq(f.scenario_id, f.scenario_id_len, scen)) ||
-                (outc && !span_eq(f.outcome, f.outcome_len, outc)) ||
-                (reason && !span_eq(f.reason_code, f.reason_code_len, reason)) ||
-                (mode && !span_eq(f.mode, f.mode_len, mode)))
-                continue;
+    /* one reader per input, so that what each one lacks is said of it */
+    for (size_t i = 0; rc == EXIT_OK && i < in.n; i++) {
+        const char *path = in.v[i];
+        ftf_log_reader_t *r;
+        const ftf_status st = ftf_log_reader_open(&path, 1, NULL, &r);
+        if (st != FTF_OK) {
+            say("cat", "%s", ftf_strerror(st));
+            rc = EXIT_ERROR;
+            break;
         }
-        fwrite(rec.line, 1, rec.len, stdout);
-        fputc('\n', stdout);
+        ftf_log_record_t rec;
+        int k;
+        while ((k = ftf_log_reader_next(r, &rec)) == 1) {
+            if (filtering && !cat_match(&flt, &rec, &storage))
+                continue;
+            fwrite(rec.line, 1, rec.len, stdout);
+            fputc('\n', stdout);
+        }
+        if (k < 0) {
+            say("cat", "%s: %s", path, ftf_strerror((ftf_status)k));
+            rc = EXIT_ERROR;
+        } else if (say_report("cat", path, ftf_log_reader_report(r)))
+            lost = true;
+        ftf_log_reader_free(r);
+        if (ferror(stdout) && rc == EXIT_OK) {
+            say("cat", "writing standard output: %s", strerror(errno));
+            rc = EXIT_ERROR;
+        }
     }
     ftf_event_storage_dispose(&storage);
-    const ftf_log_report_t *rep = ftf_log_reader_report(r);
-    if (k < 0) {
-        say("cat", "%s", ftf_strerror((ftf_status)k));
+    inputs_free(&in);
+    if (!flush_stdout("cat"))
         rc = EXIT_ERROR;
-    } else if (ftf_log_report_damaged(rep)) {
-        summarise_damage("cat", rep);
-        rc = rep->io_errors ? EXIT_ERROR : EXIT_NEG;
-    }
-    if (fflush(stdout) != 0)
-        rc = EXIT_ERROR;
-    ftf_log_reader_free(r);
-    ftf_triage_paths_free(paths, n);
-    return rc;
+    return rc != EXIT_OK ? rc : lost ? EXIT_NEG : EXIT_OK;
 }
 
 /* ---- show --------------------------------------------------------------------- */
@@ -434,22 +614,60 @@ static bool line_has_id(const char *line, size_t len, const char *id, ftf_event_
     return ftf_record_parse(line, len, &pr, st, NULL) == FTF_OK && pr.kind == FTF_RECORD_KIND_EVENT &&
            strcmp(pr.event.scenario_id, id) == 0;
 }
-
+/* Scans `file` for `id`. EXIT_OK, EXIT_NEG (it could not be read: said), or
+ * EXIT_ERROR (out of memory). Damage is said, and does not change the answer. */
 static int show_scan(const char *file, const char *id, show_out_t *out, ftf_event_storage_t *storage) {
     ftf_log_reader_t *r;
-    if (ftf_log_reader_open(&file, 1, NULL, &r) != FTF_OK)
+    if (ftf_log_reader_open(&file, 1, NULL, &r) != FTF_OK) {
+        say("show", "%s", ftf_strerror(FTF_ENOMEM));
         return EXIT_ERROR;
+    }
     ftf_log_record_t rec;
     int k;
     while ((k = ftf_log_reader_next(r, &rec)) == 1)
         if (line_has_id(rec.line, rec.len, id, storage))
             show_emit(out, file, &rec.pos, rec.line, rec.len, "scan");
     const ftf_log_report_t *rep = ftf_log_reader_report(r);
-    if (ftf_log_report_damaged(rep))
-        summarise_damage("show", rep);
-    const int rc = k < 0 || rep->io_errors ? EXIT_ERROR : EXIT_OK;
+    say_report("show", file, rep);
+    int rc = rep->io_errors ? EXIT_NEG : EXIT_OK;
+    if (k < 0) {
+        say("show", "%s: %s", file, ftf_strerror((ftf_status)k));
+        rc = EXIT_ERROR;
+    }
     ftf_log_reader_free(r);
     return rc;
+}
+
+/* Every record of `id` in `path` through its locator, all or none: false (and
+ * *why) when the locator cannot be used; FTF_ENOMEM in *why stops the command. */
+static bool show_by_locator(const char *path, const char *id, show_out_t *out, ftf_event_storage_t *storage,
+                            ftf_locator_t *loc, ftf_status *why) {
+    size_t first = 0, count = 0;
+    ftf_status st = ftf_locator_find(loc, id, &first, &count);
+    if (st == FTF_ENOT_FOUND)
+        st = FTF_OK, count = 0;
+    char **lines = count ? calloc(count, sizeof *lines) : NULL;
+    size_t *lens = count ? calloc(count, sizeof *lens) : NULL;
+    ftf_log_pos_t *poss = count ? calloc(count, sizeof *poss) : NULL;
+    if (count && (!lines || !lens || !poss))
+        st = FTF_ENOMEM;
+    /* read every entry first: emit only if all of them check out */
+    for (size_t e = 0; st == FTF_OK && e < count; e++) {
+        ftf_locator_entry_t ent;
+        if ((st = ftf_locator_entry_at(loc, first + e, &ent)) != FTF_OK)
+            break;
+        poss[e] = ent.pos;
+        st = ftf_log_read_at(path, ent.pos.member_offset, ent.pos.offset, &lines[e], &lens[e]);
+        if (st == FTF_OK && !line_has_id(lines[e], lens[e], id, storage))
+            st = FTF_ESTALE_INDEX;
+    }
+    for (size_t e = 0; st == FTF_OK && e < count; e++)
+        show_emit(out, path, &poss[e], lines[e], lens[e], "locator");
+    for (size_t e = 0; lines && e < count; e++)
+        free(lines[e]);
+    free(lines), free(lens), free(poss);
+    *why = st;
+    return st == FTF_OK;
 }
 
 static int cmd_show(int argc, char **argv) {
@@ -470,63 +688,49 @@ static int cmd_show(int argc, char **argv) {
         return cmd_usage("show", "invalid scenario id (expected {suite}/{mode}:{case}, gen/<16 hex> or "
                                  "fuzz/<target>/<40 hex>)");
     }
-    char **paths = NULL;
-    size_t n = 0;
-    rc = expand("show", &o, 1, &paths, &n);
+    inputs_t in;
+    rc = inputs_expand("show", o.pos + 1, o.npos - 1, &in);
     show_out_t out = {NULL, 0, o.fval[0] != NULL};
     free(o.pos);
     if (rc != EXIT_OK)
         return rc;
+    bool unreadable = in.failed > 0;
     json_t *logs = json_array();
     out.records = json_array();
     ftf_event_storage_t storage = FTF_EVENT_STORAGE_INIT;
-    for (size_t i = 0; i < n && rc != EXIT_ERROR; i++) {
-        ftf_locator_t *loc;
-        const ftf_status lst = ftf_locator_open(paths[i], NULL, 0, &loc);
-        const char *state = locator_state(lst), *source = "locator";
-        if (lst == FTF_OK) {
-            /* read every entry first: emit only if all of them check out */
-            size_t first = 0, count = 0;
-            ftf_status st = ftf_locator_find(loc, id, &first, &count);
-            if (st == FTF_ENOT_FOUND)
-                st = FTF_OK, count = 0;
-            char **lines = count ? calloc(count, sizeof *lines) : NULL;
-            size_t *lens = count ? calloc(count, sizeof *lens) : NULL;
-            ftf_log_pos_t *poss = count ? calloc(count, sizeof *poss) : NULL;
-            if (count && (!lines || !lens || !poss))
-                st = FTF_ENOMEM;
-            for (size_t e = 0; st == FTF_OK && e < count; e++) {
-                ftf_locator_entry_t ent;
-                if ((st = ftf_locator_entry_at(loc, first + e, &ent)) != FTF_OK)
-                    break;
-                poss[e] = ent.pos;
-                st = ftf_log_read_at(paths[i], ent.pos.member_offset, ent.pos.offset, &lines[e], &lens[e]);
-                if (st == FTF_OK && !line_has_id(lines[e], lens[e], id, &storage))
-                    st = FTF_ESTALE_INDEX;
+    for (size_t i = 0; i < in.n && rc == EXIT_OK; i++) {
+        const char *path = in.v[i];
+        const char *state = "n/a", *source = "scan";
+        if (strcmp(path, "-") != 0) { /* standard input has no locator beside it */
+            ftf_locator_t *loc;
+            const ftf_status lst = ftf_locator_open(path, NULL, 0, &loc);
+            state = locator_state(lst);
+            ftf_status why = lst;
+            if (lst == FTF_OK) {
+                if (show_by_locator(path, id, &out, &storage, loc, &why))
+                    source = "locator";
+                else if (why != FTF_ENOMEM)
+                    state = why == FTF_ECORRUPT ? "corrupt" : "stale";
+                ftf_locator_free(loc);
             }
-            for (size_t e = 0; st == FTF_OK && e < count; e++)
-                show_emit(&out, paths[i], &poss[e], lines[e], lens[e], "locator");
-            for (size_t e = 0; lines && e < count; e++)
-                free(lines[e]);
-            free(lines), free(lens), free(poss);
-            if (st == FTF_ENOMEM) {
-                say("show", "%s", ftf_strerror(st));
+            if (why == FTF_ENOMEM) {
+                say("show", "%s", ftf_strerror(why));
                 rc = EXIT_ERROR;
-            } else if (st != FTF_OK) {
-                say("show", "%s: locator unusable (%s); scanning the log", paths[i], ftf_status_code(st));
-                state = st == FTF_ECORRUPT ? "corrupt" : "stale", source = "scan";
+                break;
             }
-            ftf_locator_free(loc);
-        } else {
-            say("show", "%s: locator %s; scanning the log", paths[i], state);
-            source = "scan";
+            if (lst == FTF_OK && why != FTF_OK)
+                say("show", "%s: locator unusable (%s); scanning the log", path, ftf_status_code(why));
+            else if (lst != FTF_OK)
+                say("show", "%s: locator %s; scanning the log", path, state);
         }
-        if (rc != EXIT_ERROR && strcmp(source, "scan") == 0 && show_scan(paths[i], id, &out, &storage) != EXIT_OK) {
-            say("show", "%s: cannot read the log", paths[i]);
-            rc = EXIT_ERROR;
+        if (strcmp(source, "scan") == 0) {
+            const int k = show_scan(path, id, &out, &storage);
+            if (k == EXIT_ERROR)
+                rc = EXIT_ERROR;
+            unreadable |= k == EXIT_NEG;
         }
         json_t *lj = json_object();
-        json_object_set_new(lj, "file", json_string(paths[i]));
+        json_object_set_new(lj, "file", json_string(path));
         json_object_set_new(lj, "locator", json_string(state));
         json_object_set_new(lj, "source", json_string(source));
         json_array_append_new(logs, lj);
@@ -536,6 +740,8 @@ static int cmd_show(int argc, char **argv) {
         say("show", "%s: not found", id);
         rc = EXIT_NEG;
     }
+    if (rc == EXIT_OK && unreadable)
+        rc = EXIT_NEG;
     if (out.json) {
         json_t *j = json_object();
         json_object_set_new(j, "scenario_id", json_string(id));
@@ -548,22 +754,44 @@ static int cmd_show(int argc, char **argv) {
         json_decref(logs);
         json_decref(out.records);
     }
-    if (fflush(stdout) != 0)
+    if (!flush_stdout("show"))
         rc = EXIT_ERROR;
-    ftf_triage_paths_free(paths, n);
+    inputs_free(&in);
     return rc;
 }
 
 /* ---- index / triage ----------------------------------------------------------- */
 
-static int build_index(const char *cmd, const opts_t *o, const ftf_index_options_t *io, ftf_failure_index_t **idx) {
-    char **paths = NULL;
-    size_t n = 0;
-    int rc = expand(cmd, o, 0, &paths, &n);
+/* Builds the index over the inputs of o->pos. EXIT_OK with *idx, EXIT_NEG
+ * with none (nothing could be read: said), or EXIT_USAGE / EXIT_ERROR.
+ * *unreadable: inputs that could not be read. */
+static int build_index(const char *cmd, const opts_t *o, const ftf_index_options_t *io, ftf_failure_index_t **idx,
+                       size_t *unreadable) {
+    inputs_t in;
+    int rc = inputs_expand(cmd, o->pos, o->npos, &in);
+    *unreadable = in.failed;
     if (rc != EXIT_OK)
         return rc;
-    const ftf_status st = ftf_failure_index_build((const char *const *)paths, n, io, idx);
-    ftf_triage_paths_free(paths, n);
+    if (in.n == 0) {
+        say(cmd, "no log could be read");
+        inputs_free(&in);
+        return EXIT_NEG;
+    }
+    /* the index lists its inputs by path: standard input by the path that opens it */
+    for (size_t i = 0; i < in.n; i++)
+        if (strcmp(in.v[i], "-") == 0) {
+            char *dev = malloc(sizeof "/dev/stdin");
+            if (!dev) {
+                inputs_free(&in);
+                say(cmd, "%s", ftf_strerror(FTF_ENOMEM));
+                return EXIT_ERROR;
+            }
+            memcpy(dev, "/dev/stdin", sizeof "/dev/stdin");
+            free(in.v[i]);
+            in.v[i] = dev;
+        }
+    const ftf_status st = ftf_failure_index_build((const char *const *)in.v, in.n, io, idx);
+    inputs_free(&in);
     if (st != FTF_OK) {
         say(cmd, "%s", ftf_strerror(st));
         return EXIT_ERROR;
@@ -592,48 +820,33 @@ static int cmd_index(int argc, char **argv) {
         return rc != EXIT_OK ? rc : print_cmd_help("index");
     }
     ftf_failure_index_t *idx = NULL;
-    rc = build_index("index", &o, &io, &idx);
+    size_t unreadable = 0;
+    rc = build_index("index", &o, &io, &idx, &unreadable);
     const char *out_path = o.vval[0];
     const bool compact = o.fval[0] != NULL;
     free(o.pos);
     if (rc != EXIT_OK)
         return rc;
-    ftf_status st;
-    if (out_path && !compact) {
-        st = ftf_failure_index_write(idx, out_path);
-    } else {
-        ftf_buf_t buf = FTF_BUF_INIT;
-        st = ftf_failure_index_render(idx, compact ? FTF_INDEX_JSON_COMPACT : 0, &buf);
-        if (st == FTF_OK && out_path) { /* atomically, like ftf_failure_index_write */
-            const size_t n = strlen(out_path) + 32;
-            char *tmp = malloc(n);
-            FILE *f = NULL;
-            if (tmp) {
-                snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
-                f = fopen(tmp, "wb");
-            }
-            if (!f || fwrite(buf.data, 1, buf.len, f) != buf.len)
-                st = FTF_EIO;
-            if (f && fclose(f) != 0)
-                st = FTF_EIO;
-            if (st == FTF_OK && rename(tmp, out_path) != 0)
-                st = FTF_EIO;
-            if (st != FTF_OK && tmp)
-                unlink(tmp);
-            free(tmp);
-        } else if (st == FTF_OK && (fwrite(buf.data, 1, buf.len, stdout) != buf.len || fflush(stdout) != 0)) {
-            st = FTF_EIO;
-        }
-        ftf_buf_dispose(&buf);
-    }
+    ftf_buf_t buf = FTF_BUF_INIT;
+    ftf_status st = ftf_failure_index_render(idx, compact ? FTF_INDEX_JSON_COMPACT : 0, &buf);
     if (st != FTF_OK) {
-        say("index", "writing %s: %s", out_path ? out_path : "stdout", ftf_strerror(st));
+        say("index", "%s", ftf_strerror(st));
         rc = EXIT_ERROR;
-    } else {
+    } else if (out_path) {
+        if ((st = ftf_file_write_atomic(out_path, buf.data, buf.len)) != FTF_OK) {
+            const int e = errno; /* set by the step that failed */
+            say("index", "cannot create %s: %s", out_path, st == FTF_EIO ? strerror(e) : ftf_strerror(st));
+            rc = EXIT_ERROR;
+        }
+    } else if (fwrite(buf.data, 1, buf.len, stdout) != buf.len || !flush_stdout("index")) {
+        rc = EXIT_ERROR;
+    }
+    ftf_buf_dispose(&buf);
+    if (rc == EXIT_OK) {
         ftf_index_totals_t t;
         ftf_failure_index_totals(idx, &t);
         warn_damage("index", idx);
-        rc = t.damaged_files ? EXIT_NEG : EXIT_OK;
+        rc = t.damaged_files || unreadable ? EXIT_NEG : EXIT_OK;
     }
     ftf_failure_index_free(idx);
     return rc;
@@ -652,7 +865,8 @@ static int cmd_triage(int argc, char **argv) {
         return rc != EXIT_OK ? rc : print_cmd_help("triage");
     }
     ftf_failure_index_t *idx = NULL;
-    rc = build_index("triage", &o, NULL, &idx);
+    size_t unreadable = 0;
+    rc = build_index("triage", &o, NULL, &idx, &unreadable);
     const bool json = o.fval[0] != NULL;
     free(o.pos);
     if (rc != EXIT_OK)
@@ -693,9 +907,9 @@ static int cmd_triage(int argc, char **argv) {
             printf("... %zu more bucket(s)\n", nb - top);
     }
     warn_damage("triage", idx);
-    if (fflush(stdout) != 0)
+    if (!flush_stdout("triage"))
         rc = EXIT_ERROR;
-    if (rc == EXIT_OK && (t.failures || t.damaged_files))
+    if (rc == EXIT_OK && (t.failures || t.damaged_files || unreadable))
         rc = EXIT_NEG;
     ftf_failure_index_free(idx);
     return rc;
@@ -743,6 +957,33 @@ static void verify_on_member(const ftf_log_member_info_t *m, void *payload) {
     json_array_append_new(c->members, j);
 }
 
+/* What verify calls a log: intact, open, not_bgzf, damaged or unreadable. */
+static const char *verify_state(ftf_status st, const ftf_log_report_t *rep) {
+    if (st == FTF_OK)
+        return "intact";
+    if (ftf_log_report_damaged(rep))
+        return only_io_errors(rep) ? "unreadable" : "damaged";
+    if (st == FTF_EUNSUPPORTED_VERSION)
+        return "not_bgzf";
+    if (st == FTF_ETRUNCATED && rep->missing_eof)
+        return "open";
+    return "damaged";
+}
+
+static void verify_print_members(json_t *members) {
+    for (size_t m = 0; m < json_array_size(members); m++) {
+        json_t *mj = json_array_get(members, m);
+        printf("  member @%lld size %lld data %lld crc %s lines %lld %s%s%s\n",
+               (long long)json_integer_value(json_object_get(mj, "offset")),
+               (long long)json_integer_value(json_object_get(mj, "size")),
+               (long long)json_integer_value(json_object_get(mj, "data_size")),
+               json_string_value(json_object_get(mj, "crc")),
+               (long long)json_integer_value(json_object_get(mj, "lines")),
+               json_string_value(json_object_get(mj, "kind")), json_object_get(mj, "damage") ? " " : "",
+               json_object_get(mj, "damage") ? json_string_value(json_object_get(mj, "damage")) : "");
+    }
+}
+
 static int cmd_verify(int argc, char **argv) {
     static const char *const flags[] = {"--json", "--members", NULL};
     opts_t o = {.cmd = "verify", .flags = flags};
@@ -751,15 +992,16 @@ static int cmd_verify(int argc, char **argv) {
         free(o.pos);
         return rc != EXIT_OK ? rc : print_cmd_help("verify");
     }
-    if (o.npos == 0) {
-        free(o.pos);
-        return cmd_usage("verify", "no log given");
-    }
+    inputs_t in;
+    rc = inputs_expand("verify", o.pos, o.npos, &in);
     const bool json = o.fval[0] != NULL, list = o.fval[1] != NULL;
+    free(o.pos);
+    if (rc != EXIT_OK)
+        return rc;
     json_t *files = json_array();
-    bool all_ok = true, io = false;
-    for (size_t i = 0; i < o.npos; i++) {
-        const char *path = o.pos[i];
+    bool all_ok = in.failed == 0, oom = false;
+    for (size_t i = 0; i < in.n && !oom; i++) {
+        const char *path = in.v[i];
         verify_ctx_t vc = {(json || list) ? json_array() : NULL};
         ftf_log_reader_options_t ro = FTF_LOG_READER_OPTIONS_INIT;
         ro.on_member = verify_on_member;
@@ -767,64 +1009,63 @@ static int cmd_verify(int argc, char **argv) {
         ftf_log_report_t rep;
         memset(&rep, 0, sizeof rep);
         const ftf_status st = ftf_log_verify(path, &ro, &rep);
-        ftf_status lst = FTF_ENOT_FOUND;
-        if (st != FTF_EIO) {
-            lst = ftf_locator_verify(path, NULL);
+        oom = st == FTF_ENOMEM;
+        const char *state = verify_state(st, &rep);
+        const bool readable = strcmp(state, "unreadable") != 0;
+        const char *loc = "n/a"; /* standard input has no locator beside it */
+        bool loc_ok = true;
+        if (readable && strcmp(path, "-") != 0) {
+            ftf_status lst = ftf_locator_verify(path, NULL);
             if (lst == FTF_EIO) /* the sidecar is there but the log could not be re-read */
                 lst = ftf_locator_check(path, NULL);
+            loc = locator_state(lst);
+            loc_ok = lst == FTF_OK || lst == FTF_ENOT_FOUND;
         }
-        const bool intact = st == FTF_OK;
-        const bool loc_ok = lst == FTF_OK || lst == FTF_ENOT_FOUND;
-        if (st == FTF_EIO)
-            io = true;
-        if (!intact || !loc_ok)
+        if (!loc_ok || (strcmp(state, "intact") != 0 && strcmp(state, "open") != 0))
             all_ok = false;
         if (json) {
             json_t *f = json_object();
             json_object_set_new(f, "file", json_string(path));
-            json_object_set_new(f, "intact", json_boolean(intact));
+            json_object_set_new(f, "intact", json_boolean(st == FTF_OK));
+            json_object_set_new(f, "state", json_string(state));
             json_object_set_new(f, "status", json_string(ftf_status_code(st)));
             json_object_set_new(f, "report", report_json(&rep));
-            json_object_set_new(f, "locator", json_string(locator_state(lst)));
+            json_object_set_new(f, "locator", json_string(loc));
             if (list)
                 json_object_set_new(f, "members", vc.members);
             else
                 json_decref(vc.members);
             json_array_append_new(files, f);
-        } else {
-            printf("%s: %s: %llu member(s), %llu record(s), %llu data bytes; locator %s\n", path,
-                   intact          ? "intact"
-                   : st == FTF_EIO ? "unreadable"
-                                   : "DAMAGED",
-                   (unsigned long long)rep.members, (unsigned long long)rep.records, (unsigned long long)rep.data_bytes,
-                   locator_state(lst));
-            if (!intact && st != FTF_EIO)
-                printf("  %s; corrupt members %llu (%llu bytes, %llu lines), torn tails %llu (%llu bytes, %llu "
-                       "lines), junk bytes %llu, missing EOF %llu, foreign members %llu, bad lines %llu, long lines "
-                       "%llu, unterminated %llu\n",
-                       rep.first_detail[0] ? rep.first_detail : ftf_status_code(st),
-                       (unsigned long long)rep.corrupt_members, (unsigned long long)rep.corrupt_bytes,
-                       (unsigned long long)rep.corrupt_lines, (unsigned long long)rep.torn_tails,
-                       (unsigned long long)rep.torn_bytes, (unsigned long long)rep.torn_lines,
-                       (unsigned long long)rep.junk_bytes, (unsigned long long)rep.missing_eof,
-                       (unsigned long long)rep.foreign_members, (unsigned long long)rep.bad_lines,
-                       (unsigned long long)rep.long_lines, (unsigned long long)rep.unterminated_lines);
-            if (list)
-                for (size_t m = 0; m < json_array_size(vc.members); m++) {
-                    json_t *mj = json_array_get(vc.members, m);
-                    printf("  member @%lld size %lld data %lld crc %s lines %lld %s%s%s\n",
-                           (long long)json_integer_value(json_object_get(mj, "offset")),
-                           (long long)json_integer_value(json_object_get(mj, "size")),
-                           (long long)json_integer_value(json_object_get(mj, "data_size")),
-                           json_string_value(json_object_get(mj, "crc")),
-                           (long long)json_integer_value(json_object_get(mj, "lines")),
-                           json_string_value(json_object_get(mj, "kind")), json_object_get(mj, "damage") ? " " : "",
-                           json_object_get(mj, "damage") ? json_string_value(json_object_get(mj, "damage")) : "");
-                }
-            json_decref(vc.members);
+            continue;
         }
+        const char *word = strcmp(state, "intact") == 0 ? "intact"
+                           : strcmp(state, "open") == 0 ? "open"
+                           : strcmp(state, "not_bgzf") == 0
+                               ? (rep.text_files ? "not BGZF (plain JSONL)" : "not BGZF (plain gzip)")
+                           : strcmp(state, "unreadable") == 0 ? "unreadable"
+                                                              : "DAMAGED";
+        printf("%s: %s: %llu member(s), %llu record(s), %llu data bytes; locator %s\n", path, word,
+               (unsigned long long)rep.members, (unsigned long long)rep.records, (unsigned long long)rep.data_bytes,
+               loc);
+        if (!readable) {
+            printf("  %s\n", rep.first_detail);
+        } else if (strcmp(state, "open") == 0) {
+            printf("  " OPEN_TEXT "\n");
+        } else if (ftf_log_report_damaged(&rep)) {
+            char what[600];
+            describe_damage(&rep, what, sizeof what);
+            printf("  %s\n", what);
+        }
+        if (list)
+            verify_print_members(vc.members);
+        json_decref(vc.members);
     }
-    free(o.pos);
+    inputs_free(&in);
+    if (oom) {
+        json_decref(files);
+        say("verify", "%s", ftf_strerror(FTF_ENOMEM));
+        return EXIT_ERROR;
+    }
     if (json) {
         json_t *j = json_object();
         json_object_set_new(j, "ok", json_boolean(all_ok));
@@ -834,9 +1075,9 @@ static int cmd_verify(int argc, char **argv) {
     } else {
         json_decref(files);
     }
-    if (fflush(stdout) != 0)
+    if (!flush_stdout("verify"))
         return EXIT_ERROR;
-    return io ? EXIT_ERROR : all_ok ? EXIT_OK : EXIT_NEG;
+    return all_ok ? EXIT_OK : EXIT_NEG;
 }
 
 /* ---- reindex / recover ---------------------------------------------------------- */
@@ -848,30 +1089,51 @@ static int cmd_reindex(int argc, char **argv) {
         free(o.pos);
         return rc != EXIT_OK ? rc : print_cmd_help("reindex");
     }
-    if (o.npos == 0) {
-        free(o.pos);
-        return cmd_usage("reindex", "no log given");
-    }
-    for (size_t i = 0; i < o.npos; i++) {
+    inputs_t in;
+    rc = inputs_expand("reindex", o.pos, o.npos, &in);
+    free(o.pos);
+    if (rc != EXIT_OK)
+        return rc;
+    bool neg = in.failed > 0;
+    for (size_t i = 0; i < in.n; i++) {
+        const char *path = in.v[i];
+        if (strcmp(path, "-") == 0) {
+            say("reindex", "-: standard input cannot have a locator (it is a file beside its log)");
+            neg = true;
+            continue;
+        }
         ftf_locator_build_stats_t bs;
         ftf_log_report_t rep;
-        const ftf_status st = ftf_locator_build_from_log(o.pos[i], NULL, &bs, &rep);
+        memset(&rep, 0, sizeof rep);
+        const ftf_status st = ftf_locator_build_from_log(path, NULL, &bs, &rep);
+        const int e = errno;
+        if (st != FTF_OK && rep.io_errors) {
+            say("reindex", "cannot read %s", rep.first_detail);
+            neg = true;
+            continue;
+        }
         if (st != FTF_OK) {
-            say("reindex", "%s: %s", o.pos[i], ftf_strerror(st));
+            say("reindex", "%s: cannot write its locator: %s", path, st == FTF_EIO ? strerror(e) : ftf_strerror(st));
             rc = EXIT_ERROR;
             continue;
         }
-        printf("%s: %llu entr%s from %llu record(s) (%llu not indexed)%s\n", o.pos[i], (unsigned long long)bs.entries,
+        printf("%s: %llu entr%s from %llu record(s) (%llu not indexed)%s\n", path, (unsigned long long)bs.entries,
                bs.entries == 1 ? "y" : "ies", (unsigned long long)bs.records, (unsigned long long)bs.skipped,
                bs.damaged ? "; log damaged, readable part indexed" : "");
-        if (bs.damaged) {
-            summarise_damage("reindex", &rep);
-            if (rc == EXIT_OK)
-                rc = EXIT_NEG;
-        }
+        if (say_report("reindex", path, &rep))
+            neg = true;
     }
-    free(o.pos);
-    return rc;
+    inputs_free(&in);
+    if (!flush_stdout("reindex"))
+        rc = EXIT_ERROR;
+    return rc != EXIT_OK ? rc : neg ? EXIT_NEG : EXIT_OK;
+}
+
+/* Is `path` the file `out` (by name, or by inode when it exists)? */
+static bool same_file(const char *path, const char *out, const struct stat *out_sb) {
+    struct stat sb;
+    return strcmp(path, out) == 0 ||
+           (out_sb && stat(path, &sb) == 0 && sb.st_dev == out_sb->st_dev && sb.st_ino == out_sb->st_ino);
 }
 
 static int cmd_recover(int argc, char **argv) {
@@ -886,46 +1148,52 @@ static int cmd_recover(int argc, char **argv) {
     const char *out = o.vval[0];
     struct stat osb;
     const bool out_exists = out && stat(out, &osb) == 0;
+    inputs_t in = {NULL, 0, 0, 0};
     if (!out)
         rc = cmd_usage("recover", "-o OUT is required");
+    else if (strcmp(out, "-") == 0)
+        rc = cmd_usage("recover", "OUT must be a file (its locator is written beside it)");
     else if (o.npos == 0)
         rc = cmd_usage("recover", "no log given");
     else if (out_exists && !o.fval[0])
         rc = cmd_usage("recover", "%s exists (use --force to replace it)", out);
-    for (size_t i = 0; rc == EXIT_OK && i < o.npos; i++) {
-        struct stat isb;
-        if (strcmp(o.pos[i], out) == 0 ||
-            (out_exists && stat(o.pos[i], &isb) == 0 && isb.st_dev == osb.st_dev && isb.st_ino == osb.st_ino))
-            rc = cmd_usage("recover", "OUT must not be one of the inputs");
-        else if (stat(o.pos[i], &isb) != 0) {
-            say("recover", "%s: %s", o.pos[i], strerror(errno));
-            rc = EXIT_ERROR;
-        }
+    else
+        rc = inputs_expand("recover", o.pos, o.npos, &in);
+    for (size_t i = 0; rc == EXIT_OK && i < in.n; i++)
+        if (same_file(in.v[i], out, out_exists ? &osb : NULL))
+            rc = cmd_usage("recover", "OUT must not be one of the inputs (%s)", in.v[i]);
+    const bool index = !o.fval[1];
+    free(o.pos);
+    if (rc == EXIT_OK && in.n == 0) {
+        say("recover", "no log to recover from: %s not written", out);
+        rc = EXIT_NEG;
     }
     if (rc != EXIT_OK) {
-        free(o.pos);
+        inputs_free(&in);
         return rc;
     }
     ftf_log_report_t rep;
     memset(&rep, 0, sizeof rep);
     uint64_t records = 0;
-    ftf_status st = ftf_log_recover(o.pos, o.npos, out, NULL, NULL, &rep, &records);
+    ftf_status st = ftf_log_recover((const char *const *)in.v, in.n, out, NULL, NULL, &rep, &records);
+    const int e = errno;
     if (st != FTF_OK) {
-        say("recover", "writing %s: %s", out, ftf_strerror(st));
-        free(o.pos);
+        say("recover", "cannot create %s: %s", out, st == FTF_EIO ? strerror(e) : ftf_strerror(st));
+        inputs_free(&in);
         return EXIT_ERROR;
     }
-    printf("%s: %llu record(s) recovered from %zu log(s)\n", out, (unsigned long long)records, o.npos);
-    if (!o.fval[1] && (st = ftf_locator_build_from_log(out, NULL, NULL, NULL)) != FTF_OK) {
-        say("recover", "%s: writing the locator: %s", out, ftf_strerror(st));
+    printf("%s: %llu record(s) recovered from %zu log(s)\n", out, (unsigned long long)records, in.n);
+    if (index && (st = ftf_locator_build_from_log(out, NULL, NULL, NULL)) != FTF_OK) {
+        say("recover", "%s: cannot write its locator: %s", out, st == FTF_EIO ? strerror(errno) : ftf_strerror(st));
         rc = EXIT_ERROR;
     }
-    if (ftf_log_report_damaged(&rep)) {
-        summarise_damage("recover", &rep);
-        if (rc == EXIT_OK)
-            rc = EXIT_NEG;
-    }
-    free(o.pos);
+    if (say_report("recover", in.n == 1 ? in.v[0] : NULL, &rep) && rc == EXIT_OK)
+        rc = EXIT_NEG;
+    if (in.failed && rc == EXIT_OK)
+        rc = EXIT_NEG;
+    inputs_free(&in);
+    if (!flush_stdout("recover"))
+        rc = EXIT_ERROR;
     return rc;
 }
 

@@ -4,9 +4,12 @@
 #
 #   cli_test.sh CASE FT_FORENSICS FTF_CLI_FIXTURE
 #
-# Checks exit codes (0 ok, 1 negative answer, 2 usage, 3 I/O), that every
-# --json output is valid JSON (jq: required, the test fails without it), and
-# what each command says about sample logs, damaged copies and locators.
+# Checks exit codes (0 ok, 1 negative answer or an unreadable input, 2 usage,
+# 3 the command failed), that every --json output is valid JSON (jq: required,
+# the test fails without it), and what each command says about sample logs,
+# damaged copies, locators, and what users have: standard input and pipes,
+# plain JSONL, gzip, bgzip output (bgzip is required too: Debian's tabix),
+# directories, several inputs some missing, logs still open.
 set -eu
 case_name=$1
 ftf=$2
@@ -14,6 +17,7 @@ fixture=$3
 
 command -v jq >/dev/null 2>&1 || { echo "FAIL: jq is required (ci/deps.sh installs it)"; exit 1; }
 command -v zcat >/dev/null 2>&1 || { echo "FAIL: zcat is required"; exit 1; }
+command -v bgzip >/dev/null 2>&1 || { echo "FAIL: bgzip is required (ci/deps.sh installs tabix)"; exit 1; }
 
 work=$(mktemp -d /tmp/ftf_cli_XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -21,6 +25,7 @@ trap 'rm -rf "$work"' EXIT
 s0=$work/shards/shard-0.log.gz
 s1=$work/shards/shard-1.log.gz
 clean=$work/clean.log.gz
+big=$work/big.log.gz
 
 fail() { echo "FAIL [$case_name]: $*"; exit 1; }
 
@@ -79,8 +84,12 @@ usage)
     expect 2 "$ftf" reindex
     expect 2 "$ftf" recover "$s0"
     expect 2 "$ftf" recover -o "$s0" "$s0"
-    expect 3 "$ftf" cat "$work/no-such.log.gz"
-    expect 3 "$ftf" index "$work/no-such-dir"
+    expect 2 "$ftf" recover -o - "$s0"
+    # a missing input is said and is the negative answer, as with zcat
+    expect 1 "$ftf" cat "$work/no-such.log.gz"
+    grep -q "no-such.log.gz: No such file or directory" "$work/err" || fail "cat: missing input not named with errno"
+    expect 1 "$ftf" index "$work/no-such-dir"
+    grep -q "no-such-dir: No such file or directory" "$work/err" || fail "index: missing input not named with errno"
     ;;
 cat)
     expect 0 "$ftf" cat "$s0"
@@ -101,6 +110,11 @@ cat)
     make_damaged
     expect 1 "$ftf" cat "$work/trunc.log.gz"
     grep -q "damage" "$work/err" || fail "cat says nothing about damage"
+    # the summary names only what was found
+    grep -q "torn tail" "$work/err" || fail "cat: the torn tail is not named: $(cat "$work/err")"
+    grep -Eq "corrupt|junk|unterminated|too long|not a JSON" "$work/err" && fail "cat names damage not found: $(cat "$work/err")"
+    expect 1 "$ftf" cat "$work/junk.log.gz"
+    grep -q "junk byte" "$work/err" && ! grep -q "torn" "$work/err" || fail "cat junk: $(cat "$work/err")"
     ;;
 show)
     expect 0 "$ftf" show cli/strict:dup "$s0"
@@ -198,9 +212,17 @@ verify)
     jq -e '.files[0].intact and .files[0].locator == "foreign"' "$work/out" >/dev/null || fail "foreign locator"
     printf 'not gzip at all\n' >"$work/text.log.gz"
     expect 1 "$ftf" verify "$work/text.log.gz"
+    # an empty log is open: its writer has written nothing yet
     : >"$work/empty.log.gz"
-    expect 1 "$ftf" verify "$work/empty.log.gz"
-    expect 3 "$ftf" verify "$work/no-such.log.gz"
+    expect 0 "$ftf" verify "$work/empty.log.gz"
+    grep -q "open" "$work/out" || fail "empty log not called open"
+    expect 1 "$ftf" verify "$work/no-such.log.gz"
+    grep -q "No such file or directory" "$work/err" || fail "verify: missing input without errno text"
+    # readable, but not BGZF
+    zcat "$s0" >"$work/plain.jsonl"
+    expect 1 "$ftf" verify --json "$work/plain.jsonl"
+    jq -e '.files[0].state == "not_bgzf" and .files[0].report.text_files == 1' "$work/out" >/dev/null ||
+        fail "verify plain JSONL: $(cat "$work/out")"
     ;;
 reindex)
     cp "$s1" "$work/r.log.gz"
@@ -215,7 +237,10 @@ reindex)
     make_damaged
     expect 1 "$ftf" reindex "$work/trunc.log.gz"
     expect 0 "$ftf" verify "$work/s0.log.gz"
-    expect 3 "$ftf" reindex "$work/no-such.log.gz"
+    expect 1 "$ftf" reindex "$work/no-such.log.gz"
+    grep -q "No such file or directory" "$work/err" || fail "reindex: missing input without errno text"
+    expect 1 "$ftf" reindex - <"$s0"
+    grep -q "standard input" "$work/err" || fail "reindex - is not refused with a reason"
     ;;
 recover)
     make_damaged
@@ -235,6 +260,174 @@ recover)
     if command -v bgzip >/dev/null 2>&1; then
         bgzip -t "$work/trunc.rec.log.gz" || fail "bgzip -t rejects the recovered log"
     fi
+    ;;
+stdin)
+    # `-` and pipes are read sequentially: zcat | cat -, a log on a pipe, /dev/stdin
+    zcat "$s0" >"$work/z"
+    zcat "$s0" | "$ftf" cat - >"$work/out" 2>"$work/err" || fail "zcat | cat - failed: $(cat "$work/err")"
+    cmp -s "$work/out" "$work/z" || fail "zcat | cat - differs from zcat"
+    cat "$s0" | "$ftf" cat - >"$work/out" 2>"$work/err" || fail "a log on a pipe: $(cat "$work/err")"
+    cmp -s "$work/out" "$work/z" || fail "log on a pipe differs"
+    cat "$s0" | "$ftf" cat /dev/stdin >"$work/out" 2>"$work/err" || fail "cat /dev/stdin: $(cat "$work/err")"
+    cmp -s "$work/out" "$work/z" || fail "cat /dev/stdin differs"
+    gzip -c "$work/z" | "$ftf" cat - >"$work/out" 2>"$work/err" || fail "gzip | cat -: $(cat "$work/err")"
+    cmp -s "$work/out" "$work/z" || fail "gzip | cat - differs"
+    expect 0 "$ftf" cat - <"$s0"
+    cmp -s "$work/out" "$work/z" || fail "cat - <log differs"
+    # a damaged log on a pipe: the same records and the same damage as from the file
+    make_damaged
+    "$ftf" cat "$work/flip.log.gz" >"$work/from_file" 2>/dev/null || true
+    set +e
+    cat "$work/flip.log.gz" | "$ftf" cat - >"$work/out" 2>"$work/err"
+    got=$?
+    set -e
+    [ "$got" -eq 1 ] && grep -q "damage" "$work/err" || fail "damaged log on a pipe: exit $got, $(cat "$work/err")"
+    cmp -s "$work/out" "$work/from_file" || fail "damaged log on a pipe: records differ from the file's"
+    cat "$s0" | "$ftf" verify - >"$work/out" 2>"$work/err" || fail "verify -: $(cat "$work/out" "$work/err")"
+    grep -q "intact" "$work/out" || fail "verify - says not intact"
+    cat "$s0" "$s1" | "$ftf" show --json cli/strict:dup - >"$work/out" 2>"$work/err" || fail "show -"
+    jq -e '.found == 3 and .logs[0].locator == "n/a"' "$work/out" >/dev/null || fail "show -: $(cat "$work/out")"
+    cat "$s0" | "$ftf" index --compact - >"$work/out" 2>"$work/err" || fail "index -: $(cat "$work/err")"
+    jq -e '.totals.files == 1 and .totals.failures > 0' "$work/out" >/dev/null || fail "index -"
+    cat "$s0" | "$ftf" recover -o "$work/stdin.rec.log.gz" - >"$work/out" 2>"$work/err" || fail "recover -"
+    [ "$(zcat "$work/stdin.rec.log.gz" | wc -l)" -eq "$(lines "$work/z")" ] || fail "recover - lost records"
+    ;;
+bgzip)
+    # a 2,000-record log recompressed by bgzip: its blocks split records (every 65,280 bytes)
+    [ "$(zcat "$big" | wc -l)" -eq 2000 ] || fail "fixture: big.log.gz is not 2,000 records"
+    zcat "$big" >"$work/big.jsonl"
+    bgzip -c "$work/big.jsonl" >"$work/big.bgz.gz"
+    bgzip -t "$work/big.bgz.gz"
+    expect 0 "$ftf" cat "$work/big.bgz.gz"
+    [ "$(lines "$work/out")" -eq 2000 ] || fail "cat of the bgzip log: $(lines "$work/out") of 2000 records"
+    cmp -s "$work/out" "$work/big.jsonl" || fail "cat of the bgzip log differs from zcat"
+    expect 0 "$ftf" verify --json --members "$work/big.bgz.gz"
+    jq -e '.files[0].intact and .files[0].report.records == 2000 and .files[0].report.members > 10' "$work/out" \
+        >/dev/null || fail "verify of the bgzip log: $(head -c 600 "$work/out")"
+    expect 0 "$ftf" recover -o "$work/big.rec.log.gz" "$work/big.bgz.gz"
+    grep -q "2000 record(s) recovered" "$work/out" || fail "recover of the bgzip log: $(cat "$work/out")"
+    expect 0 "$ftf" verify "$work/big.rec.log.gz"
+    grep -q "2000 record(s)" "$work/out" || fail "recovered log: $(cat "$work/out")"
+    zcat "$work/big.rec.log.gz" | cmp -s - "$work/big.jsonl" || fail "recovered log differs"
+    # the locator of a bgzip log finds records that start in one block and end in another
+    expect 0 "$ftf" reindex "$work/big.bgz.gz"
+    id=$(sed -n 1500p "$work/big.jsonl" | jq -r .scenario_id)
+    expect 0 "$ftf" show --json "$id" "$work/big.bgz.gz"
+    jq -e '.found >= 1 and .logs[0].source == "locator"' "$work/out" >/dev/null || fail "show via locator: $(cat "$work/out")"
+    expect 0 "$ftf" index -o "$work/b.json" "$work/big.bgz.gz"
+    expect 0 "$ftf" index -o "$work/o.json" "$big"
+    [ "$(jq .totals.failures "$work/b.json")" -eq "$(jq .totals.failures "$work/o.json")" ] || fail "index of bgzip log"
+    # a damaged block: every record wholly in the other blocks survives, in cat and recover alike
+    size=$(wc -c <"$work/big.bgz.gz" | tr -d ' ')
+    cp "$work/big.bgz.gz" "$work/bflip.gz"
+    printf '\377\377\377' | dd of="$work/bflip.gz" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+    expect 1 "$ftf" cat "$work/bflip.gz"
+    cp "$work/out" "$work/readable"
+    n=$(lines "$work/readable")
+    [ "$n" -gt 1900 ] && [ "$n" -lt 2000 ] || fail "damaged bgzip log: $n records read"
+    grep -q "corrupt member" "$work/err" && ! grep -q "not a JSON" "$work/err" || fail "bgzip damage: $(cat "$work/err")"
+    grep -Fxv -f "$work/big.jsonl" "$work/readable" >/dev/null && fail "a record read from the damaged log is not an original"
+    expect 1 "$ftf" recover -o "$work/bflip.rec.gz" "$work/bflip.gz"
+    expect 0 "$ftf" verify "$work/bflip.rec.gz"
+    zcat "$work/bflip.rec.gz" | cmp -s - "$work/readable" || fail "recover of the damaged bgzip log lost intact records"
+    ;;
+plain_jsonl)
+    zcat "$s0" >"$work/s0.jsonl"
+    expect 0 "$ftf" cat "$work/s0.jsonl"
+    cmp -s "$work/out" "$work/s0.jsonl" || fail "plain JSONL: cat differs"
+    [ -s "$work/err" ] && fail "plain JSONL: cat said $(cat "$work/err")"
+    expect 0 "$ftf" show cli/strict:dup "$work/s0.jsonl"
+    [ "$(lines "$work/out")" -eq 2 ] || fail "plain JSONL: show"
+    expect 0 "$ftf" reindex "$work/s0.jsonl"
+    expect 0 "$ftf" show --json cli/strict:dup "$work/s0.jsonl"
+    jq -e '.found == 2 and .logs[0].source == "locator"' "$work/out" >/dev/null || fail "plain JSONL locator"
+    expect 1 "$ftf" triage "$work/s0.jsonl"
+    grep -q "failure(s) in" "$work/out" || fail "plain JSONL: triage"
+    expect 0 "$ftf" recover -o "$work/s0.rec.log.gz" "$work/s0.jsonl"
+    expect 0 "$ftf" verify "$work/s0.rec.log.gz"
+    zcat "$work/s0.rec.log.gz" | cmp -s - "$work/s0.jsonl" || fail "plain JSONL: recover differs"
+    # a bad line in it: said, the rest read
+    { head -n 5 "$work/s0.jsonl"; echo 'not json'; tail -n +6 "$work/s0.jsonl"; } >"$work/bad.jsonl"
+    expect 1 "$ftf" cat "$work/bad.jsonl"
+    [ "$(lines "$work/out")" -eq "$(lines "$work/s0.jsonl")" ] || fail "plain JSONL with a bad line"
+    grep -q "1 line(s) not a JSON object" "$work/err" || fail "bad line not said: $(cat "$work/err")"
+    ;;
+several_inputs)
+    # like zcat: print what can be read, name what cannot (with errno text), exit 1
+    zcat "$s0" >"$work/z"
+    expect 1 "$ftf" cat "$s0" "$work/missing.gz"
+    cmp -s "$work/out" "$work/z" || fail "cat good missing: good's records not printed"
+    grep -q "missing.gz: No such file or directory" "$work/err" || fail "cat good missing: $(cat "$work/err")"
+    expect 1 "$ftf" cat "$work/missing.gz" "$s0"
+    cmp -s "$work/out" "$work/z" || fail "cat missing good"
+    # argument order is kept
+    expect 0 "$ftf" cat "$s1" "$s0"
+    zcat "$s1" "$s0" | cmp -s - "$work/out" || fail "cat does not keep argument order"
+    expect 1 "$ftf" triage "$s0" "$work/missing.gz"
+    grep -q "failure(s) in" "$work/out" || fail "triage good missing"
+    expect 1 "$ftf" index -o "$work/i.json" "$s0" "$work/missing.gz"
+    jq -e '.totals.files == 1' "$work/i.json" >/dev/null || fail "index good missing"
+    expect 1 "$ftf" verify "$s0" "$work/missing.gz"
+    grep -q intact "$work/out" || fail "verify good missing"
+    expect 1 "$ftf" recover -o "$work/gm.rec.gz" "$s0" "$work/missing.gz"
+    zcat "$work/gm.rec.gz" | cmp -s - "$work/z" || fail "recover good missing"
+    expect 1 "$ftf" show cli/strict:dup "$s0" "$work/missing.gz"
+    [ "$(lines "$work/out")" -eq 2 ] || fail "show good missing"
+    # errors say why
+    expect 3 "$ftf" index -o /nonexistent/x.json "$s0"
+    grep -q "index: cannot create /nonexistent/x.json: No such file or directory" "$work/err" ||
+        fail "index -o /nonexistent: $(cat "$work/err")"
+    expect 3 "$ftf" recover -o /nonexistent/x.log.gz "$s0"
+    grep -q "cannot create /nonexistent/x.log.gz: No such file or directory" "$work/err" ||
+        fail "recover -o /nonexistent: $(cat "$work/err")"
+    mkdir "$work/adir.gz"
+    expect 1 "$ftf" cat "$work/adir.gz"
+    grep -q "adir.gz: no logs" "$work/err" || fail "a directory without logs: $(cat "$work/err")"
+    ;;
+directories)
+    # every subcommand takes a directory: every *.gz below it
+    expect 0 "$ftf" cat "$work/shards"
+    expect 0 "$ftf" show cli/strict:dup "$work/shards"
+    expect 0 "$ftf" index "$work/shards"
+    expect 1 "$ftf" triage "$work/shards"
+    expect 0 "$ftf" verify "$work/shards"
+    [ "$(grep -c intact "$work/out")" -eq 2 ] || fail "verify DIR: $(cat "$work/out")"
+    cp -r "$work/shards" "$work/copy"
+    expect 0 "$ftf" reindex "$work/copy"
+    [ -s "$work/copy/shard-1.log.gz.ftidx" ] || fail "reindex DIR wrote no locator"
+    # recover DIR: every log in it, in path order, into the one OUT
+    expect 0 "$ftf" recover -o "$work/dir.rec.log.gz" "$work/shards"
+    zcat "$s0" "$s1" | cmp -s - "$(zcat "$work/dir.rec.log.gz" >"$work/z"; echo "$work/z")" ||
+        fail "recover DIR is not every log's records"
+    expect 0 "$ftf" verify "$work/dir.rec.log.gz"
+    # a directory without logs: refused, nothing written
+    mkdir "$work/nologs"
+    expect 1 "$ftf" recover -o "$work/none.rec.log.gz" "$work/nologs"
+    [ ! -e "$work/none.rec.log.gz" ] || fail "recover of a directory without logs wrote a log"
+    grep -q "no logs" "$work/err" || fail "recover of an empty directory: $(cat "$work/err")"
+    # OUT inside the directory read, replaced with --force: refused as an input
+    cp "$s0" "$work/copy/out.log.gz"
+    expect 2 "$ftf" recover --force -o "$work/copy/out.log.gz" "$work/copy"
+    ;;
+open_log)
+    # a log still being written: no EOF member yet
+    head -c -28 "$s0" >"$work/open.log.gz"
+    expect 0 "$ftf" cat "$work/open.log.gz"
+    [ "$(lines "$work/out")" -eq "$(zcat "$s0" | wc -l)" ] || fail "open log: records missing"
+    grep -q "open" "$work/err" || fail "open log not said to be open: $(cat "$work/err")"
+    grep -q "damage" "$work/err" && fail "open log called damaged: $(cat "$work/err")"
+    expect 0 "$ftf" verify --json "$work/open.log.gz"
+    jq -e '.ok and .files[0].state == "open" and (.files[0].intact | not)' "$work/out" >/dev/null ||
+        fail "verify open: $(cat "$work/out")"
+    expect 0 "$ftf" verify "$work/open.log.gz"
+    grep -q ": open" "$work/out" || fail "verify open (text): $(cat "$work/out")"
+    head -c -28 "$clean" >"$work/open-clean.log.gz"
+    expect 0 "$ftf" triage "$work/open-clean.log.gz"
+    expect 0 "$ftf" index -o "$work/open.json" "$work/open.log.gz"
+    expect 0 "$ftf" reindex "$work/open.log.gz"
+    expect 0 "$ftf" recover -o "$work/open.rec.log.gz" "$work/open.log.gz"
+    expect 0 "$ftf" verify "$work/open.rec.log.gz"
+    cat "$work/open.log.gz" | "$ftf" cat - >/dev/null 2>"$work/err" || fail "open log on a pipe: $(cat "$work/err")"
     ;;
 never_runs_replay)
     # every replay command in the fixtures is "touch $work/pwned"

@@ -5,6 +5,8 @@
  *                               by the writer (the sidecar a writer's owner makes)
  *   DIR/shards/shard-1.log.gz   run B: the same mix, no locator
  *   DIR/clean.log.gz            passes only
+ *   DIR/big.log.gz              2,000 records (a run header and 1,999 events of
+ *                               every outcome), for recompressing with bgzip
  *
  * The scenario id cli/strict:dup appears twice in shard 0 and once in shard 1.
  * Every replay command would create DIR/pwned if anything ran it.
@@ -146,6 +148,9 @@ int main(int argc, char **argv) {
         return 1;
     snprintf(path, sizeof path, "%s/clean.log.gz", argv[1]);
     if (write_log(argv[1], path, 3, 50, true, false))
+        return 1;
+    snprintf(path, sizeof path, "%s/big.log.gz", argv[1]);
+    if (write_log(argv[1], path, 4, 1999, false, false))
         return 1;
     return 0;
 }
