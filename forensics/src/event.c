@@ -199,7 +199,8 @@ static ftf_status check_event_structure(const ftf_event_t *ev) {
         if (!nonempty(x->comparator) || !raw_json_ok(x->expected) || !raw_json_ok(x->observed))
             return FTF_EBAD_RECORD;
     }
-    if (ev->scenario && (!raw_json_ok(ev->scenario) || !first_non_ws_is(ev->scenario, '{')))
+    /* every event carries what it ran, so it replays without any other file */
+    if (!ev->scenario || !raw_json_ok(ev->scenario) || !first_non_ws_is(ev->scenario, '{'))
         return FTF_EBAD_RECORD;
     if (ev->has_fuzz) {
         const ftf_fuzz_fields_t *f = &ev->fuzz;
@@ -1120,7 +1121,9 @@ static ftf_status parse_event(pctx_t *c, const char *line, size_t len, ftf_event
             return fail(c, FTF_RECORD_MISSING_FIELD, "observed", "missing field \"observed\"");
         TRY(take_raw(c, line, &spans[1], st, &text_used, &x->observed));
     }
-    if (scenario) {
+    if (!scenario)
+        return fail(c, FTF_RECORD_MISSING_FIELD, "scenario", "missing field \"scenario\"");
+    {
         c->seen++;
         if (!json_is_object(scenario))
             return fail(c, FTF_RECORD_WRONG_TYPE, "scenario", "field \"scenario\" is %s, want an object",

@@ -82,6 +82,7 @@ enum {
 
 static void make_event(ftf_event_t *ev, int kind) {
     common_fields(ev);
+    ev->scenario = "{\"kind\":\"dispatch\"}"; /* every event carries its scenario */
     if (kind == KIND_DISPATCH || kind == KIND_ALL)
         add_dispatch(ev);
     if (kind == KIND_DIFFERENTIAL || kind == KIND_ALL)
@@ -184,7 +185,7 @@ static void forensics_event_golden_line(void) {
         "\"packet_id\":\"FT-P2C-002\",\"mode\":\"strict\",\"seed\":\"0x1f\","
         "\"env_fingerprint\":\"det64:fedcba9876543210\",\"artifact_refs\":[],"
         "\"replay_command\":\"ft-dispatch route rsub --mode strict --lhs 1 --rhs 2\","
-        "\"outcome\":\"pass\",\"reason_code\":\"ok\"}";
+        "\"outcome\":\"pass\",\"reason_code\":\"ok\",\"scenario\":{\"kind\":\"dispatch\"}}";
     FT_CHECK_STR(line_a, want);
     FT_CHECK_EQ_INT(n, strlen(want));
     make_event(&ev, KIND_DISPATCH);
@@ -195,7 +196,7 @@ static void forensics_event_golden_line(void) {
                             "\"ADInplaceOrView\",\"source\":\"backend_fallback\",\"tag\":\"backend fallback\","
                             "\"fallthrough\":true,\"kernel\":null},{\"key\":\"CPU\",\"source\":"
                             "\"CompositeExplicitAutograd\",\"tag\":\"default backend kernel\",\"fallthrough\":false,"
-                            "\"kernel\":\"composite::rsub\"}]}") != NULL);
+                            "\"kernel\":\"composite::rsub\"}],\"scenario\":{") != NULL);
     FT_CHECK(strstr(line_a, "\"seed\":\"0xc5747897d33997f8\"") != NULL); /* 14228129716249401336 */
 }
 
@@ -242,7 +243,7 @@ static void forensics_event_key_order_matches_design(void) {
     make_event(&ev, KIND_FUZZ_REF);
     ftf_event_render(&ev, line_a, sizeof line_a);
     top_level_keys(line_a, keys, sizeof keys);
-    FT_CHECK(strstr(keys, ",reason_code,target,engine,input_sha1,input_ref,crash_type,crash_state") != NULL);
+    FT_CHECK(strstr(keys, ",reason_code,scenario,target,engine,input_sha1,input_ref,crash_type,crash_state") != NULL);
     /* hops: key, source, tag, fallthrough, kernel */
     make_event(&ev, KIND_DISPATCH);
     ftf_event_render(&ev, line_a, sizeof line_a);

@@ -305,6 +305,7 @@ static void base_event(ftf_event_t *ev, uint64_t seq) {
     ev->replay_command = "ft-replay";
     ev->outcome = FTF_OUTCOME_FAIL;
     ev->reason_code = "value_mismatch";
+    ev->scenario = "{\"kind\":\"spill\"}";
 }
 
 /* A JSON array text of about `bytes` bytes, different per `tag`. */

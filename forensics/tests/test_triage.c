@@ -438,6 +438,7 @@ static void index_prefilter_defers_to_the_parser(void) {
     ev.run_id = run_id, ev.suite_id = "s", ev.scenario_id = "gen/00000000000000aa", ev.packet_id = "P";
     ev.env_fingerprint = "det64:0123456789abcdef", ev.replay_command = "";
     ev.outcome = FTF_OUTCOME_FAIL, ev.reason_code = "no_kernel";
+    ev.scenario = "{}";
     char line[2048], esc[2100];
     size_t n = ftf_event_render(&ev, line, sizeof line);
     FT_CHECK(n > 0 && n < sizeof line);

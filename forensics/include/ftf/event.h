@@ -145,7 +145,8 @@ typedef struct ftf_event {
     ftf_dispatch_fields_t dispatch;
     bool has_differential;
     ftf_differential_fields_t differential;
-    const char *scenario; /* JSON object text (compact, no newline); NULL: omitted */
+    const char *scenario; /* required: JSON object text (compact, no newline) of what ran, so
+                             the event replays without any other file */
     bool has_fuzz;
     ftf_fuzz_fields_t fuzz;
 } ftf_event_t;
