@@ -691,8 +691,7 @@ def h_keyset(r):
     ans = {"or": hexs(raw(A | B)), "and": hexs(raw(A & B)), "sub": hexs(raw(A - B)),
            "add_key": hexs(raw(A | Kk)), "remove_key": hexs(raw(A - Kk)), "has": bool(A.has(DK(k))),
            "key_bits": hexs(raw(Kk))}
-    if k not in ALIAS_IDS:
-        ans["full_after"] = hexs(raw(C._dispatch_keyset_full_after(DK(k))))
+    ans["full_after"] = hexs(raw(C._dispatch_keyset_full_after(DK(k))))
     if not a & ~KNOWN_MASK:  # priorities and text only on words c10 can index
         ans["highest_priority"] = int(A.highestPriorityTypeId())
         ans["highest_priority_backend"] = int((A & BFK).highestPriorityTypeId())

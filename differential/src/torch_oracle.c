@@ -1071,8 +1071,7 @@ static void check_keyset(cx_t *c, const ftd_scenario_t *s) {
         finding(c, "keyset_has", a, b);
     }
     bad = false;
-    if (!ft_key_is_alias(s->key))
-        word_check(c, r, "full_after", k.full_after_bits, &bad, a, b);
+    word_check(c, r, "full_after", k.full_after_bits, &bad, a, b);
     const json_t *hp = json_object_get(r, "highest_priority"), *hpb = json_object_get(r, "highest_priority_backend");
     const char *repr = json_string_value(json_object_get(r, "repr"));
     if (!hp || !hpb || !repr) {
