@@ -205,11 +205,12 @@ run_campaign() {
 }
 
 # The largest bucket that names a comparator (buckets are sorted by count), else
-# the largest bucket: "signature (count)".
+# the largest bucket: "signature (count) e.g. representative-scenario".
 top_signature() { # failure-index.json
     [ -f "$1" ] || { echo "-"; return; }
     jq -r '([.buckets[] | select(.signature_fields.comparator != "-")] + .buckets) as $b
-           | if ($b | length) == 0 then "-" else "\($b[0].signature) (\($b[0].count))" end' "$1"
+           | if ($b | length) == 0 then "-"
+             else "\($b[0].signature) (\($b[0].count)) e.g. \($b[0].representative.scenario_id // "?")" end' "$1"
 }
 
 # Baseline vs mutant failure indexes: how many buckets differ (signature, count or
