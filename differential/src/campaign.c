@@ -527,29 +527,43 @@ static int write_mode(campaign_t *c, const item_t *it, const slot_t *s, int mi, 
             return -1;
     }
     if (c->o->oracle == FTD_ORACLE_TORCH) {
+        /* the live oracle's verdict on the same scenario and mode: counted apart;
+           a drift or a harness error fails the run and is logged like a finding */
         const ftd_mode_result_t *tm = &s->torch[mi];
-        ev.has_differential = false;
-        ev.outcome = outcome_of(tm->verdict);
-        ev.reason_code = ftd_verdict_name(tm->verdict);
-        ev.suite_id = suite;
-        c->t->comparator_runs[FTD_CMP_TORCH] += tm->findings.runs[FTD_CMP_TORCH];
-        if (tm->verdict == FTD_VERDICT_ORACLE_UNAVAILABLE)
-            c->t->verdicts[FTD_VERDICT_ORACLE_UNAVAILABLE]++;
+        ftd_campaign_totals_t *t = c->t;
+        t->oracle_verdicts[tm->verdict]++;
+        t->comparator_runs[FTD_CMP_TORCH] += tm->findings.runs[FTD_CMP_TORCH];
+        t->comparator_inconclusive[FTD_CMP_TORCH] += tm->findings.inconclusive[FTD_CMP_TORCH];
+        const bool torch_failed = tm->verdict == FTD_VERDICT_BLOCKING || tm->verdict == FTD_VERDICT_HARNESS_ERROR;
+        if (torch_failed && m->verdict != FTD_VERDICT_BLOCKING && m->verdict != FTD_VERDICT_HARNESS_ERROR) {
+            t->failed++; /* the run was counted passed above */
+            t->passed--;
+        }
+        ev.outcome = FTF_OUTCOME_FAIL;
+        ev.has_differential = true;
+        ev.differential.comparator = "torch";
+        ev.differential.drift_id = NULL;
+        ev.differential.allowlisted = false;
         for (size_t i = 0; i < tm->findings.count; i++) {
             const ftd_finding_t *f = &tm->findings.items[i];
-            c->t->comparator_failures[FTD_CMP_TORCH]++;
-            ev.outcome = FTF_OUTCOME_FAIL;
+            if (f->allowlisted)
+                continue;
+            t->comparator_failures[FTD_CMP_TORCH]++;
             ev.reason_code = "torch";
-            ev.has_differential = true;
-            ev.differential.comparator = "torch";
             ev.differential.expected = f->expected;
             ev.differential.observed = f->observed;
             if (write_event(c, &ev, true) != 0)
                 return -1;
         }
-        if (tm->verdict == FTD_VERDICT_BLOCKING) {
-            c->t->failed++;
-            c->t->verdicts[FTD_VERDICT_BLOCKING]++;
+        if (tm->verdict == FTD_VERDICT_HARNESS_ERROR) {
+            char observed[FTD_FINDING_TEXT_MAX];
+            if (ft_json_string(tm->harness, strlen(tm->harness), observed, sizeof observed) >= sizeof observed)
+                snprintf(observed, sizeof observed, "\"torch worker failure\"");
+            ev.reason_code = "harness_error";
+            ev.differential.expected = "\"the torch worker answers\"";
+            ev.differential.observed = observed;
+            if (write_event(c, &ev, true) != 0)
+                return -1;
         }
     }
     (void)op_of;
@@ -749,15 +763,31 @@ static int write_report(campaign_t *c, const char *path, const ftf_index_totals_
                                       "fallback_used", (json_int_t)t->fallback_used[m], "rate", rate));
     }
     const char *oracle = c->o->oracle == FTD_ORACLE_TORCH ? "torch" : "none";
+    json_t *oracle_verdicts = json_object();
+    for (int v = 0; v < FTD_VERDICT_COUNT; v++)
+        json_object_set_new(oracle_verdicts, ftd_verdict_name((ftd_verdict_t)v),
+                            json_integer((json_int_t)t->oracle_verdicts[v]));
+    json_t *oracle_workers = NULL;
+    if (c->o->oracle == FTD_ORACLE_TORCH) {
+        char stats[2048];
+        ftd_torch_stats_t sum, one;
+        memset(&sum, 0, sizeof sum);
+        for (unsigned j = 0; j < c->jobs; j++) {
+            ftd_torch_stats(c->workers[j].torch, &one);
+            ftd_torch_stats_add(&sum, &one);
+        }
+        if (ftd_torch_stats_json(&sum, stats, sizeof stats) < sizeof stats)
+            oracle_workers = json_loads(stats, 0, NULL);
+    }
     json_t *root = json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o,s:I,s:I,s:I,s:o,s:o,s:o,s:{s:s,s:I},s:[s],s:{s:I,s:I,s:I,s:I,s:I}}", "schema",
-        "ft-differential-report-v1", "run_id", c->run_id, "packet", PACKET_ID, "libft_version", ft_version(),
+        "{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o,s:I,s:I,s:I,s:o,s:o,s:o,s:{s:s,s:o,s:o},s:[s],s:{s:I,s:I,s:I,s:I,s:I}}",
+        "schema", "ft-differential-report-v1", "run_id", c->run_id, "packet", PACKET_ID, "libft_version", ft_version(),
         "env_fingerprint", c->env_fp, "seed", (json_int_t)c->o->seed, "scenarios", (json_int_t)t->scenarios, "modes",
         json_pack("[ss]", c->o->modes & FTD_MODE_STRICT_BIT ? "strict" : "",
                   c->o->modes & FTD_MODE_HARDENED_BIT ? "hardened" : ""),
         "runs", (json_int_t)t->runs, "passed", (json_int_t)t->passed, "failed", (json_int_t)t->failed, "verdicts",
-        verdicts, "comparators", comparators, "fallback_rate", fallback, "oracle", "kind", oracle, "unavailable",
-        (json_int_t)t->verdicts[FTD_VERDICT_ORACLE_UNAVAILABLE], "allowlisted_drift_ids",
+        verdicts, "comparators", comparators, "fallback_rate", fallback, "oracle", "kind", oracle, "verdicts",
+        oracle_verdicts, "workers", oracle_workers ? oracle_workers : json_null(), "allowlisted_drift_ids",
         FT_ALLOWLIST_COMPOSITE_FALLBACK, "log_read_back", "events", (json_int_t)idx->events, "pass",
         (json_int_t)idx->pass, "fail", (json_int_t)idx->fail, "allowlisted", (json_int_t)idx->allowlisted, "buckets",
         (json_int_t)idx->buckets);

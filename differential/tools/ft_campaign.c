@@ -291,6 +291,11 @@ int main(int argc, char **argv) {
     printf("verdicts:");
     for (int v = 0; v < FTD_VERDICT_COUNT; v++)
         printf(" %s %" PRIu64, ftd_verdict_name((ftd_verdict_t)v), t.verdicts[v]);
+    if (o.oracle == FTD_ORACLE_TORCH) {
+        printf("\ntorch oracle:");
+        for (int v = 0; v < FTD_VERDICT_COUNT; v++)
+            printf(" %s %" PRIu64, ftd_verdict_name((ftd_verdict_t)v), t.oracle_verdicts[v]);
+    }
     printf("\nfallback rate: strict %" PRIu64 "/%" PRIu64 ", hardened %" PRIu64 "/%" PRIu64 "\n", t.fallback_used[0],
            t.dispatch_runs[0], t.fallback_used[1], t.dispatch_runs[1]);
     for (int k = 0; k < FTD_CMP_COUNT; k++)

@@ -44,11 +44,12 @@ typedef struct ftd_campaign_options {
 void ftd_campaign_options_init(ftd_campaign_options_t *o);
 
 typedef struct ftd_campaign_totals {
-    uint64_t scenarios; /* distinct scenarios run */
-    uint64_t runs;      /* scenario x mode */
-    uint64_t verdicts[FTD_VERDICT_COUNT];
-    uint64_t passed, failed; /* runs: failed = blocking drift + harness error */
-    uint64_t events;         /* records written (header excluded) */
+    uint64_t scenarios;                          /* distinct scenarios run */
+    uint64_t runs;                               /* scenario x mode */
+    uint64_t verdicts[FTD_VERDICT_COUNT];        /* libft's, per scenario x mode */
+    uint64_t oracle_verdicts[FTD_VERDICT_COUNT]; /* the live oracle's, per scenario x mode */
+    uint64_t passed, failed;                     /* runs: failed = blocking drift + harness error */
+    uint64_t events;                             /* records written (header excluded) */
     uint64_t comparator_runs[FTD_CMP_COUNT];
     uint64_t comparator_failures[FTD_CMP_COUNT];
     uint64_t comparator_inconclusive[FTD_CMP_COUNT];
