@@ -291,7 +291,7 @@ static void check_oracle_line(worker_t *w, const item_t *it, slot_t *s) {
     json_t *q = json_object_get(line, "query");
     const int mi = bad ? 0 : query_mode(q);
     ftd_mode_result_t *m = &s->check.mode[mi];
-    memset(&s->check, 0, sizeof s->check);
+    ftd_check_result_init(&s->check);
     s->check.modes = 1u << mi;
     m->ran = true;
     if (bad) { /* a fixture that cannot be read fails the run, never passes */

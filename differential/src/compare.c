@@ -28,7 +28,10 @@ const char *ftd_comparator_name(ftd_comparator_t c) {
 }
 
 void ftd_findings_init(ftd_findings_t *f) {
-    memset(f, 0, sizeof *f);
+    f->count = 0;
+    f->dropped = 0;
+    memset(f->runs, 0, sizeof f->runs);
+    memset(f->inconclusive, 0, sizeof f->inconclusive);
 }
 
 size_t ftd_findings_blocking(const ftd_findings_t *f) {

@@ -62,6 +62,9 @@ typedef struct ftd_allowlist {
  * "comparator":..., "reason":...}]}. 0, or -1 with why (256 bytes). */
 int ftd_allowlist_load(const char *path, ftd_allowlist_t *out, char *why);
 
+/* Empties a result (no mode ran) without clearing its text buffers. */
+void ftd_check_result_init(ftd_check_result_t *r);
+
 /* Checks `s` in `modes` (FTD_MODE_*_BIT). `fixture` (may be NULL) adds its
  * per-mode expectations. `lib` is the caller's subject runner (one per thread). */
 void ftd_check_scenario(ftd_libft_t *lib, const ftd_allowlist_t *allow, const ftd_scenario_t *s, unsigned modes,
