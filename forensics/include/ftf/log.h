@@ -122,9 +122,9 @@ typedef struct ftf_log_writer_options {
                                  like FAILURES). Default 100 */
     const char *artifact_dir; /* side artifacts (ftf/artifact.h): NULL is `<path>.artifacts` for
                                  ftf_log_writer_open and none for _open_fd; "" is none. Copied */
-    size_t store_below;       /* a member of fewer uncompressed bytes (a lone failure record) is
-                                 written as stored deflate blocks: deflating one record costs more
-                                 than the rest of writing it. 0: always deflate; at most
+    size_t store_below;       /* a member closed by a failure with fewer uncompressed bytes (a lone
+                                 failure record) is written as stored deflate blocks: deflating one
+                                 record costs more than the rest of writing it. 0: always deflate; at most
                                  FTF_LOG_MEMBER_DATA_MAX. Default 4096 */
 } ftf_log_writer_options_t;
 
