@@ -13,6 +13,9 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
 
+echo "== mutation proof (ci/mutation.sh: every mutant in ci/mutants/ killed by ft-campaign)"
+./ci/mutation.sh
+
 echo "== default preset (gcc, Release)"
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$jobs"
