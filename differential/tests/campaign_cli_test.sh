@@ -76,6 +76,21 @@ wrong_expectation_is_blocking)
         "$tmp/w/failure-index.json" >/dev/null || die "no fixture bucket in the failure index"
     grep -q '<failure message="blocking_drift">' "$tmp/w/junit.xml" || die "JUnit has no failure"
     ;;
+shards_partition_the_run)
+    # two shards run exactly the generated scenarios of the whole run
+    args=(--scenarios 2000 --no-oracle-fixtures --no-fixtures --no-progress)
+    "$campaign" "${args[@]}" --out "$tmp/all" >/dev/null 2>&1 || die "unsharded run failed"
+    "$campaign" "${args[@]}" --shard 0/2 --out "$tmp/s" >/dev/null 2>&1 || die "shard 0/2 failed"
+    "$campaign" "${args[@]}" --shard 1/2 --out "$tmp/s" >/dev/null 2>&1 || die "shard 1/2 failed"
+    ids() { zcat "$@" | jq -r 'select(.record=="event") | .scenario_id + " " + .mode' | sort; }
+    cmp -s <(ids "$tmp/all/campaign.jsonl.gz") \
+           <(ids "$tmp/s/campaign-shard-0-of-2.jsonl.gz" "$tmp/s/campaign-shard-1-of-2.jsonl.gz") ||
+        die "the shards do not partition the run"
+    # (the same id can come up twice: two indices may generate the same scenario)
+    n0=$(ids "$tmp/s/campaign-shard-0-of-2.jsonl.gz" | wc -l)
+    n1=$(ids "$tmp/s/campaign-shard-1-of-2.jsonl.gz" | wc -l)
+    [ "$n0" -gt 1000 ] && [ "$n1" -gt 1000 ] || die "unbalanced shards: $n0 and $n1 events"
+    ;;
 bad_fixtures_fail_the_run)
     for f in "$src"/differential/tests/data/fixtures_bad/*.fixture.jsonl; do
         "$campaign" --fixtures "$f" --scenarios 0 --no-oracle-fixtures --out "$tmp/x" >"$tmp/out" 2>&1
