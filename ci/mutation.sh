@@ -43,8 +43,9 @@ Arguments after -- go to every ft-campaign run (e.g. -- --no-oracle-fixtures).
   --allow-failing-baseline
                        development aid while the reference model is incomplete:
                        go on after a failing baseline and call a mutant
-                       "differs" when its failure index differs from the
-                       baseline's (the script still exits 1)
+                       "differs" when it adds blocking runs to the baseline's
+                       (its top changed bucket is shown); the script still
+                       exits 1
   -h, --help
 EOF
 }
@@ -260,8 +261,8 @@ for p in "${selected[@]}"; do
     n=$(mutant_name "$p")
     [ ${#n} -le $w ] || w=${#n}
 done
-printf "%-${w}s %-12s %7s %7s  %s\n" mutant verdict build_s run_s "top failure-index bucket"
-printf "%-${w}s %-12s %7s %7s  %s\n" baseline "$($baseline_ok && echo pass || echo FAILS)" "$build_s" "$run_s" \
+printf "%-${w}s %-15s %7s %7s  %s\n" mutant verdict build_s run_s "top failure-index bucket"
+printf "%-${w}s %-15s %7s %7s  %s\n" baseline "$($baseline_ok && echo pass || echo FAILS)" "$build_s" "$run_s" \
     "$($baseline_ok && echo - || top_signature "$out/baseline/failure-index.json")"
 
 # ---- the mutants ------------------------------------------------------------------
@@ -313,7 +314,7 @@ for p in "${selected[@]}"; do
         fi
         if ! apply -R "$p" >>"$logs/$name.patch.log" 2>&1 ||
             ! diff -r -q "$scratch/lib.pristine" "$src/lib" >/dev/null; then
-            printf "%-${w}s %-12s\n" "$name" "$verdict"
+            printf "%-${w}s %-15s\n" "$name" "$verdict"
             echo "ci/mutation.sh: reverting $name left lib/ changed; stopping" >&2
             exit 1
         fi
@@ -325,7 +326,7 @@ for p in "${selected[@]}"; do
     survived) survived=$((survived + 1)) ;;
     *) broken=$((broken + 1)) ;;
     esac
-    printf "%-${w}s %-12s %7s %7s  %s\n" "$name" "$verdict" "$build_s" "$run_s" "$sig"
+    printf "%-${w}s %-15s %7s %7s  %s\n" "$name" "$verdict" "$build_s" "$run_s" "$sig"
 done
 
 total_s=$(elapsed "$t_start")
