@@ -30,6 +30,7 @@
 #include "ftf/locator.h"
 #include "ftf/log.h"
 #include "ftf/triage.h"
+#include "refmodel_internal.h"
 
 #define PACKET_ID     "FT-P2C-002"
 #define GEN_SUITE     "generated"
@@ -110,6 +111,9 @@ struct campaign {
     size_t junit_gen_len;
     uint64_t junit_gen_count;
     json_t *fixture_results; /* per fixture case and mode, for JUnit */
+    /* key names for events, from the harness's own table (a broken name in libft
+       then shows as drift in the checks instead of an unwritable event) */
+    char key_names[FT_KEY_ID_COUNT][FTDR_NAME_MAX];
     char *why;
 };
 
@@ -352,17 +356,17 @@ static void *worker_main(void *arg) {
 
 /* ---- events ---------------------------------------------------------------------------- */
 
-static const char *key_name(ft_key_t k) {
-    const char *n = ft_key_name(k);
-    return n ? n : "invalid";
+static const char *key_name(const campaign_t *c, ft_key_t k) {
+    return (unsigned)k < FT_KEY_ID_COUNT ? c->key_names[k] : "invalid";
 }
 
-static void dispatch_group(ftf_event_t *ev, const ftd_scenario_t *s, const ftd_dispatch_outcome_t *o) {
+static void dispatch_group(const campaign_t *c, ftf_event_t *ev, const ftd_scenario_t *s,
+                           const ftd_dispatch_outcome_t *o) {
     ev->has_dispatch = true;
     ftf_dispatch_fields_t *d = &ev->dispatch;
     d->op = s->op.name;
-    d->selected_key = key_name(o->selected_key);
-    d->backend_key = key_name(o->backend_key);
+    d->selected_key = key_name(c, o->selected_key);
+    d->backend_key = key_name(c, o->backend_key);
     d->kernel = o->kernel[0] ? o->kernel : NULL;
     d->keyset_bits = o->keyset;
     d->fallback_used = o->fallback_used;
@@ -370,7 +374,7 @@ static void dispatch_group(ftf_event_t *ev, const ftd_scenario_t *s, const ftd_d
     d->route_count = o->hop_count < FTF_ROUTE_MAX_HOPS ? o->hop_count : FTF_ROUTE_MAX_HOPS;
     for (size_t i = 0; i < d->route_count; i++) {
         const ftd_hop_t *h = &o->hops[i];
-        d->route[i].key = key_name(h->key);
+        d->route[i].key = key_name(c, h->key);
         d->route[i].source = ft_table_source_name(h->tag, h->source);
         d->route[i].tag = ft_table_tag_name(h->tag);
         d->route[i].fallthrough = h->fallthrough;
@@ -490,7 +494,7 @@ static int write_mode(campaign_t *c, const item_t *it, const slot_t *s, int mi, 
     ev.outcome = outcome_of(m->verdict);
     ev.reason_code = ftd_verdict_name(m->verdict);
     if (m->has_observed)
-        dispatch_group(&ev, &s->scenario, &m->observed);
+        dispatch_group(c, &ev, &s->scenario, &m->observed);
     count_mode(c, &s->scenario, mi, m);
     if (write_event(c, &ev, ev.outcome == FTF_OUTCOME_FAIL) != 0)
         return -1;
@@ -935,6 +939,9 @@ int ftd_campaign_run(const ftd_campaign_options_t *o, ftd_campaign_totals_t *tot
     c.o = o;
     c.t = totals;
     c.why = why;
+    for (int k = 0; k < FT_KEY_ID_COUNT; k++)
+        if (!ftdr_key_name((ft_key_t)k, c.key_names[k]))
+            snprintf(c.key_names[k], sizeof c.key_names[k], "invalid");
     const double start = now_seconds();
     int rc = -1;
     if (!o->modes || o->shard_count == 0 || o->shard_index >= o->shard_count) {

@@ -11,6 +11,20 @@
 #include "ft/json_text.h"
 #include "ftdiff/scenario.h"
 #include "ftf/ids.h"
+#include "refmodel_internal.h"
+
+/* Key and backend names come from the harness's own table (the reference
+ * model's), not libft's: a broken name in libft must show up as drift in the
+ * checks, not make every scenario unreadable. */
+static const char *key_text(ft_key_t k, char buf[FTDR_NAME_MAX]) {
+    return ftdr_key_name(k, buf);
+}
+
+static const char *backend_text(ft_backend_t b, char buf[FTDR_NAME_MAX]) {
+    return b >= FT_BACKEND_CPU && b <= FT_BACKEND_COUNT
+               ? ftdr_key_name((ft_key_t)(FT_KEY_START_OF_DENSE_BACKENDS + (int)b), buf)
+               : NULL;
+}
 
 /* ---- writing --------------------------------------------------------------- */
 
@@ -61,8 +75,9 @@ static void put_operand(out_t *o, const ftd_operand_t *x) {
         putf(o, "\"0x%08" PRIx32 "\"", (uint32_t)x->bits);
     else
         put_hex64(o, x->bits);
+    char dev[FTDR_NAME_MAX];
     putf(o, ",\"dtype\":\"%s\",\"device\":\"%s\",\"requires_grad\":%s}", ft_dtype_name(x->dtype),
-         ft_backend_name(x->device), x->requires_grad ? "true" : "false");
+         backend_text(x->device, dev), x->requires_grad ? "true" : "false");
 }
 
 static void put_regs(out_t *o, const ftd_opref_t *op) {
@@ -70,7 +85,8 @@ static void put_regs(out_t *o, const ftd_opref_t *op) {
     for (size_t i = 0; i < op->reg_count; i++) {
         if (i)
             puts_(o, ",");
-        put_str(o, ft_key_name(op->regs[i]));
+        char name[FTDR_NAME_MAX];
+        put_str(o, key_text(op->regs[i], name));
     }
     puts_(o, "]");
 }
@@ -98,14 +114,14 @@ static bool op_name_ok(const char *n) {
 
 static bool operand_ok(const ftd_operand_t *x) {
     return (x->dtype == FT_DTYPE_F64 || (x->dtype == FT_DTYPE_F32 && x->bits <= UINT32_MAX)) &&
-           ft_backend_name(x->device) != NULL;
+           x->device >= FT_BACKEND_CPU && x->device <= FT_BACKEND_COUNT;
 }
 
 static bool regs_ok(const ftd_opref_t *op) {
     if (op->reg_count > FTD_MAX_REGS)
         return false;
     for (size_t i = 0; i < op->reg_count; i++)
-        if (!ft_key_name(op->regs[i]))
+        if ((unsigned)op->regs[i] >= FT_KEY_ID_COUNT)
             return false;
     return true;
 }
@@ -131,7 +147,7 @@ bool ftd_scenario_valid(const ftd_scenario_t *s) {
     case FTD_KIND_TABLE:
         return regs_ok(&s->op);
     case FTD_KIND_KEYSET:
-        return ft_key_name(s->key) != NULL;
+        return (unsigned)s->key < FT_KEY_ID_COUNT;
     }
     return false;
 }
@@ -187,7 +203,8 @@ size_t ftd_scenario_encode(const ftd_scenario_t *s, char *buf, size_t cap) {
         puts_(&o, ",\"b\":");
         put_hex64(&o, s->b);
         puts_(&o, ",\"key\":");
-        put_str(&o, ft_key_name(s->key));
+        char name[FTDR_NAME_MAX];
+        put_str(&o, key_text(s->key, name));
         break;
     }
     puts_(&o, "}");
@@ -307,7 +324,7 @@ static bool get_index(rd_t *r, json_t *obj, const char *name, uint32_t *out) {
 }
 
 static bool key_of(rd_t *r, json_t *v, const char *name, ft_key_t *out) {
-    if (!json_is_string(v) || ft_key_from_name(json_string_value(v), out) != FT_OK) {
+    if (!json_is_string(v) || !ftdr_key_from_name(json_string_value(v), strlen(json_string_value(v)), out)) {
         fail(r, name, "must be a dispatch key name as torch spells it (e.g. \"AutogradCPU\")");
         return false;
     }
@@ -358,9 +375,10 @@ static bool get_operand(rd_t *r, json_t *obj, const char *name, ftd_operand_t *o
     if (dt && (!json_is_string(dt) || ft_dtype_from_name(json_string_value(dt), &out->dtype) != FT_OK))
         fail(&sub, "dtype", "must be \"f64\" or \"f32\"");
     bool dev_ok = false;
+    char bname[FTDR_NAME_MAX];
     if (dev && json_is_string(dev))
         for (int b = 1; b <= FT_BACKEND_COUNT && !dev_ok; b++)
-            if (strcmp(ft_backend_name((ft_backend_t)b), json_string_value(dev)) == 0)
+            if (strcmp(backend_text((ft_backend_t)b, bname), json_string_value(dev)) == 0)
                 out->device = (ft_backend_t)b, dev_ok = true;
     if (dev && !dev_ok)
         fail(&sub, "device", "must be a backend name (\"CPU\", \"CUDA\", ...)");

@@ -216,6 +216,12 @@ static void context(rng_t *r, ftd_scenario_t *s) {
         s->exclude |= random_functionality_bits(r);
     if (chance(r, 5))
         s->include &= ~random_functionality_bits(r);
+    /* c10's TLS sets hold runtime keys too (excluding AutogradCPU is common):
+       their backend bits must not be removed from the dispatch keyset */
+    if (chance(r, 8))
+        s->exclude |= ft_keyset_from_key(pool_key(r)).repr;
+    if (chance(r, 4))
+        s->include |= ft_keyset_from_key(pool_key(r)).repr;
 }
 
 static void set_name(char dst[FTD_OP_NAME_MAX], const char *src) {
