@@ -107,12 +107,67 @@ const char *ftd_batch_case_invalid(const json_t *c, char *why, size_t cap) {
 }
 
 /* Applies the case's own rule (subset, tolerance, error-code judgement). */
-bool ftd_batch_case_matches(const json_t *c, const json_t *got) {
+static rule_t rule_of(const json_t *c) {
     const json_t *expect = json_object_get(c, "expect"), *query = json_object_get(c, "query");
     const json_t *tol = json_object_get(c, "tolerance");
     const char *dtype = json_string_value(json_object_get(query, "dtype"));
-    rule_t r = {json_is_string(json_object_get(c, "match")) || json_is_string(json_object_get(expect, "error")),
-                json_is_object(tol), json_number_value(json_object_get(tol, "ulps")),
-                json_number_value(json_object_get(tol, "rel")), dtype && strcmp(dtype, "f32") == 0};
-    return matches_in(expect, got, &r, false);
+    const rule_t r = {json_is_string(json_object_get(c, "match")) || json_is_string(json_object_get(expect, "error")),
+                      json_is_object(tol), json_number_value(json_object_get(tol, "ulps")),
+                      json_number_value(json_object_get(tol, "rel")), dtype && strcmp(dtype, "f32") == 0};
+    return r;
+}
+
+bool ftd_batch_case_matches(const json_t *c, const json_t *got) {
+    const rule_t r = rule_of(c);
+    return matches_in(json_object_get(c, "expect"), got, &r, false);
+}
+
+/* Descends to the first place where `expect` and `got` part under the rule. */
+static void first_difference(const json_t *expect, const json_t *got, const rule_t *r, bool numeric, char *path,
+                             size_t cap, const json_t **e_out, const json_t **g_out) {
+    const size_t len = strlen(path);
+    if (json_is_object(expect) && json_is_object(got)) {
+        const char *key;
+        const json_t *v;
+        json_object_foreach((json_t *)expect, key, v) {
+            const bool num = strcmp(key, "value") == 0 || strcmp(key, "grads") == 0;
+            if (!matches_in(v, json_object_get(got, key), r, num)) {
+                snprintf(path + len, cap - len, ".%s", key);
+                first_difference(v, json_object_get(got, key), r, num, path, cap, e_out, g_out);
+                return;
+            }
+        }
+        if (!r->subset)
+            json_object_foreach((json_t *)got, key, v) {
+                if (!json_object_get(expect, key) && strcmp(key, "message") != 0) {
+                    snprintf(path + len, cap - len, ".%s", key);
+                    *e_out = NULL, *g_out = v;
+                    return;
+                }
+            }
+    } else if (json_is_array(expect) && json_is_array(got) && json_array_size(expect) == json_array_size(got)) {
+        for (size_t i = 0; i < json_array_size(expect); i++)
+            if (!matches_in(json_array_get(expect, i), json_array_get(got, i), r, numeric)) {
+                snprintf(path + len, cap - len, "[%zu]", i);
+                first_difference(json_array_get(expect, i), json_array_get(got, i), r, numeric, path, cap, e_out,
+                                 g_out);
+                return;
+            }
+    }
+    *e_out = expect, *g_out = got;
+}
+
+void ftd_batch_case_difference(const json_t *c, const json_t *got, char *buf, size_t cap, char *expected,
+                               char *observed, size_t text_cap) {
+    const rule_t r = rule_of(c);
+    const json_t *e = NULL, *g = NULL;
+    buf[0] = '\0';
+    first_difference(json_object_get(c, "expect"), got, &r, false, buf, cap, &e, &g);
+    char *et = e ? json_dumps(e, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) : NULL;
+    char *gt = g ? json_dumps(g, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) : NULL;
+    /* a JSON text cut in the middle is no JSON: too long is said, not cut */
+    snprintf(expected, text_cap, "%s", !et ? "null" : strlen(et) < text_cap ? et : "\"(too long)\"");
+    snprintf(observed, text_cap, "%s", !gt ? "null" : strlen(gt) < text_cap ? gt : "\"(too long)\"");
+    free(et);
+    free(gt);
 }

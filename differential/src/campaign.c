@@ -316,11 +316,17 @@ static void check_oracle_line(worker_t *w, const item_t *it, slot_t *s) {
         const char *err = json_string_value(json_object_get(got, "error"));
         m->verdict = err ? FTD_VERDICT_EXPECTED_ERROR : FTD_VERDICT_PASS;
     } else {
-        char *e = json_dumps(json_object_get(line, "expect"), JSON_COMPACT | JSON_PRESERVE_ORDER);
-        char *g = json_dumps(got, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        ftd_findings_add(&m->findings, FTD_CMP_FIXTURE, "oracle_answer_differs", e ? e : "null", g ? g : "null");
-        free(e);
-        free(g);
+        /* the first place the answer parts from torch's, so a table of 122
+           entries or a long decision shows the entry that differs */
+        char path[96], e[FTD_FINDING_TEXT_MAX - 160], g[FTD_FINDING_TEXT_MAX - 160];
+        char et[FTD_FINDING_TEXT_MAX], gt[FTD_FINDING_TEXT_MAX];
+        ftd_batch_case_difference(line, got, path, sizeof path, e, g, sizeof e);
+        char qpath[128];
+        if (ft_json_string(path, strlen(path), qpath, sizeof qpath) >= sizeof qpath)
+            snprintf(qpath, sizeof qpath, "\"(too long)\"");
+        snprintf(et, sizeof et, "{\"at\":%s,\"value\":%s}", qpath, e);
+        snprintf(gt, sizeof gt, "{\"at\":%s,\"value\":%s}", qpath, g);
+        ftd_findings_add(&m->findings, FTD_CMP_FIXTURE, "oracle_answer_differs", et, gt);
         m->verdict = FTD_VERDICT_BLOCKING;
     }
     json_decref(got);
@@ -506,7 +512,8 @@ static int write_mode(campaign_t *c, const item_t *it, const slot_t *s, int mi, 
         ev.outcome = FTF_OUTCOME_FAIL;
         ev.reason_code = ftd_comparator_name(f->comparator);
         ev.has_differential = true;
-        ev.differential.comparator = ftd_comparator_name(f->comparator);
+        /* a torch fixture's family names the comparator, so each family buckets apart */
+        ev.differential.comparator = it->ofile ? it->ofile->suite : ftd_comparator_name(f->comparator);
         ev.differential.drift_id = NULL;
         ev.differential.allowlisted = false;
         ev.differential.expected = f->expected;

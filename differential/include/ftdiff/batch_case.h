@@ -31,6 +31,13 @@ const char *ftd_batch_case_invalid(const json_t *line, char *why, size_t cap);
  * have passed ftd_batch_case_invalid. */
 bool ftd_batch_case_matches(const json_t *line, const json_t *got);
 
+/* Where an answer that does not satisfy the case first parts from it: `buf`
+ * (cap bytes) gets the path (".decision.route[2].kernel", "" for the whole
+ * answer), `expected`/`observed` (text_cap bytes each) the two values there as
+ * JSON texts ("null" where absent, "\"(too long)\"" when over text_cap). */
+void ftd_batch_case_difference(const json_t *line, const json_t *got, char *buf, size_t cap, char *expected,
+                               char *observed, size_t text_cap);
+
 #ifdef __cplusplus
 }
 #endif
