@@ -22,7 +22,7 @@ fail() {
     exit 1
 }
 
-# json_get FILE PATH: a value from a JSON file, PATH a dotted key path ("oracle.unavailable");
+# json_get FILE PATH: a value from a JSON file, PATH a dotted key path ("oracle.verdicts.oracle_unavailable");
 # for a stats file (one JSON object per worker handle, one per line), the sum over its lines
 json_get() {
     python3 -c '
@@ -67,7 +67,7 @@ PY
         fail "ft-campaign --oracle torch exited $rc"
     fi
     runs=$(json_get "$out/differential-report.json" comparators.torch.runs)
-    unavailable=$(json_get "$out/differential-report.json" oracle.unavailable)
+    unavailable=$(json_get "$out/differential-report.json" oracle.verdicts.oracle_unavailable)
     [ "${runs:-0}" -gt 0 ] 2>/dev/null || fail "the torch comparator did not run (runs=$runs)"
     [ "$unavailable" = 0 ] || fail "$unavailable checks found the oracle unavailable"
     echo "torch comparator: $runs comparisons, 0 unavailable"
@@ -99,7 +99,7 @@ robust)
         else
             run $name FT_FAKE_TORCH=$name
         fi
-        u=$(json_get "$tmp/$name/differential-report.json" oracle.unavailable)
+        u=$(json_get "$tmp/$name/differential-report.json" oracle.verdicts.oracle_unavailable)
         runs=$(json_get "$tmp/$name/differential-report.json" comparators.torch.runs)
         [ "$u" = 60 ] || fail "$name: $u of 60 checks unavailable"
         [ "$runs" = 0 ] || fail "$name: torch comparator ran $runs times without a worker"
@@ -119,8 +119,12 @@ robust)
         [ "$restarts" = 1 ] || fail "$name: $restarts restarts (want 1)"
         [ "$harness" -ge 1 ] || fail "$name: the scenario the worker died on is not a harness error"
         [ "$unavail" -ge 1 ] || fail "$name: no check unavailable after the second death"
-        [ "$(json_get "$tmp/$name/differential-report.json" oracle.unavailable)" -ge 1 ] ||
+        [ "$(json_get "$tmp/$name/differential-report.json" oracle.verdicts.oracle_unavailable)" -ge 1 ] ||
             fail "$name: the report counts no unavailable check"
+        # a lost worker is a harness error: the run fails, and the log says why
+        grep -Eq '^[0-9]+ passed, [1-9][0-9]* failed$' "$tmp/$name.log" || fail "$name: the run does not fail"
+        zcat "$tmp/$name/campaign.jsonl.gz" | grep '"reason_code":"harness_error"' | grep -q '"comparator":"torch"' ||
+            fail "$name: no harness_error event for the torch worker"
         echo "ok: $name -> deaths $deaths, restarts $restarts, harness errors $harness, unavailable $unavail"
     done
     ;;
