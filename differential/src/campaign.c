@@ -70,6 +70,7 @@ typedef struct {
     ftd_scenario_t scenario;
     ftd_check_result_t check;
     ftd_mode_result_t torch[2]; /* the live oracle's verdict, when asked for */
+    bool torch_ran[2];          /* ... and whether it was asked, for this item and mode */
     char *batch_text;           /* oracle lines: the event's scenario, {"kind":"batch","query":Q} */
 } slot_t;
 
@@ -337,6 +338,7 @@ static void check_item(worker_t *w, const item_t *it, slot_t *s) {
     const ftd_campaign_options_t *o = w->c->o;
     free(s->batch_text);
     s->batch_text = NULL;
+    s->torch_ran[0] = s->torch_ran[1] = false;
     if (it->ofile) {
         check_oracle_line(w, it, s);
         return;
@@ -348,8 +350,10 @@ static void check_item(worker_t *w, const item_t *it, slot_t *s) {
     ftd_check_scenario(w->lib, &w->c->allow, &s->scenario, o->modes, it->fixture ? it->fcase : NULL, &s->check);
     if (o->oracle == FTD_ORACLE_TORCH)
         for (int m = 0; m < 2; m++)
-            if (s->check.mode[m].ran)
+            if (s->check.mode[m].ran) {
                 ftd_torch_check(w->torch, w->lib, &s->scenario, m ? FT_MODE_HARDENED : FT_MODE_STRICT, &s->torch[m]);
+                s->torch_ran[m] = true;
+            }
 }
 
 static void *worker_main(void *arg) {
@@ -537,7 +541,7 @@ static int write_mode(campaign_t *c, const item_t *it, const slot_t *s, int mi, 
         if (write_event(c, &ev, true) != 0)
             return -1;
     }
-    if (c->o->oracle == FTD_ORACLE_TORCH) {
+    if (s->torch_ran[mi]) {
         /* the live oracle's verdict on the same scenario and mode: counted apart;
            a drift or a harness error fails the run and is logged like a finding */
         const ftd_mode_result_t *tm = &s->torch[mi];
