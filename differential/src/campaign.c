@@ -71,7 +71,7 @@ typedef struct {
     ftd_check_result_t check;
     ftd_mode_result_t torch[2]; /* the live oracle's verdict, when asked for */
     bool torch_ran[2];          /* ... and whether it was asked, for this item and mode */
-    char *batch_text;           /* oracle lines: the event's scenario, {"kind":"batch","query":Q} */
+    char *batch_text;           /* oracle lines: the event's scenario, {"kind":"batch","case":LINE} */
 } slot_t;
 
 typedef struct campaign campaign_t;
@@ -280,58 +280,33 @@ static int build_items(campaign_t *c) {
 
 /* ---- checking ---------------------------------------------------------------------- */
 
-/* The mode a batch query runs in (queries without one are mode-free: strict). */
-static int query_mode(const json_t *q) {
-    const char *m = json_string_value(json_object_get(q, "mode"));
-    return m && strcmp(m, "hardened") == 0 ? 1 : 0;
-}
-
 static void check_oracle_line(worker_t *w, const item_t *it, slot_t *s) {
     const oracle_file_t *f = it->ofile;
     const char *text = f->data + f->off[it->oline];
     json_error_t je;
-    char why[160] = "";
     json_t *line = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-    const char *bad = line ? ftd_batch_case_invalid(line, why, sizeof why) : je.text;
-    json_t *q = json_object_get(line, "query");
-    const int mi = bad ? 0 : query_mode(q);
-    ftd_mode_result_t *m = &s->check.mode[mi];
-    ftd_check_result_init(&s->check);
-    s->check.modes = 1u << mi;
-    m->ran = true;
-    if (bad) { /* a fixture that cannot be read fails the run, never passes */
-        m->verdict = FTD_VERDICT_HARNESS_ERROR;
-        snprintf(m->harness, sizeof m->harness, "%.70s:%u: %.70s", f->path, f->lineno[it->oline], bad);
-        json_decref(line);
+    if (!line) { /* a fixture that cannot be read fails the run, never passes */
+        ftd_check_result_init(&s->check);
+        s->check.modes = FTD_MODE_STRICT_BIT;
+        s->check.mode[0].ran = true;
+        s->check.mode[0].verdict = FTD_VERDICT_HARNESS_ERROR;
+        snprintf(s->check.mode[0].harness, sizeof s->check.mode[0].harness, "%.70s:%u: %.70s", f->path,
+                 f->lineno[it->oline], je.text);
         return;
     }
-    json_t *wrap = json_pack("{s:s,s:O}", "kind", "batch", "query", q);
+    ftd_check_batch_case(w->batch, line, &s->check);
+    /* the whole case (query and torch's answer) goes into the event, so the
+       finding replays from the log alone */
+    json_t *wrap = json_pack("{s:s,s:O}", "kind", "batch", "case", line);
     s->batch_text = wrap ? json_dumps(wrap, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(wrap);
-    json_t *got = ftd_batch_answer(w->batch, q);
-    m->findings.runs[FTD_CMP_FIXTURE]++;
-    if (!got || !s->batch_text) {
-        m->verdict = FTD_VERDICT_HARNESS_ERROR;
-        snprintf(m->harness, sizeof m->harness, "out of memory answering %s:%u", f->path, f->lineno[it->oline]);
-    } else if (ftd_batch_case_matches(line, got)) {
-        const char *err = json_string_value(json_object_get(got, "error"));
-        m->verdict = err ? FTD_VERDICT_EXPECTED_ERROR : FTD_VERDICT_PASS;
-    } else {
-        /* the first place the answer parts from torch's, so a table of 122
-           entries or a long decision shows the entry that differs */
-        char path[96], e[FTD_FINDING_TEXT_MAX - 160], g[FTD_FINDING_TEXT_MAX - 160];
-        char et[FTD_FINDING_TEXT_MAX], gt[FTD_FINDING_TEXT_MAX];
-        ftd_batch_case_difference(line, got, path, sizeof path, e, g, sizeof e);
-        char qpath[128];
-        if (ft_json_string(path, strlen(path), qpath, sizeof qpath) >= sizeof qpath)
-            snprintf(qpath, sizeof qpath, "\"(too long)\"");
-        snprintf(et, sizeof et, "{\"at\":%s,\"value\":%s}", qpath, e);
-        snprintf(gt, sizeof gt, "{\"at\":%s,\"value\":%s}", qpath, g);
-        ftd_findings_add(&m->findings, FTD_CMP_FIXTURE, "oracle_answer_differs", et, gt);
-        m->verdict = FTD_VERDICT_BLOCKING;
-    }
-    json_decref(got);
     json_decref(line);
+    for (int m = 0; m < 2; m++)
+        if (s->check.mode[m].ran && s->check.mode[m].verdict == FTD_VERDICT_HARNESS_ERROR) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%.60s:%u: %.80s", f->path, f->lineno[it->oline], s->check.mode[m].harness);
+            snprintf(s->check.mode[m].harness, sizeof s->check.mode[m].harness, "%s", msg);
+        }
 }
 
 static void check_item(worker_t *w, const item_t *it, slot_t *s) {

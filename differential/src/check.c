@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ft/json_text.h"
+#include "ftdiff/batch_case.h"
 #include "ftdiff/check.h"
+#include "ftdiff/dispatch_batch.h"
 #include "ftdiff/refmodel.h"
 #include "refmodel_internal.h"
 
@@ -388,4 +391,81 @@ void ftd_check_scenario(ftd_libft_t *lib, const ftd_allowlist_t *allow, const ft
     for (int i = 0; i < 2; i++)
         if (out->mode[i].ran)
             decide(&out->mode[i], modes_by_index[i], split || (i == 1 && out->mode[1].fallback_used), allow);
+}
+
+/* ---- batch fixture lines and recorded scenarios ------------------------------------------------------------ */
+
+static int query_mode_index(const json_t *q) {
+    const char *m = json_string_value(json_object_get(q, "mode"));
+    return m && strcmp(m, "hardened") == 0 ? 1 : 0;
+}
+
+void ftd_check_batch_case(void *batch, const void *line_json, ftd_check_result_t *out) {
+    json_t *line = (json_t *)(uintptr_t)line_json;
+    char why[160] = "";
+    ftd_check_result_init(out);
+    const char *bad = ftd_batch_case_invalid(line, why, sizeof why);
+    json_t *q = json_object_get(line, "query");
+    const int mi = bad ? 0 : query_mode_index(q);
+    ftd_mode_result_t *m = &out->mode[mi];
+    out->modes = 1u << mi;
+    m->ran = true;
+    if (bad) { /* a fixture that cannot be read fails the run, never passes */
+        m->verdict = FTD_VERDICT_HARNESS_ERROR;
+        snprintf(m->harness, sizeof m->harness, "invalid fixture line: %.120s", bad);
+        return;
+    }
+    json_t *got = ftd_batch_answer(batch, q);
+    m->findings.runs[FTD_CMP_FIXTURE]++;
+    if (!got) {
+        m->verdict = FTD_VERDICT_HARNESS_ERROR;
+        snprintf(m->harness, sizeof m->harness, "out of memory answering a fixture line");
+    } else if (ftd_batch_case_matches(line, got)) {
+        m->verdict = json_is_string(json_object_get(got, "error")) ? FTD_VERDICT_EXPECTED_ERROR : FTD_VERDICT_PASS;
+    } else {
+        /* the first place the answer parts from torch's, so a table of 122
+           entries or a long decision shows the entry that differs */
+        char path[96], e[FTD_FINDING_TEXT_MAX - 160], g[FTD_FINDING_TEXT_MAX - 160];
+        char et[FTD_FINDING_TEXT_MAX], gt[FTD_FINDING_TEXT_MAX], qpath[128];
+        ftd_batch_case_difference(line, got, path, sizeof path, e, g, sizeof e);
+        if (ft_json_string(path, strlen(path), qpath, sizeof qpath) >= sizeof qpath)
+            snprintf(qpath, sizeof qpath, "\"(too long)\"");
+        snprintf(et, sizeof et, "{\"at\":%s,\"value\":%s}", qpath, e);
+        snprintf(gt, sizeof gt, "{\"at\":%s,\"value\":%s}", qpath, g);
+        ftd_findings_add(&m->findings, FTD_CMP_FIXTURE, "oracle_answer_differs", et, gt);
+        m->verdict = FTD_VERDICT_BLOCKING;
+    }
+    json_decref(got);
+}
+
+int ftd_check_recorded(ftd_libft_t *lib, void *batch, const ftd_allowlist_t *allow, const char *scenario_json,
+                       size_t len, unsigned modes, ftd_check_result_t *out, char *why) {
+    json_error_t je;
+    json_t *obj = json_loadb(scenario_json, len, JSON_REJECT_DUPLICATES, &je);
+    if (!obj) {
+        snprintf(why, 160, "scenario is not JSON: %.120s", je.text);
+        return -1;
+    }
+    int rc = 0;
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    if (kind && strcmp(kind, "batch") == 0) {
+        json_t *line = json_object_get(obj, "case");
+        if (!json_is_object(line) || json_object_size(obj) != 2) {
+            snprintf(why, 160, "a batch scenario is {\"kind\":\"batch\",\"case\":{...}}");
+            rc = -1;
+        } else {
+            ftd_check_batch_case(batch, line, out);
+        }
+    } else {
+        ftd_scenario_t s;
+        ftd_error_t err;
+        if (ftd_scenario_from_json(obj, &s, &err) != 0) {
+            snprintf(why, 160, "scenario: %.40s: %.100s", err.field, err.text);
+            rc = -1;
+        } else {
+            ftd_check_scenario(lib, allow, &s, modes, NULL, out);
+        }
+    }
+    json_decref(obj);
+    return rc;
 }

@@ -70,6 +70,20 @@ void ftd_check_result_init(ftd_check_result_t *r);
 void ftd_check_scenario(ftd_libft_t *lib, const ftd_allowlist_t *allow, const ftd_scenario_t *s, unsigned modes,
                         const ftd_fixture_case_t *fixture, ftd_check_result_t *out);
 
+/* A batch-format fixture line (a torch oracle case: {"query", "expect", ...},
+ * ftdiff/batch_case.h) checked through the batch interface `batch`: one mode
+ * (the query's, strict when it names none) with verdict pass,
+ * expected_error_observed, blocking_drift (a finding under FTD_CMP_FIXTURE that
+ * shows where the answer first parts from torch's) or harness_error (an invalid
+ * line, out of memory). `batch` is a ftd_batch_t * (ftdiff/dispatch_batch.h). */
+void ftd_check_batch_case(void *batch, const void *line_json, ftd_check_result_t *out);
+
+/* Re-checks a scenario as an event records it (the event's `scenario` text):
+ * a scenario in its canonical shape, or {"kind":"batch","case":LINE}. 0, or -1
+ * with why (160 bytes) when the text is neither. */
+int ftd_check_recorded(ftd_libft_t *lib, void *batch, const ftd_allowlist_t *allow, const char *scenario_json,
+                       size_t len, unsigned modes, ftd_check_result_t *out, char *why);
+
 #ifdef __cplusplus
 }
 #endif
