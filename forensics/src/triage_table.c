@@ -156,6 +156,23 @@ static const ftf_triage_rule_t table[] = {
     {"timeout", CR, "resource_exhaustion", FTF_SEVERITY_MEDIUM, OWN_CRASH},
     {"leak", CR, "resource_leak", FTF_SEVERITY_MEDIUM, OWN_CRASH},
     {"memory-leak", CR, "resource_leak", FTF_SEVERITY_MEDIUM, OWN_CRASH},
+    /* what forensics/src/crash_report.c reads out of sanitizer and libFuzzer reports */
+    {"dynamic-stack-buffer-overflow", CR, "memory_safety", FTF_SEVERITY_CRITICAL, OWN_CRASH},
+    {"new-delete-type-mismatch", CR, "memory_safety", FTF_SEVERITY_CRITICAL, OWN_CRASH},
+    {"initialization-order-fiasco", CR, "memory_safety", FTF_SEVERITY_HIGH, OWN_CRASH},
+    {"odr-violation", CR, "memory_safety", FTF_SEVERITY_HIGH, OWN_CRASH},
+    {"allocation-size-too-big", CR, "resource_exhaustion", FTF_SEVERITY_MEDIUM, OWN_CRASH},
+    {"calloc-overflow", CR, "resource_exhaustion", FTF_SEVERITY_MEDIUM, OWN_CRASH},
+    {"index-out-of-bounds", CR, "undefined_behavior", FTF_SEVERITY_HIGH, OWN_CRASH},
+    {"invalid-value", CR, "undefined_behavior", FTF_SEVERITY_HIGH, OWN_CRASH},
+    {"pointer-overflow", CR, "undefined_behavior", FTF_SEVERITY_HIGH, OWN_CRASH},
+    {"unreachable", CR, "undefined_behavior", FTF_SEVERITY_HIGH, OWN_CRASH},
+    {"missing-return", CR, "undefined_behavior", FTF_SEVERITY_HIGH, OWN_CRASH},
+    {"vla-bound", CR, "undefined_behavior", FTF_SEVERITY_HIGH, OWN_CRASH},
+    {"implicit-conversion", CR, "undefined_behavior", FTF_SEVERITY_MEDIUM, OWN_CRASH},
+    {"float-cast-overflow", CR, "undefined_behavior", FTF_SEVERITY_MEDIUM, OWN_CRASH},
+    {"fuzz-target-exited", CR, "fuzz_target_misuse", FTF_SEVERITY_MEDIUM, "fuzz (the target itself)"},
+    {"overwrites-const-input", CR, "fuzz_target_misuse", FTF_SEVERITY_MEDIUM, "fuzz (the target itself)"},
 };
 
 const ftf_triage_rule_t ftf_triage_unknown_rule = {"", FTF_REASON_UNKNOWN, FTF_TRIAGE_UNKNOWN_CLASS,
