@@ -31,6 +31,7 @@
 #include "ftf/locator.h"
 #include "ftf/log.h"
 #include "ftf/triage.h"
+#include "replay_shrink.h"
 
 #ifndef FTR_SOURCE_DIR
 #define FTR_SOURCE_DIR "."
@@ -51,6 +52,10 @@ static const char usage_text[] = "usage: ft-replay [options] SCENARIO_ID\n"
                                  "  --runs N          re-run N times and report how many reproduced (flakiness)\n"
                                  "  --json            one JSON object on stdout instead of text\n"
                                  "  --print-command   print the replay command (shell-quoted argv) and exit\n"
+                                 "  --minimize        shrink the scenario while its failure (the failing comparators\n"
+                                 "                    per mode) stays the same; print the smaller scenario and its id\n"
+                                 "  --write-fixture FILE  append the scenario as a fixture case (ft-fixture-v1) whose\n"
+                                 "                    expectations are the reference model's: a regression test\n"
                                  "  --list            list every recording of the id and exit\n"
                                  "  --help, --version\n"
                                  "\n"
@@ -263,7 +268,8 @@ int main(int argc, char **argv) {
     const char *run = NULL, *id = NULL;
     int mode_sel = -1;
     long runs = 1;
-    bool json = false, print_command = false, list = false;
+    bool json = false, print_command = false, list = false, minimize = false;
+    const char *fixture_out = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -305,6 +311,10 @@ int main(int argc, char **argv) {
             print_command = true;
         } else if (strcmp(a, "--list") == 0) {
             list = true;
+        } else if (strcmp(a, "--minimize") == 0) {
+            minimize = true;
+        } else if (strcmp(a, "--write-fixture") == 0 && v) {
+            fixture_out = v, i++;
         } else if (a[0] == '-' && a[1]) {
             note("unknown option or missing value: %s (ft-replay --help)", a);
             return EXIT_LOOKUP;
@@ -500,6 +510,36 @@ int main(int argc, char **argv) {
         printf("verdict: %s\n", verdict_names[verdict]);
     }
     rc = verdict == V_REPRODUCED ? EXIT_REPRODUCED : verdict == V_NOT_REPRODUCED ? EXIT_NOT_REPRODUCED : EXIT_DIVERGED;
+    if (minimize || fixture_out) {
+        ftd_scenario_t sc;
+        ftd_error_t err;
+        if (batch_kind || ftd_scenario_decode(pick->scenario, strlen(pick->scenario), &sc, &err) != 0) {
+            note("--minimize and --write-fixture take generated-shape scenarios (this is a %s)",
+                 batch_kind ? "torch fixture case" : "scenario that does not decode");
+            rc = EXIT_LOOKUP;
+        } else {
+            if (minimize) {
+                ftr_signature_t want;
+                ftr_signature_of(&res, modes, &want);
+                unsigned rounds = 0;
+                char text[8192], newid[FTF_SCENARIO_ID_SIZE];
+                if (!want.failed)
+                    note("--minimize: the scenario does not fail now; nothing to keep while shrinking");
+                else if (ftr_minimize(lib, &allow, &sc, modes, &want, &rounds) != 0)
+                    note("--minimize: the failure does not hold steadily; not shrunk");
+                else if (ftd_scenario_encode(&sc, text, sizeof text) && ftd_scenario_id(&sc, newid) == 0)
+                    printf("minimized (%u passes, same failing comparators): %s\n%s\n", rounds, newid, text);
+            }
+            if (fixture_out) {
+                if (ftr_write_fixture(fixture_out, &sc, id, why) != 0) {
+                    note("--write-fixture: %s", why);
+                    rc = EXIT_LOOKUP;
+                } else if (!json) {
+                    printf("fixture case appended to %s\n", fixture_out);
+                }
+            }
+        }
+    }
     ftd_libft_free(lib);
     ftd_batch_free(batch);
 done:

@@ -89,4 +89,14 @@ cmd=$(cat "$tmp/out")
 case $cmd in "ft-replay --run run-"*" '$id'") ;; *) fail "--print-command: $cmd" ;; esac
 eval "set -- $cmd"
 [ "$#" = 4 ] && [ "$4" = "$id" ] || fail "--print-command does not round-trip: $cmd"
+# 8. --write-fixture turns a recorded dispatch scenario into a fixture case the
+#    campaign then runs (and passes on a correct library); --minimize says when
+#    there is no failure to keep
+did=$(zcat "$tmp/run/campaign.jsonl.gz" | jq -r 'select(.suite_id=="generated" and .scenario.kind=="dispatch") |
+      .scenario_id' | head -n 1)
+expect_rc 0 "$replay" --dir "$tmp/run" --write-fixture "$tmp/new.fixture.jsonl" --minimize "$did"
+grep -q 'does not fail now' "$tmp/out" || fail "--minimize on a passing scenario: $(cat "$tmp/out")"
+expect_rc 0 "$campaign" --fixtures "$tmp/new.fixture.jsonl" --no-oracle-fixtures --scenarios 0 --out "$tmp/fx-run" \
+    --no-progress
+tail -n 1 "$tmp/out" | grep -qx '2 passed, 0 failed' || fail "the written fixture: $(tail -n 3 "$tmp/out")"
 echo "ok"
