@@ -16,6 +16,9 @@ ctest --preset asan -j "$jobs"
 echo "== mutation proof (ci/mutation.sh: every mutant in ci/mutants/ killed by ft-campaign)"
 ./ci/mutation.sh
 
+echo "== replay end to end (ci/replay_e2e.sh: a mutant's finding reproduced from the logs alone)"
+./ci/replay_e2e.sh build/asan/replay/ft-replay
+
 echo "== default preset (gcc, Release)"
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$jobs"
