@@ -7,6 +7,7 @@
  *   ft-forensics verify [--json] [--members] LOG|DIR|-...
  *   ft-forensics reindex LOG|DIR...
  *   ft-forensics recover -o OUT [--force] [--no-index] LOG|DIR|-...
+ *   ft-forensics ingest --target NAME --engine E --binary PATH [--out LOG] ... ARTIFACT...
  *
  * Inputs (every command): a log is our BGZF log, any gzip file (gzip, pigz,
  * bgzip — lines bgzip split across blocks are joined), or plain JSONL; a
@@ -30,19 +31,27 @@
  *
  * Logs are untrusted input: replay commands read from them are printed,
  * never executed; scenario ids given by users are validated. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* nftw */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ft/version.h"
+#include "ftf/artifact.h"
 #include "ftf/atomic_file.h"
+#include "ftf/crash_report.h"
 #include "ftf/event.h"
 #include "ftf/ids.h"
 #include "ftf/locator.h"
@@ -148,6 +157,38 @@ static const cmd_help_t helps[] = {
      "  --no-index   do not write OUT.ftidx\n"
      "Exit: 0 nothing was lost, 1 OUT written but records were lost or an input could not be read (or\n"
      "nothing to recover), 2 usage, 3 OUT could not be written."},
+    {"ingest",
+     "ingest --target NAME --engine libfuzzer|afl|replay --binary PATH [--replay-binary PATH] [--out LOG]\n"
+     "              [--timeout S] [--baseline failure-index.json] [--json] [--no-log] ARTIFACT...",
+     "Records fuzz findings: runs the target BINARY on each ARTIFACT (a file; fork/exec of the path given,\n"
+     "resolved here: never a shell, never a command read from a log; stdin and stdout on /dev/null), with a\n"
+     "deadline, reads what it says on stderr (an ft-diff: line, a sanitizer or libFuzzer report, a signal)\n"
+     "and writes one event per artifact to LOG (appended; its locator rebuilt): scenario_id\n"
+     "fuzz/<target>/<sha1>, outcome crash (reason code: the comparator of an ft-diff line, else the crash\n"
+     "type) or skipped (not_reproduced), the fuzz group (input inline when small, and always stored as\n"
+     "LOG.artifacts/<sha1>.bin; crash type; crash_state = the top 3 normalised frames or the ft-diff line),\n"
+     "the stderr text as a .txt artifact, the scenario the target logged itself (FT_FUZZ_FORENSICS_DIR is\n"
+     "pointed at a private scratch directory) or {\"kind\":\"fuzz_input\",\"target\":...}, and the replay\n"
+     "command: the plain replay driver on the stored input, shell-quoted. An artifact already in LOG is\n"
+     "not written twice.\n"
+     "  --target NAME          the fuzz target (fuzz_<NAME>)\n"
+     "  --engine E             what BINARY was built for: libfuzzer (run with -timeout=S-2), afl, replay\n"
+     "  --binary PATH          the target to run\n"
+     "  --replay-binary PATH   the replay driver named in replay commands (default: BINARY for replay,\n"
+     "                         else build/fuzz-replay/fuzz/fuzz_<NAME>, relative to where it is run)\n"
+     "  --out LOG              default fuzz-forensics/ingest-<NAME>.log.gz\n"
+     "  --timeout S            deadline per run (default 25 s; a run killed by it is a timeout finding)\n"
+     "  --baseline FILE        a failure-index.json: findings whose signature is one of its buckets' are\n"
+     "                         known, the others new\n"
+     "  --json                 one JSON object per artifact (scenario_id, reproduced, kind, crash_type,\n"
+     "                         reason_code, frames, signature, bucket_id, class, severity, known, new,\n"
+     "                         recorded, input_file, replay_command, replay_argv, location, exit, ...)\n"
+     "  --no-log               write nothing: only say what each artifact is\n"
+     "The run's environment is ours with FT_FUZZ_FORENSICS_DIR replaced, and ASAN_OPTIONS/UBSAN_OPTIONS\n"
+     "defaulted (symbolize, leaks, stack traces) when unset.\n"
+     "Exit: 0 every artifact recorded and none is a new crash, 1 a new crash (not in --baseline; without\n"
+     "one every crash is new) or an artifact could not be read, 2 usage (also: BINARY not executable,\n"
+     "unreadable baseline), 3 the log could not be written or BINARY could not be run."},
 };
 
 static const cmd_help_t *find_help(const char *cmd) {
@@ -1197,6 +1238,740 @@ static int cmd_recover(int argc, char **argv) {
     return rc;
 }
 
+/* ---- ingest ------------------------------------------------------------------- */
+
+/* Fuzz findings into a log: each artifact is run through the target (a binary
+ * this command resolves itself and runs with fork/exec: never a shell, never a
+ * string read from a log), what it says on stderr is read by
+ * ftf_crash_report_parse, and one event is written per artifact. */
+
+#define INGEST_SUITE      "fuzz"
+#define INGEST_PACKET     "FT-P2C-002"
+#define INGEST_MAX_INPUT  (64u << 20) /* bytes of one artifact */
+#define INGEST_MAX_STDERR (1u << 20)  /* bytes of stderr kept per run (the head: reports come first) */
+#define INGEST_INLINE_MAX 3072u       /* inputs up to this size are also inline (base64) */
+
+/* A growable list of strings (owned). */
+typedef struct {
+    char **v;
+    size_t n, cap;
+} strlist_t;
+
+static void strlist_free(strlist_t *l) {
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static bool strlist_add(strlist_t *l, const char *s, size_t n) {
+    if (l->n == l->cap) {
+        const size_t cap = l->cap ? 2 * l->cap : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return false;
+        l->v = v, l->cap = cap;
+    }
+    char *c = malloc(n + 1);
+    if (!c)
+        return false;
+    memcpy(c, s, n);
+    c[n] = '\0';
+    l->v[l->n++] = c;
+    return true;
+}
+
+static bool strlist_has(const strlist_t *l, const char *s) {
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* `s` as one shell word: as it is when it is made of safe characters only,
+ * else in single quotes (a ' written as '\''). */
+static void shell_quote(ftf_buf_t *b, const char *s) {
+    bool safe = *s != '\0';
+    for (const char *p = s; *p && safe; p++)
+        safe = strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=+,-@%", *p) != NULL;
+    if (safe) {
+        ftf_buf_append(b, s, strlen(s));
+        return;
+    }
+    ftf_buf_append(b, "'", 1);
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            ftf_buf_append(b, "'\\''", 4);
+        else
+            ftf_buf_append(b, p, 1);
+    }
+    ftf_buf_append(b, "'", 1);
+}
+
+/* mkdir -p for the directory part of `path` (a file path). */
+static int make_parent_dirs(const char *path) {
+    char *d = strdup(path);
+    if (!d)
+        return -1;
+    char *slash = strrchr(d, '/');
+    if (!slash || slash == d) {
+        free(d);
+        return 0;
+    }
+    *slash = '\0';
+    for (char *p = d + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(d, 0777) != 0 && errno != EEXIST) {
+            free(d);
+            return -1;
+        }
+        *p = '/';
+    }
+    const int rc = mkdir(d, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    free(d);
+    return rc;
+}
+
+/* Removes a scratch tree (depth first, symlinks not followed). */
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_tree(const char *dir) {
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The whole of a regular file, at most `max` bytes. NULL (errno set; EFBIG
+ * when larger, EISDIR/EINVAL when not a regular file). */
+static unsigned char *read_regular_file(const char *path, size_t max, size_t *len) {
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return NULL;
+    if (!S_ISREG(sb.st_mode)) {
+        errno = S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+        return NULL;
+    }
+    if ((uint64_t)sb.st_size > max) {
+        errno = EFBIG;
+        return NULL;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    unsigned char *data = malloc((size_t)sb.st_size + 1);
+    size_t n = 0;
+    if (data) {
+        n = fread(data, 1, (size_t)sb.st_size, f);
+        if (ferror(f)) {
+            free(data);
+            data = NULL;
+            errno = EIO;
+        }
+    } else {
+        errno = ENOMEM;
+    }
+    fclose(f);
+    if (data)
+        data[n] = '\0';
+    *len = n;
+    return data;
+}
+
+/* The environment of a run: ours, with the target's forensics directory set
+ * to `fuzz_dir` and sanitizer defaults where the caller set none. NULL when
+ * out of memory; free with free_env. */
+static char **make_env(const char *fuzz_dir) {
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 4, sizeof *env);
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        if (strncmp(environ[i], "FT_FUZZ_FORENSICS_DIR=", 22) == 0)
+            continue;
+        ok = (env[k++] = strdup(environ[i])) != NULL;
+    }
+    const size_t dn = strlen(fuzz_dir) + 23;
+    if (ok && (env[k] = malloc(dn)) != NULL)
+        snprintf(env[k++], dn, "FT_FUZZ_FORENSICS_DIR=%s", fuzz_dir);
+    else
+        ok = false;
+    if (ok && !getenv("ASAN_OPTIONS"))
+        ok = (env[k++] = strdup("ASAN_OPTIONS=symbolize=1:detect_leaks=1")) != NULL;
+    if (ok && !getenv("UBSAN_OPTIONS"))
+        ok = (env[k++] = strdup("UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:symbolize=1")) != NULL;
+    if (!ok) {
+        for (size_t i = 0; i < k; i++)
+            free(env[i]);
+        free(env);
+        return NULL;
+    }
+    return env;
+}
+
+static void free_env(char **env) {
+    for (size_t i = 0; env && env[i]; i++)
+        free(env[i]);
+    free(env);
+}
+
+/* Runs argv[0] (an absolute path) with `env`, stdin and stdout on /dev/null,
+ * stderr captured into `err` (its first INGEST_MAX_STDERR bytes; the rest is
+ * read and dropped), killed with its process group after `timeout_ms`. 0 and
+ * *ex filled, or -1 (errno) when it could not be started. */
+static int run_captured(char *const argv[], char *const env[], int64_t timeout_ms, ftf_buf_t *err,
+                        ftf_crash_exit_t *ex) {
+    memset(ex, 0, sizeof *ex);
+    int pfd[2];
+    if (pipe(pfd) != 0)
+        return -1;
+    fflush(NULL);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        close(pfd[0]), close(pfd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        setpgid(0, 0);
+        const int dn = open("/dev/null", O_RDWR);
+        if (dn >= 0) {
+            dup2(dn, 0);
+            dup2(dn, 1);
+        }
+        dup2(pfd[1], 2);
+        close(pfd[0]);
+        if (pfd[1] != 2)
+            close(pfd[1]);
+        if (dn > 2)
+            close(dn);
+        execve(argv[0], argv, env);
+        static const char msg[] = "ft-forensics ingest: exec failed\n";
+        (void)!write(2, msg, sizeof msg - 1);
+        _exit(127);
+    }
+    setpgid(pid, pid); /* also here: no race with the kill below */
+    close(pfd[1]);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char chunk[65536];
+    bool killed = false;
+    for (;;) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        const int64_t elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        int wait_ms = -1;
+        if (!killed) {
+            if (elapsed >= timeout_ms) {
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+                killed = true;
+                ex->timed_out = true;
+            } else {
+                wait_ms = (int)(timeout_ms - elapsed);
+            }
+        }
+        if (killed)
+            wait_ms = 2000; /* what is left in the pipe; a grandchild in another group may hold it */
+        struct pollfd pf = {pfd[0], POLLIN, 0};
+        const int k = poll(&pf, 1, wait_ms);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k == 0) {
+            if (killed)
+                break;
+            continue;
+        }
+        if (k < 0)
+            break;
+        const ssize_t r = read(pfd[0], chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        if (err->len < INGEST_MAX_STDERR) {
+            const size_t room = INGEST_MAX_STDERR - err->len;
+            ftf_buf_append(err, chunk, (size_t)r < room ? (size_t)r : room);
+        }
+    }
+    close(pfd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFSIGNALED(status))
+        ex->term_signal = WTERMSIG(status);
+    else if (WIFEXITED(status))
+        ex->exit_code = WEXITSTATUS(status);
+    return 0;
+}
+
+/* The scenario the target logged itself for input `sha1` in the logs below
+ * `dir` (fuzz/CONTRACT.md: every violation writes one event), copied into
+ * *out; false when there is none (or only a stub of one). */
+static bool target_scenario(const char *dir, const char *sha1, ftf_buf_t *out) {
+    char **paths = NULL;
+    size_t n = 0;
+    if (ftf_triage_expand_paths(&dir, 1, &paths, &n) != FTF_OK || n == 0) {
+        ftf_triage_paths_free(paths, n);
+        return false;
+    }
+    ftf_log_reader_t *r;
+    bool found = false;
+    if (ftf_log_reader_open((const char *const *)paths, n, NULL, &r) == FTF_OK) {
+        ftf_event_storage_t st = FTF_EVENT_STORAGE_INIT;
+        ftf_log_record_t rec;
+        while (!found && ftf_log_reader_next(r, &rec) == 1) {
+            ftf_event_t ev;
+            if (ftf_event_parse(rec.line, rec.len, &ev, &st, NULL) != FTF_OK || !ev.has_fuzz || !ev.scenario ||
+                !ev.fuzz.input_sha1 || strcmp(ev.fuzz.input_sha1, sha1) != 0)
+                continue;
+            if (strstr(ev.scenario, "\"ftf_artifact\"") || strstr(ev.scenario, "\"ftf_elided\""))
+                continue; /* its bulk is in the target's scratch store: not kept */
+            out->len = 0;
+            found = ftf_buf_append(out, ev.scenario, strlen(ev.scenario)) == FTF_OK;
+        }
+        ftf_event_storage_dispose(&st);
+        ftf_log_reader_free(r);
+    }
+    ftf_triage_paths_free(paths, n);
+    return found;
+}
+
+/* The signatures of a failure index (its buckets[].signature). 0, or -1 with
+ * a message said. */
+static int load_baseline(const char *path, strlist_t *sigs) {
+    json_error_t je;
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        say("ingest", "--baseline %s: %s (line %d)", path, je.text, je.line);
+        return -1;
+    }
+    const char *schema = json_string_value(json_object_get(j, "schema"));
+    json_t *buckets = json_object_get(j, "buckets");
+    if (!schema || strcmp(schema, FTF_FAILURE_INDEX_SCHEMA) != 0 || !json_is_array(buckets)) {
+        say("ingest", "--baseline %s: not a failure index (%s)", path, FTF_FAILURE_INDEX_SCHEMA);
+        json_decref(j);
+        return -1;
+    }
+    for (size_t i = 0; i < json_array_size(buckets); i++) {
+        const char *s = json_string_value(json_object_get(json_array_get(buckets, i), "signature"));
+        if (s && !strlist_add(sigs, s, strlen(s))) {
+            json_decref(j);
+            say("ingest", "%s", ftf_strerror(FTF_ENOMEM));
+            return -1;
+        }
+    }
+    json_decref(j);
+    return 0;
+}
+
+/* Scenario ids already in the log at `path` (absent: none). */
+static void existing_ids(const char *path, strlist_t *ids) {
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return;
+    ftf_log_reader_t *r;
+    if (ftf_log_reader_open(&path, 1, NULL, &r) != FTF_OK)
+        return;
+    ftf_event_storage_t st = FTF_EVENT_STORAGE_INIT;
+    ftf_log_record_t rec;
+    while (ftf_log_reader_next(r, &rec) == 1) {
+        ftf_record_fields_t f;
+        if (ftf_record_peek(rec.line, rec.len, FTF_PEEK_RECORD | FTF_PEEK_SCENARIO_ID, &f) == FTF_PEEK_OK) {
+            if (span_eq(f.record, f.record_len, "event") && f.scenario_id)
+                strlist_add(ids, f.scenario_id, f.scenario_id_len);
+            continue;
+        }
+        ftf_event_t ev;
+        if (ftf_event_parse(rec.line, rec.len, &ev, &st, NULL) == FTF_OK)
+            strlist_add(ids, ev.scenario_id, strlen(ev.scenario_id));
+    }
+    ftf_event_storage_dispose(&st);
+    ftf_log_reader_free(r);
+}
+
+typedef struct {
+    const char *target, *engine_name, *binary_real, *replay_bin, *out;
+    ftf_fuzz_engine_t engine;
+    int64_t timeout_ms;
+    bool json, no_log;
+    const strlist_t *baseline;
+    bool have_baseline;
+    strlist_t *ids; /* scenario ids in the log (existing, and written now) */
+    ftf_log_writer_t *w;
+    const char *run_id, *env_fp;
+    uint64_t seq;
+    const char *scratch; /* private directory for the target's own log */
+    size_t runs;
+    /* results */
+    size_t crashes, fresh, known, not_reproduced, unreadable, duplicates;
+    bool write_failed, exec_failed;
+} ingest_t;
+
+/* The directory part of `path` + "/" (or "" without one). */
+static void dir_prefix(const char *path, ftf_buf_t *b) {
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        ftf_buf_append(b, path, (size_t)(slash - path) + 1);
+}
+
+/* One artifact: run, read, write its event, say what it was. */
+static void ingest_one(ingest_t *g, const char *artifact) {
+    size_t len = 0;
+    unsigned char *data = read_regular_file(artifact, INGEST_MAX_INPUT, &len);
+    if (!data) {
+        say("ingest", "%s: %s", artifact, errno == EFBIG ? "larger than 64 MiB" : strerror(errno));
+        g->unreadable++;
+        return;
+    }
+    char *abs = realpath(artifact, NULL);
+    char id[FTF_SCENARIO_ID_SIZE], sha1[FTF_SHA1_HEX_SIZE];
+    ftf_fuzz_scenario_id(id, g->target, data, len, sha1);
+    /* run it */
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s/run-%zu", g->scratch, g->runs++);
+    mkdir(sub, 0700);
+    char **env = make_env(sub);
+    char tmo[32];
+    snprintf(tmo, sizeof tmo, "-timeout=%lld", (long long)(g->timeout_ms / 1000 > 3 ? g->timeout_ms / 1000 - 2 : 1));
+    char *argv[4];
+    size_t ac = 0;
+    argv[ac++] = (char *)g->binary_real;
+    if (g->engine == FTF_ENGINE_LIBFUZZER) /* its own timeout report has the stack */
+        argv[ac++] = tmo;
+    argv[ac++] = abs ? abs : (char *)artifact;
+    argv[ac] = NULL;
+    ftf_buf_t err = FTF_BUF_INIT;
+    ftf_crash_exit_t ex;
+    if (!env || run_captured(argv, env, g->timeout_ms, &err, &ex) != 0) {
+        say("ingest", "%s: cannot run %s: %s", artifact, g->binary_real, strerror(errno));
+        g->exec_failed = true;
+        free_env(env), free(abs), free(data), ftf_buf_dispose(&err);
+        return;
+    }
+    free_env(env);
+    if (!ex.term_signal && ex.exit_code == 127 && err.data && strstr(err.data, "ft-forensics ingest: exec failed")) {
+        say("ingest", "%s: cannot execute %s", artifact, g->binary_real);
+        g->exec_failed = true;
+        free(abs), free(data), ftf_buf_dispose(&err);
+        return;
+    }
+    ftf_crash_report_t cr;
+    ftf_crash_report_parse(err.data, err.len, &ex, &cr);
+    const bool crashed = cr.kind != FTF_CRASH_NONE;
+    ftf_buf_t scen = FTF_BUF_INIT;
+    if (!target_scenario(sub, sha1, &scen)) {
+        scen.len = 0;
+        ftf_buf_append(&scen, "{\"kind\":\"fuzz_input\",\"target\":\"", 31);
+        ftf_buf_append(&scen, g->target, strlen(g->target)); /* a valid target name needs no escaping */
+        ftf_buf_append(&scen, "\"}", 2);
+    }
+    remove_tree(sub);
+    /* side artifacts: the input (the replay command's file) and what the run said */
+    ftf_buf_t in_ref = FTF_BUF_INIT, err_ref = FTF_BUF_INIT, input_path = FTF_BUF_INIT;
+    ftf_artifact_store_t *store = g->w ? ftf_log_writer_artifacts(g->w) : NULL;
+    if (store && ftf_artifact_put(store, data, len, "bin", &in_ref, NULL) == FTF_OK) {
+        dir_prefix(g->out, &input_path);
+        ftf_buf_append(&input_path, in_ref.data, in_ref.len);
+    } else {
+        if (store)
+            say("ingest", "%s: %s", artifact, ftf_artifact_store_errmsg(store));
+        ftf_buf_append(&input_path, abs ? abs : artifact, strlen(abs ? abs : artifact));
+    }
+    if (store && crashed && err.len)
+        ftf_artifact_put(store, err.data, err.len, "txt", &err_ref, NULL);
+    ftf_buf_t replay = FTF_BUF_INIT;
+    shell_quote(&replay, g->replay_bin);
+    ftf_buf_append(&replay, " ", 1);
+    shell_quote(&replay, input_path.data);
+    char *b64 = NULL;
+    if (len <= INGEST_INLINE_MAX || !in_ref.len) {
+        const size_t bn = ftf_base64_encode(data, len, NULL, 0);
+        if ((b64 = malloc(bn + 1)) != NULL)
+            ftf_base64_encode(data, len, b64, bn + 1);
+    }
+    /* the event */
+    const char *refs[2];
+    size_t nrefs = 0;
+    if (in_ref.len)
+        refs[nrefs++] = in_ref.data;
+    if (err_ref.len)
+        refs[nrefs++] = err_ref.data;
+    ftf_event_t ev;
+    ftf_event_init(&ev);
+    ev.seq = g->seq;
+    ev.run_id = g->run_id;
+    ev.suite_id = INGEST_SUITE;
+    ev.scenario_id = id;
+    ev.packet_id = INGEST_PACKET;
+    ev.mode = FT_MODE_STRICT;
+    ev.seed = ftf_scenario_seed(INGEST_SUITE, g->target, INGEST_PACKET, id, "strict");
+    ev.env_fingerprint = g->env_fp;
+    ev.artifact_refs = refs;
+    ev.artifact_ref_count = nrefs;
+    ev.replay_command = replay.data;
+    ev.outcome = crashed ? FTF_OUTCOME_CRASH : FTF_OUTCOME_SKIPPED;
+    ev.reason_code = crashed ? ftf_crash_report_reason(&cr) : "not_reproduced";
+    ev.scenario = scen.data;
+    ev.has_fuzz = true;
+    ev.fuzz.target = g->target;
+    ev.fuzz.engine = g->engine;
+    ev.fuzz.input_sha1 = sha1;
+    ev.fuzz.input_b64 = b64;
+    ev.fuzz.input_ref = b64 ? NULL : in_ref.data;
+    ev.fuzz.crash_type = crashed ? cr.crash_type : NULL;
+    ev.fuzz.crash_state = crashed && cr.crash_state[0] ? cr.crash_state : NULL;
+    ftf_signature_t sig;
+    char sigline[2048] = "";
+    ftf_triage_signature(&ev, &sig);
+    if (crashed)
+        ftf_signature_format(&sig, sigline, sizeof sigline);
+    const bool known = crashed && g->have_baseline && strlist_has(g->baseline, sigline);
+    const bool duplicate = strlist_has(g->ids, id);
+    bool recorded = false;
+    if (g->w && !duplicate) {
+        const ftf_status st = ftf_log_write_event(g->w, &ev, NULL);
+        if (st == FTF_OK) {
+            recorded = true;
+            g->seq++;
+            strlist_add(g->ids, id, strlen(id));
+        } else {
+            say("ingest", "%s: writing its event to %s: %s", artifact, g->out,
+                st == FTF_EIO ? strerror(errno) : ftf_strerror(st));
+            g->write_failed = true;
+        }
+    }
+    g->duplicates += duplicate;
+    if (crashed) {
+        g->crashes++;
+        if (known)
+            g->known++;
+        else
+            g->fresh++;
+    } else {
+        g->not_reproduced++;
+    }
+    char bucket[20] = "";
+    if (crashed) {
+        char hex[17];
+        ftf_hex16(ftf_siphash13(0, 0, sigline, strlen(sigline)), hex);
+        snprintf(bucket, sizeof bucket, "b-%s", hex);
+    }
+    if (g->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "artifact", json_string(artifact));
+        json_object_set_new(o, "scenario_id", json_string(id));
+        json_object_set_new(o, "target", json_string(g->target));
+        json_object_set_new(o, "engine", json_string(g->engine_name));
+        json_object_set_new(o, "input_sha1", json_string(sha1));
+        json_object_set_new(o, "size", json_integer((json_int_t)len));
+        json_object_set_new(o, "reproduced", json_boolean(crashed));
+        json_object_set_new(o, "kind", json_string(ftf_crash_kind_name(cr.kind)));
+        json_object_set_new(o, "outcome", json_string(ftf_outcome_name(ev.outcome)));
+        json_object_set_new(o, "reason_code", json_string(ev.reason_code));
+        json_object_set_new(o, "crash_type", crashed ? json_string(cr.crash_type) : json_null());
+        json_object_set_new(o, "tool", json_string(cr.tool));
+        json_object_set_new(o, "headline", json_string(cr.headline));
+        json_t *frames = json_array();
+        for (size_t f = 0; f < cr.frame_count; f++)
+            json_array_append_new(frames, json_string(cr.frames[f]));
+        json_object_set_new(o, "frames", frames);
+        json_object_set_new(o, "signature", crashed ? json_string(sigline) : json_null());
+        json_object_set_new(o, "bucket_id", crashed ? json_string(bucket) : json_null());
+        json_object_set_new(o, "class", crashed ? json_string(sig.rule->triage_class) : json_null());
+        json_object_set_new(o, "severity", crashed ? json_string(ftf_severity_name(sig.rule->severity)) : json_null());
+        json_object_set_new(o, "known", json_boolean(known));
+        json_object_set_new(o, "new", json_boolean(crashed && !known));
+        json_object_set_new(o, "recorded", json_boolean(recorded));
+        json_object_set_new(o, "duplicate", json_boolean(duplicate));
+        json_object_set_new(o, "log", g->w ? json_string(g->out) : json_null());
+        json_object_set_new(o, "input_file", json_string(input_path.data));
+        json_object_set_new(o, "report_ref", err_ref.len ? json_string(err_ref.data) : json_null());
+        json_object_set_new(o, "replay_command", json_string(replay.data));
+        json_t *rargv = json_array();
+        json_array_append_new(rargv, json_string(g->replay_bin));
+        json_array_append_new(rargv, json_string(input_path.data));
+        json_object_set_new(o, "replay_argv", rargv);
+        if (cr.file[0]) {
+            json_t *loc = json_object();
+            json_object_set_new(loc, "file", json_string(cr.file));
+            json_object_set_new(loc, "line", json_integer((json_int_t)cr.line));
+            json_object_set_new(o, "location", loc);
+        } else {
+            json_object_set_new(o, "location", json_null());
+        }
+        json_t *exj = json_object();
+        json_object_set_new(exj, "signal", json_integer(ex.term_signal));
+        json_object_set_new(exj, "code", json_integer(ex.exit_code));
+        json_object_set_new(exj, "timed_out", json_boolean(ex.timed_out));
+        json_object_set_new(o, "exit", exj);
+        print_json(o);
+    } else if (crashed) {
+        printf("%s: %s %s (%s)%s\n  %s\n  signature %s\n  replay: %s\n", artifact, known ? "known" : "NEW",
+               cr.crash_type, ev.reason_code, duplicate ? ", already in the log" : "", id, sigline, replay.data);
+    } else {
+        printf("%s: not reproduced (%s%d)\n  %s\n", artifact, ex.term_signal ? "signal " : "exit ",
+               ex.term_signal ? ex.term_signal : ex.exit_code, id);
+    }
+    free(b64);
+    ftf_buf_dispose(&replay), ftf_buf_dispose(&in_ref), ftf_buf_dispose(&err_ref), ftf_buf_dispose(&input_path);
+    ftf_buf_dispose(&scen), ftf_buf_dispose(&err);
+    free(abs), free(data);
+}
+
+static int cmd_ingest(int argc, char **argv) {
+    static const char *const flags[] = {"--json", "--no-log", NULL};
+    static const char *const valued[] = {"--target", "--engine",  "--binary",   "--replay-binary",
+                                         "--out",    "--timeout", "--baseline", NULL};
+    opts_t o = {.cmd = "ingest", .flags = flags, .valued = valued};
+    int rc = parse_opts(&o, argc, argv);
+    if (rc != EXIT_OK || o.help) {
+        free(o.pos);
+        return rc != EXIT_OK ? rc : print_cmd_help("ingest");
+    }
+    const char *target = o.vval[0], *engine = o.vval[1], *binary = o.vval[2], *replay_bin = o.vval[3];
+    const char *out = o.vval[4], *timeout = o.vval[5], *baseline = o.vval[6];
+    ingest_t g;
+    memset(&g, 0, sizeof g);
+    g.json = o.fval[0] != NULL;
+    g.no_log = o.fval[1] != NULL;
+    size_t tmo = 25;
+    char tmp_id[FTF_SCENARIO_ID_SIZE];
+    if (!target || ftf_fuzz_scenario_id(tmp_id, target, "", 0, NULL) != FTF_OK)
+        rc = cmd_usage("ingest", "--target NAME is required ([A-Za-z0-9_.-], starting with a letter or digit)");
+    else if (!engine || ftf_fuzz_engine_from_name(engine, &g.engine) != FTF_OK)
+        rc = cmd_usage("ingest", "--engine libfuzzer|afl|replay is required");
+    else if (!binary)
+        rc = cmd_usage("ingest", "--binary PATH is required");
+    else if (timeout && (!parse_size(timeout, &tmo) || tmo == 0 || tmo > 3600))
+        rc = cmd_usage("ingest", "--timeout takes 1..3600 seconds");
+    else if (o.npos == 0)
+        rc = cmd_usage("ingest", "no artifact given");
+    else if (out && g.no_log)
+        rc = cmd_usage("ingest", "--out and --no-log exclude each other");
+    if (rc != EXIT_OK) {
+        free(o.pos);
+        return rc;
+    }
+    /* the binary: resolved here, a regular executable file */
+    char *real = realpath(binary, NULL);
+    struct stat sb;
+    if (!real || stat(real, &sb) != 0 || !S_ISREG(sb.st_mode) || access(real, X_OK) != 0) {
+        say("ingest", "--binary %s: %s", binary, !real ? strerror(errno) : "not an executable file");
+        free(real), free(o.pos);
+        return EXIT_USAGE;
+    }
+    char default_out[FTF_ID_COMPONENT_MAX + 64], default_replay[FTF_ID_COMPONENT_MAX + 64];
+    snprintf(default_out, sizeof default_out, "fuzz-forensics/ingest-%s.log.gz", target);
+    snprintf(default_replay, sizeof default_replay, "build/fuzz-replay/fuzz/fuzz_%s", target);
+    g.target = target;
+    g.engine_name = engine;
+    g.binary_real = real;
+    g.replay_bin = replay_bin ? replay_bin : g.engine == FTF_ENGINE_REPLAY ? binary : default_replay;
+    g.out = out ? out : default_out;
+    g.timeout_ms = (int64_t)tmo * 1000;
+    strlist_t base = {0}, ids = {0};
+    g.baseline = &base;
+    g.ids = &ids;
+    if (baseline) {
+        if (load_baseline(baseline, &base) != 0) {
+            free(real), free(o.pos);
+            return EXIT_USAGE;
+        }
+        g.have_baseline = true;
+    }
+    /* ids, run id, environment */
+    ftf_env_storage_t es;
+    ftf_env_t env;
+    char env_fp[FTF_ENV_FINGERPRINT_SIZE], run_id[FTF_RUN_ID_SIZE];
+    ftf_env_detect(&env, &es, ft_version());
+    ftf_env_fingerprint(&env, env_fp);
+    ftf_siphash_t h;
+    ftf_siphash_init(&h, 0, 0);
+    const int64_t now = (int64_t)time(NULL);
+    const int64_t pid = (int64_t)getpid();
+    ftf_siphash_update(&h, &now, sizeof now);
+    ftf_siphash_update(&h, &pid, sizeof pid);
+    ftf_siphash_update_str(&h, target);
+    ftf_siphash_update_str(&h, engine);
+    const uint64_t run_seed = ftf_siphash_final(&h);
+    ftf_run_id(run_id, run_seed, "ft-forensics");
+    g.run_id = run_id;
+    g.env_fp = env_fp;
+    /* the log */
+    if (!g.no_log) {
+        struct stat osb;
+        const bool exists = stat(g.out, &osb) == 0;
+        if (exists)
+            existing_ids(g.out, &ids);
+        ftf_log_writer_options_t wo = FTF_LOG_WRITER_OPTIONS_INIT;
+        wo.append = exists;
+        ftf_status st = make_parent_dirs(g.out) == 0 ? ftf_log_writer_open(g.out, &wo, &g.w) : FTF_EIO;
+        if (st != FTF_OK) {
+            say("ingest", "cannot open %s: %s", g.out, st == FTF_EIO ? strerror(errno) : ftf_strerror(st));
+            strlist_free(&base), strlist_free(&ids), free(real), free(o.pos);
+            return EXIT_ERROR;
+        }
+        char start[FTF_TIMESTAMP_SIZE];
+        ftf_utc_timestamp(now, start);
+        ftf_run_header_t hdr;
+        ftf_run_header_init(&hdr);
+        hdr.run_id = run_id;
+        hdr.start_time = start;
+        hdr.argv = (const char *const *)argv - 2; /* main's argv: the program and "ingest" too */
+        hdr.argc = (size_t)argc + 2;
+        hdr.tool = "ft-forensics ingest";
+        hdr.tool_version = ft_version();
+        hdr.libft_version = ft_version();
+        hdr.env_fingerprint = env_fp;
+        hdr.run_seed = run_seed;
+        if ((st = ftf_log_write_run_header(g.w, &hdr, NULL)) != FTF_OK) {
+            say("ingest", "%s: writing the run header: %s", g.out, st == FTF_EIO ? strerror(errno) : ftf_strerror(st));
+            g.write_failed = true;
+        }
+    }
+    /* a private scratch directory for the target's own log */
+    const char *tmpdir = getenv("TMPDIR");
+    char scratch[4096];
+    snprintf(scratch, sizeof scratch, "%s/ftf-ingest-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    if (!mkdtemp(scratch)) {
+        say("ingest", "cannot make a scratch directory in %s: %s", tmpdir && *tmpdir ? tmpdir : "/tmp",
+            strerror(errno));
+        rc = EXIT_ERROR;
+    }
+    g.scratch = scratch;
+    if (!g.json && !g.write_failed && rc == EXIT_OK)
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    for (size_t i = 0; rc == EXIT_OK && i < o.npos && !g.exec_failed && !g.write_failed; i++)
+        ingest_one(&g, o.pos[i]);
+    if (rc == EXIT_OK)
+        remove_tree(scratch);
+    if (g.w) {
+        const ftf_status st = ftf_log_writer_close(g.w);
+        if (st != FTF_OK) {
+            say("ingest", "closing %s: %s", g.out, st == FTF_EIO ? strerror(errno) : ftf_strerror(st));
+            g.write_failed = true;
+        } else if (ftf_locator_build_from_log(g.out, NULL, NULL, NULL) != FTF_OK) {
+            say("ingest", "%s: cannot write its locator", g.out);
+            g.write_failed = true;
+        }
+    }
+    if (!g.json)
+        fprintf(stderr, "ingest: %zu artifact(s): %zu crash(es) (%zu new, %zu known), %zu not reproduced%s%s\n", o.npos,
+                g.crashes, g.fresh, g.known, g.not_reproduced, g.no_log ? "" : "; log ", g.no_log ? "" : g.out);
+    strlist_free(&base), strlist_free(&ids), free(real), free(o.pos);
+    if (!flush_stdout("ingest") || g.write_failed || g.exec_failed || rc != EXIT_OK)
+        return EXIT_ERROR;
+    return g.fresh || g.unreadable ? EXIT_NEG : EXIT_OK;
+}
+
 /* ---- main --------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
@@ -1219,8 +1994,8 @@ int main(int argc, char **argv) {
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"cat", cmd_cat},       {"show", cmd_show},       {"index", cmd_index},    {"triage", cmd_triage},
-                {"verify", cmd_verify}, {"reindex", cmd_reindex}, {"recover", cmd_recover}};
+    } cmds[] = {{"cat", cmd_cat},       {"show", cmd_show},       {"index", cmd_index},     {"triage", cmd_triage},
+                {"verify", cmd_verify}, {"reindex", cmd_reindex}, {"recover", cmd_recover}, {"ingest", cmd_ingest}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmds[i].name, cmd) == 0)
             return cmds[i].fn(argc - 2, argv + 2);

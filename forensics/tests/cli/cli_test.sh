@@ -58,7 +58,7 @@ case "$case_name" in
 help)
     expect 0 "$ftf" --help
     grep -q "usage:" "$work/out" || fail "--help says no usage"
-    for c in cat show index triage verify reindex recover; do
+    for c in cat show index triage verify reindex recover ingest; do
         expect 0 "$ftf" "$c" --help
         grep -q "usage: ft-forensics $c" "$work/out" || fail "$c --help"
         grep -q "Exit:" "$work/out" || fail "$c --help documents no exit codes"
@@ -428,6 +428,126 @@ open_log)
     expect 0 "$ftf" recover -o "$work/open.rec.log.gz" "$work/open.log.gz"
     expect 0 "$ftf" verify "$work/open.rec.log.gz"
     cat "$work/open.log.gz" | "$ftf" cat - >/dev/null 2>"$work/err" || fail "open log on a pipe: $(cat "$work/err")"
+    ;;
+ingest)
+    crasher=${FTF_CLI_CRASHER:?FTF_CLI_CRASHER names the stand-in target}
+    data=${FTF_CLI_DATA:?FTF_CLI_DATA names forensics/tests/data}
+    a=$work/art
+    mkdir -p "$a"
+    printf 'DIFF one' >"$a/diff"
+    printf 'SCEN two' >"$a/scen"
+    printf 'ASAN three' >"$a/asan"
+    printf 'SILL four' >"$a/sill"
+    printf 'HANG five' >"$a/hang"
+    printf 'fine' >"$a/ok"
+    printf 'ENVD' >"$a/envd"
+    printf "it's a 'quoted' name" >"$a/it's here"
+    log=$work/fz/sub/ingest.log.gz
+    export FTF_CRASHER_REPORT=$data/crash_reports/asan_heap_buffer_overflow.txt
+    # new crashes (no baseline: all new) -> 1
+    expect 1 "$ftf" ingest --json --target crasher --engine replay --binary "$crasher" --out "$log" --timeout 2 \
+        "$a/diff" "$a/scen" "$a/asan" "$a/sill" "$a/hang" "$a/ok" "$a/envd"
+    [ "$(lines "$work/out")" -eq 7 ] || fail "one JSON line per artifact"
+    while IFS= read -r l; do printf '%s\n' "$l" >"$work/one.json"; json_ok "$work/one.json"; done <"$work/out"
+    jq -e -s '[.[].crash_type] == ["differential-violation","differential-violation","heap-buffer-overflow","ill","timeout",null,null]' \
+        "$work/out" >/dev/null || fail "crash types: $(jq -c -s '[.[].crash_type]' "$work/out")"
+    jq -e -s '[.[].reason_code] == ["selected_key","selected_key","heap-buffer-overflow","ill","timeout","not_reproduced","not_reproduced"]' \
+        "$work/out" >/dev/null || fail "reason codes"
+    jq -e -s 'map(select(.reproduced)) | all(.new and .recorded and (.known | not) and (.signature | length > 0) and (.bucket_id | startswith("b-")))' \
+        "$work/out" >/dev/null || fail "new, recorded, signed"
+    jq -e -s '.[2].frames == ["parse_keyset_text keyset_sample.c","LLVMFuzzerTestOneInput keyset_sample.c"] and .[2].location.line == 11 and .[2].class == "memory_safety"' \
+        "$work/out" >/dev/null || fail "sanitizer frames and location"
+    jq -e -s '.[0].signature == "routing_drift|differential-violation|ft-diff:crasher:selected_key:mismatch:add:strict|-|-"' \
+        "$work/out" >/dev/null || fail "ft-diff signature"
+    jq -e -s '.[4].exit.timed_out and .[3].exit.signal == 4 and .[6].exit.code == 0' "$work/out" >/dev/null ||
+        fail "exit statuses (the target sees FT_FUZZ_FORENSICS_DIR)"
+    # the log: a run header and 7 events, intact, with a fresh locator; crash events carry the fuzz group
+    expect 0 "$ftf" verify "$log"
+    grep -q "locator fresh" "$work/out" || fail "locator not rebuilt"
+    expect 0 "$ftf" cat --outcome crash "$log"
+    [ "$(lines "$work/out")" -eq 5 ] || fail "5 crash events"
+    jq -e -s 'all(.suite_id == "fuzz" and (.scenario_id | test("^fuzz/crasher/[0-9a-f]{40}$")) and .target == "crasher"
+                  and .engine == "replay" and (.input_sha1 | length == 40) and (.input_sha1 as $s | .artifact_refs[0] | endswith($s + ".bin"))
+                  and ((.artifact_refs | length) == (if .reason_code == "ill" or .reason_code == "timeout" then 1 else 2 end)))' \
+        "$work/out" >/dev/null || fail "crash events"
+    jq -e -s '.[0].scenario == {"kind":"fuzz_input","target":"crasher"} and .[1].scenario.kind == "route"
+              and .[0].input_b64 == "RElGRiBvbmU=" and .[2].crash_state == "parse_keyset_text keyset_sample.c\nLLVMFuzzerTestOneInput keyset_sample.c"' \
+        "$work/out" >/dev/null || fail "scenario (own or adopted from the target's log), input, crash_state"
+    expect 0 "$ftf" cat --outcome skipped "$log"
+    [ "$(lines "$work/out")" -eq 2 ] || fail "2 skipped (not reproduced) events"
+    id=$(printf 'DIFF one' | sha1sum | cut -c1-40)
+    expect 0 "$ftf" show "fuzz/crasher/$id" "$log"
+    # the replay command names the stored input and reproduces the abort
+    replay=$(jq -r .replay_command "$work/out")
+    case $replay in "$crasher $work/fz/sub/ingest.log.gz.artifacts/$id.bin") ;; *) fail "replay command: $replay" ;; esac
+    set +e
+    (cd "$work" && sh -c "$replay") 2>"$work/replay.err"
+    rrc=$?
+    set -e
+    [ "$rrc" -ne 0 ] && grep -q '^ft-diff:crasher:selected_key:' "$work/replay.err" || fail "replay did not reproduce"
+    # the stored stderr of the sanitizer run is an artifact of the log
+    zcat "$log" | jq -r 'select(.reason_code == "heap-buffer-overflow") | .artifact_refs[1]' >"$work/ref"
+    grep -q 'heap-buffer-overflow' "$work/fz/sub/$(cat "$work/ref")" || fail "report artifact"
+    # a shell-unsafe artifact path is quoted in the replay command
+    expect 1 "$ftf" ingest --json --target crasher --engine replay --binary "$crasher" --out "$work/q.log.gz" \
+        --replay-binary "my replay" "$a/diff"
+    jq -e '.replay_command | startswith("'"'"'my replay'"'"' ")' "$work/out" >/dev/null || fail "quoting"
+    # again: nothing new is written (already in the log), the crashes are still new
+    expect 1 "$ftf" ingest --json --target crasher --engine replay --binary "$crasher" --out "$log" "$a/diff" "$a/ok"
+    jq -e -s 'all(.duplicate and (.recorded | not))' "$work/out" >/dev/null || fail "duplicates rewritten"
+    expect 0 "$ftf" cat --outcome crash "$log"
+    [ "$(lines "$work/out")" -eq 5 ] || fail "duplicates written"
+    # --no-log writes nothing; text output names the replay command
+    expect 1 "$ftf" ingest --no-log --target crasher --engine afl --binary "$crasher" "$a/diff" "$a/ok"
+    grep -q "NEW differential-violation" "$work/out" && grep -q "replay: build/fuzz-replay/fuzz/fuzz_crasher " "$work/out" ||
+        fail "text output"
+    [ ! -e fuzz-forensics ] || fail "--no-log wrote fuzz-forensics/"
+    # an unreadable artifact: said, the others ingested, exit 1
+    expect 1 "$ftf" ingest --target crasher --engine replay --binary "$crasher" --out "$work/u.log.gz" "$a/ok" "$a/missing" "$a"
+    grep -q "missing: No such file" "$work/err" && grep -q "Is a directory" "$work/err" || fail "unreadable artifacts"
+    # a file name with quotes is stored by content: fine
+    expect 0 "$ftf" ingest --target crasher --engine replay --binary "$crasher" --out "$work/u.log.gz" "$a/it's here"
+    ;;
+ingest_baseline)
+    crasher=${FTF_CLI_CRASHER:?FTF_CLI_CRASHER names the stand-in target}
+    a=$work/art
+    mkdir -p "$a"
+    printf 'DIFF one' >"$a/d1"
+    printf 'DIFF other input, same bug' >"$a/d2"
+    printf 'SILL' >"$a/s"
+    expect 1 "$ftf" ingest --target crasher --engine replay --binary "$crasher" --out "$work/a/x.log.gz" "$a/d1"
+    expect 0 "$ftf" index -o "$work/base.json" "$work/a"
+    # same signature from another input: known -> 0; a new signature -> 1
+    expect 0 "$ftf" ingest --json --baseline "$work/base.json" --target crasher --engine replay --binary "$crasher" \
+        --out "$work/b/x.log.gz" "$a/d2"
+    jq -e '.known and (.new | not) and .recorded' "$work/out" >/dev/null || fail "known finding"
+    expect 1 "$ftf" ingest --json --baseline "$work/base.json" --target crasher --engine replay --binary "$crasher" \
+        --out "$work/b/x.log.gz" "$a/s"
+    jq -e '.new and (.known | not)' "$work/out" >/dev/null || fail "new finding"
+    # the index over both logs: the two differential inputs in one bucket
+    expect 1 "$ftf" triage --json "$work/a" "$work/b"
+    jq -e '(.buckets | length) == 2 and (.buckets[0].count == 2) and (.buckets[0].representative.replay_command | length > 0)' \
+        "$work/out" >/dev/null || fail "buckets: $(jq -c '[.buckets[] | {signature, count}]' "$work/out")"
+    expect 2 "$ftf" ingest --baseline "$work/missing.json" --target crasher --engine replay --binary "$crasher" "$a/s"
+    printf '{"schema":"other"}' >"$work/bad.json"
+    expect 2 "$ftf" ingest --baseline "$work/bad.json" --target crasher --engine replay --binary "$crasher" "$a/s"
+    ;;
+ingest_usage)
+    printf 'x' >"$work/in"
+    expect 2 "$ftf" ingest --engine replay --binary /bin/true "$work/in"
+    expect 2 "$ftf" ingest --target 'a b' --engine replay --binary /bin/true "$work/in"
+    expect 2 "$ftf" ingest --target '../x' --engine replay --binary /bin/true "$work/in"
+    expect 2 "$ftf" ingest --target t --engine honggfuzz --binary /bin/true "$work/in"
+    expect 2 "$ftf" ingest --target t --engine replay "$work/in"
+    expect 2 "$ftf" ingest --target t --engine replay --binary "$work/in" "$work/in"
+    expect 2 "$ftf" ingest --target t --engine replay --binary "$work/nope" "$work/in"
+    expect 2 "$ftf" ingest --target t --engine replay --binary /bin/true
+    expect 2 "$ftf" ingest --target t --engine replay --binary /bin/true --timeout 0 "$work/in"
+    expect 2 "$ftf" ingest --target t --engine replay --binary /bin/true --no-log --out x.log.gz "$work/in"
+    # /bin/true reproduces nothing: 0, one skipped event
+    expect 0 "$ftf" ingest --target t --engine replay --binary /bin/true --out "$work/t.log.gz" "$work/in"
+    expect 0 "$ftf" cat --outcome skipped --reason not_reproduced "$work/t.log.gz"
+    [ "$(lines "$work/out")" -eq 1 ] || fail "not_reproduced event"
     ;;
 never_runs_replay)
     # every replay command in the fixtures is "touch $work/pwned"
