@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, from Debian's packages. Idempotent and
 # silent when everything is already there.
+# Fuzzing (ci/fuzz.sh, ci/coverage.sh, .clusterfuzzlite/build.sh) needs the sanitizer and libFuzzer
+# runtimes (libclang-rt-14-dev), llvm (llvm-profdata, llvm-cov, llvm-symbolizer), afl++ and zip.
 #
 # python3-torch (PyTorch 1.13) is only for the live oracle (ft-campaign --oracle
 # torch and the ctest torch_oracle_live, which reports SKIP without it); libft, the
@@ -8,7 +10,7 @@
 # if it cannot be installed, that is said and the rest goes on.
 set -euo pipefail
 
-packages=(cmake make gcc clang clang-format pkg-config libjansson-dev zlib1g-dev jq tabix)
+packages=(cmake make gcc clang clang-format pkg-config libjansson-dev zlib1g-dev jq tabix libclang-rt-14-dev llvm afl++ zip unzip)
 optional=()
 [ "${FT_DEPS_NO_TORCH:-0}" = 1 ] || optional+=(python3-torch)
 
