@@ -5,6 +5,7 @@
  * AutogradOther depending on registration order; see differential/oracle/README.md.) */
 #include <string.h>
 
+#include "error_internal.h"
 #include "op_internal.h"
 
 static bool covered(ft_key_t alias, ft_key_t key) {
@@ -91,16 +92,46 @@ bool ftp_registration_key_ok(ft_key_t key) {
     return ft_key_is_alias(key) || (ft_key_is_runtime(key) && key != FT_KEY_UNDEFINED);
 }
 
+ft_status ftp_regset_add_checked(ftp_regset_t *r, ft_key_t key, ft_error_t *err) {
+    if (!ftp_registration_key_ok(key)) {
+        if (!ft_key_name(key))
+            return ftp_error_set(err, FT_EINVALID_REGISTRATION, "key id %d is not a dispatch key", (int)key);
+        if (key == FT_KEY_UNDEFINED)
+            return ftp_error_set(err, FT_EINVALID_REGISTRATION, "Undefined takes no registration");
+        return ftp_error_set(err, FT_EINVALID_REGISTRATION, "%s is not a runtime or alias key (kernels register there)",
+                             ft_key_name(key));
+    }
+    if (r->has[key])
+        return ftp_error_set(err, FT_EINVALID_REGISTRATION, "duplicate registration for %s", ft_key_name(key));
+    ftp_regset_add(r, key);
+    return FT_OK;
+}
+
+static ft_status check_keys(const ft_key_t *keys, size_t count, ftp_regset_t *r, ft_error_t *err) {
+    memset(r, 0, sizeof *r);
+    if (!keys && count)
+        return ftp_error_set(err, FT_EINVALID_ARGUMENT, "keys is NULL");
+    for (size_t i = 0; i < count; i++) {
+        const ft_status st = ftp_regset_add_checked(r, keys[i], err);
+        if (st != FT_OK)
+            return st;
+    }
+    ftp_error_clear(err);
+    return FT_OK;
+}
+
+ft_status ft_table_check_keys(const ft_key_t *keys, size_t count, ft_error_t *err) {
+    ftp_regset_t r;
+    return check_keys(keys, count, &r, err);
+}
+
 ft_status ft_table_compute_entry(const ft_key_t *keys, size_t count, ft_key_t key, ft_table_entry_t *out) {
     if ((!keys && count) || !out || !ft_key_is_runtime(key))
         return FT_EINVALID_ARGUMENT;
     ftp_regset_t r;
-    memset(&r, 0, sizeof r);
-    for (size_t i = 0; i < count; i++) {
-        if (!ftp_registration_key_ok(keys[i]) || r.has[keys[i]])
-            return FT_EINVALID_REGISTRATION;
-        ftp_regset_add(&r, keys[i]);
-    }
+    const ft_status st = check_keys(keys, count, &r, NULL);
+    if (st != FT_OK)
+        return st;
     ftp_table_compute(&r, key, out);
     return FT_OK;
 }

@@ -80,6 +80,11 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
 /* Checks one registration key: a runtime key other than Undefined, or an alias. */
 bool ftp_registration_key_ok(ft_key_t key);
 
+/* Checks `key` as a registration key (ftp_registration_key_ok, not already in
+ * the set) and adds it: FT_EINVALID_REGISTRATION with the reason in *err (may be
+ * NULL), e.g. "duplicate registration for CPU". */
+ft_status ftp_regset_add_checked(ftp_regset_t *r, ft_key_t key, ft_error_t *err);
+
 /* torch 1.13's computeDispatchTableEntry for runtime key `key`. Writes tag,
  * source and fallthrough; registration is left NULL. */
 void ftp_table_compute(const ftp_regset_t *regs, ft_key_t key, ft_table_entry_t *out);

@@ -4,17 +4,23 @@
 
 #include <stddef.h>
 
+#include "error_internal.h"
 #include "ft/session.h"
 #include "tape_internal.h"
 
-/* Ledger memory comes from an arena: entries, decision copies and backward
- * arrays are carved from an inline block, then from 16 KiB chunks, and freed
- * together with the session. Nothing ever moves, so every pointer handed out
- * (to the sink, by ft_session_evidence_at) stays valid for the session's life,
- * and a short session allocates nothing beyond itself. */
+/* With FT_LEDGER_KEEP_ALL, ledger memory comes from an arena: entries, decision
+ * records and backward lists are carved from an inline block, then from 64 KiB
+ * chunks, and freed together with the session. Nothing ever moves, so every
+ * pointer handed out (to the sink, by ft_session_evidence_at) stays valid for
+ * the session's life, and a short session allocates nothing beyond itself.
+ * FT_LEDGER_KEEP_LAST keeps a ring of entries whose extra memory is malloc'd and
+ * freed when the entry drops out; FT_LEDGER_SINK_ONLY builds each entry on the
+ * stack and its lists in one reused scratch buffer. */
 #define ARENA_INLINE   6144
-#define ARENA_CHUNK    16384
+#define ARENA_CHUNK    65536
 #define ENTRIES_INLINE 16
+#define BUCKETS_INLINE 8
+#define SCRATCH_MIN    256
 
 typedef struct arena_chunk {
     struct arena_chunk *next;
@@ -24,6 +30,22 @@ typedef struct arena_chunk {
 
 typedef ft_evidence_t entry_t;
 
+/* A decision as the ledger stores it: once per distinct content, shared by every
+ * entry whose decision is identical (a session's calls mostly take a handful of
+ * routes), and allocated only up to hops[hop_count]. */
+typedef struct kept_decision {
+    struct kept_decision *next; /* hash chain */
+    uint64_t hash;
+    size_t refs;     /* entries using it; with FT_LEDGER_KEEP_LAST it is freed at 0 */
+    ft_decision_t d; /* last: the allocation ends after the hops used */
+} kept_decision_t;
+
+/* One entry of the FT_LEDGER_KEEP_LAST ring. */
+typedef struct {
+    entry_t e;
+    void *owned; /* malloc'd memory the entry points into (op name or backward lists) */
+} ring_slot_t;
+
 struct ft_session {
     ft_dispatch_ctx_t ctx;
     ft_registry_t *owned_registry;
@@ -32,11 +54,25 @@ struct ft_session {
     void *sink_payload;
     ft_clock_fn clock;
     void *clock_payload;
-    entry_t **entries; /* by sequence number */
-    size_t count, cap;
+    ft_ledger_policy_t policy;
+    size_t keep;  /* ring size (FT_LEDGER_KEEP_LAST) */
+    size_t count; /* entries appended: the next sequence number */
+    /* FT_LEDGER_KEEP_ALL: entries by sequence number */
+    entry_t **entries;
+    size_t cap;
     entry_t *entries_inline[ENTRIES_INLINE];
+    /* FT_LEDGER_KEEP_LAST */
+    ring_slot_t *ring;
+    /* kept decisions by content hash (not with FT_LEDGER_SINK_ONLY) */
+    kept_decision_t **buckets;
+    size_t nbuckets, ndecisions;
+    kept_decision_t *buckets_inline[BUCKETS_INLINE];
+    /* FT_LEDGER_SINK_ONLY: the current entry's lists */
+    void *scratch;
+    size_t scratch_cap;
     arena_chunk_t *chunks;
     size_t arena_used;
+    ft_error_t error;
     ft_tape_t tape;
     max_align_t arena_inline[ARENA_INLINE / sizeof(max_align_t)];
 };
@@ -85,6 +121,12 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
         opts = &defaults;
     if (!ft_mode_name(opts->mode))
         return FT_EINVALID_ARGUMENT;
+    if (opts->ledger != FT_LEDGER_KEEP_ALL && opts->ledger != FT_LEDGER_KEEP_LAST &&
+        opts->ledger != FT_LEDGER_SINK_ONLY)
+        return FT_EINVALID_ARGUMENT;
+    if (opts->ledger == FT_LEDGER_KEEP_LAST &&
+        (opts->ledger_keep == 0 || opts->ledger_keep > SIZE_MAX / sizeof(ring_slot_t)))
+        return FT_EINVALID_ARGUMENT;
     ft_session_t *s = malloc(sizeof *s); /* not calloc: the arena needs no zeroing */
     if (!s)
         return FT_ENOMEM;
@@ -97,12 +139,27 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
     s->sink_payload = opts->sink_payload;
     s->clock = opts->clock;
     s->clock_payload = opts->clock_payload;
-    s->entries = s->entries_inline;
+    s->policy = opts->ledger;
+    s->keep = opts->ledger == FT_LEDGER_KEEP_LAST ? opts->ledger_keep : 0;
     s->count = 0;
+    s->entries = s->entries_inline;
     s->cap = ENTRIES_INLINE;
+    s->ring = NULL;
+    s->buckets = s->buckets_inline;
+    s->nbuckets = BUCKETS_INLINE;
+    s->ndecisions = 0;
+    memset(s->buckets_inline, 0, sizeof s->buckets_inline);
+    s->scratch = NULL;
+    s->scratch_cap = 0;
     s->chunks = NULL;
     s->arena_used = 0;
+    ftp_error_clear(&s->error);
     ftp_tape_init(&s->tape);
+    /* untouched pages of a large ring cost nothing until entries reach them */
+    if (s->policy == FT_LEDGER_KEEP_LAST && !(s->ring = malloc(s->keep * sizeof *s->ring))) {
+        ft_session_free(s);
+        return FT_ENOMEM;
+    }
     if (!s->registry) {
         ft_status st = ft_registry_new(&s->owned_registry);
         if (st != FT_OK) {
@@ -118,12 +175,26 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
 void ft_session_free(ft_session_t *s) {
     if (!s)
         return;
+    if (s->policy == FT_LEDGER_KEEP_LAST) {
+        const size_t kept = s->count < s->keep ? s->count : s->keep;
+        for (size_t i = 0; s->ring && i < kept; i++)
+            free(s->ring[i].owned);
+        for (size_t b = 0; b < s->nbuckets; b++)
+            for (kept_decision_t *k = s->buckets[b], *next; k; k = next) {
+                next = k->next;
+                free(k);
+            }
+    }
+    free(s->ring);
     for (arena_chunk_t *c = s->chunks, *next; c; c = next) {
         next = c->next;
         free(c);
     }
     if (s->entries != s->entries_inline)
         free(s->entries);
+    if (s->buckets != s->buckets_inline)
+        free(s->buckets);
+    free(s->scratch);
     ftp_tape_dispose(&s->tape);
     ft_registry_free(s->owned_registry);
     free(s);
@@ -141,70 +212,255 @@ const ft_dispatch_ctx_t *ft_session_context(const ft_session_t *s) {
     return s ? &s->ctx : NULL;
 }
 
-static entry_t *new_entry(ft_session_t *s, ft_evidence_kind_t kind, ft_status status) {
-    entry_t *e = arena_alloc(s, sizeof *e);
-    if (e) {
-        memset(e, 0, sizeof *e);
-        e->kind = kind;
-        e->status = status;
-    }
-    return e;
+const ft_error_t *ft_session_last_error(const ft_session_t *s) {
+    static const ft_error_t no_session = {FT_EINVALID_ARGUMENT, "no session (NULL)"};
+    return s ? &s->error : &no_session;
 }
 
-/* Appends `e` and shows it to the sink. */
-static ft_status append(ft_session_t *s, entry_t *e) {
-    if (!e)
-        return FT_ENOMEM;
+/* The tape's failure is the session's. */
+static ft_status tape_failed(ft_session_t *s, ft_status st) {
+    if (st != FT_OK)
+        s->error = s->tape.error;
+    return st;
+}
+
+static ft_status out_of_ledger_memory(ft_session_t *s) {
+    return ftp_error_set(&s->error, FT_ENOMEM, "out of memory for ledger entry %zu", s->count);
+}
+
+/* --- storing entries ------------------------------------------------------- */
+
+/* Everything that can fail before an entry is appended, done before the
+ * operation it records changes anything: with FT_LEDGER_KEEP_ALL, the index
+ * slot and the entry itself (*dst). Other policies need nothing (*dst NULL). */
+static ft_status reserve(ft_session_t *s, entry_t **dst) {
+    *dst = NULL;
+    if (s->policy != FT_LEDGER_KEEP_ALL)
+        return FT_OK;
     if (s->count == s->cap) {
         const size_t cap = s->cap * 2;
         entry_t **p = s->entries == s->entries_inline ? malloc(cap * sizeof *p) : realloc(s->entries, cap * sizeof *p);
         if (!p)
-            return FT_ENOMEM;
+            return out_of_ledger_memory(s);
         if (s->entries == s->entries_inline)
             memcpy(p, s->entries_inline, sizeof s->entries_inline);
         s->entries = p;
         s->cap = cap;
     }
+    if (!(*dst = arena_alloc(s, sizeof **dst)))
+        return out_of_ledger_memory(s);
+    return FT_OK;
+}
+
+/* Memory an entry points into (an op name, backward lists). *owned receives
+ * what the entry must free when it drops out (FT_LEDGER_KEEP_LAST only). */
+static void *extra_alloc(ft_session_t *s, size_t size, void **owned) {
+    switch (s->policy) {
+    case FT_LEDGER_KEEP_ALL:
+        return arena_alloc(s, size);
+    case FT_LEDGER_KEEP_LAST:
+        return *owned = malloc(size);
+    case FT_LEDGER_SINK_ONLY:
+        break;
+    }
+    /* the previous entry's lists are done with: its sink call has returned */
+    if (size > s->scratch_cap) {
+        size_t cap = s->scratch_cap ? s->scratch_cap : SCRATCH_MIN;
+        while (cap < size)
+            cap *= 2;
+        void *p = realloc(s->scratch, cap);
+        if (!p)
+            return NULL;
+        s->scratch = p;
+        s->scratch_cap = cap;
+    }
+    return s->scratch;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v) {
+    h ^= v;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    return h ^ (h >> 32);
+}
+
+/* Over the summary fields; the hops follow from them in practice, and equality
+ * compares them anyway. */
+static uint64_t decision_hash(const ft_decision_t *d) {
+    uint64_t h = mix(UINT64_C(0x9e3779b97f4a7c15), (uint64_t)(uintptr_t)d->op);
+    h = mix(h, (uint64_t)d->mode | (uint64_t)d->explicit_keyset << 2 | (uint64_t)d->fallback_used << 3 |
+                   (uint64_t)d->mode_split << 4 | (uint64_t)(uint32_t)d->status << 32);
+    h = mix(h, d->keyset.repr);
+    h = mix(h, d->effective_keyset.repr);
+    h = mix(h, (uint64_t)d->selected_key | (uint64_t)d->backend_key << 16 | (uint64_t)d->hop_count << 32);
+    h = mix(h, (uint64_t)(uintptr_t)d->kernel);
+    h = mix(h, (uint64_t)(uintptr_t)d->allowlist_id ^ d->unknown_mask);
+    return h;
+}
+
+/* Field by field: a decision on the stack has indeterminate padding. Strings
+ * compare by address (they are static or the operator's). */
+static bool same_decision(const ft_decision_t *a, const ft_decision_t *b) {
+    if (a->op != b->op || a->mode != b->mode || a->explicit_keyset != b->explicit_keyset ||
+        a->keyset.repr != b->keyset.repr || a->effective_keyset.repr != b->effective_keyset.repr ||
+        a->selected_key != b->selected_key || a->backend_key != b->backend_key || a->kernel != b->kernel ||
+        a->fallback_used != b->fallback_used || a->mode_split != b->mode_split || a->allowlist_id != b->allowlist_id ||
+        a->status != b->status || a->unknown_mask != b->unknown_mask || a->hop_count != b->hop_count)
+        return false;
+    for (size_t i = 0; i < a->hop_count; i++) {
+        const ft_hop_t *x = &a->hops[i], *y = &b->hops[i];
+        if (x->key != y->key || x->source != y->source || x->tag != y->tag || x->fallthrough != y->fallthrough ||
+            x->kernel_name != y->kernel_name)
+            return false;
+    }
+    return true;
+}
+
+/* Doubles the buckets once there are more decisions than buckets. A failure
+ * only leaves the chains longer. */
+static void grow_buckets(ft_session_t *s) {
+    const size_t n = s->nbuckets * 2;
+    kept_decision_t **b = calloc(n, sizeof *b);
+    if (!b)
+        return;
+    for (size_t i = 0; i < s->nbuckets; i++)
+        for (kept_decision_t *k = s->buckets[i], *next; k; k = next) {
+            next = k->next;
+            k->next = b[k->hash & (n - 1)];
+            b[k->hash & (n - 1)] = k;
+        }
+    if (s->buckets != s->buckets_inline)
+        free(s->buckets);
+    s->buckets = b;
+    s->nbuckets = n;
+}
+
+/* The ledger's copy of `d`, shared with earlier entries when identical; NULL when
+ * out of memory. With FT_LEDGER_SINK_ONLY, `d` itself: it outlives the sink call. */
+static const ft_decision_t *keep_decision(ft_session_t *s, const ft_decision_t *d) {
+    if (s->policy == FT_LEDGER_SINK_ONLY)
+        return d;
+    const uint64_t h = decision_hash(d);
+    for (kept_decision_t *k = s->buckets[h & (s->nbuckets - 1)]; k; k = k->next) {
+        if (k->hash == h && same_decision(&k->d, d)) {
+            k->refs++;
+            return &k->d;
+        }
+    }
+    const size_t used = offsetof(ft_decision_t, hops) + d->hop_count * sizeof d->hops[0];
+    const size_t size = offsetof(kept_decision_t, d) + used;
+    kept_decision_t *k = s->policy == FT_LEDGER_KEEP_ALL ? arena_alloc(s, size) : malloc(size);
+    if (!k)
+        return NULL;
+    memcpy(&k->d, d, used);
+    k->hash = h;
+    k->refs = 1;
+    if (s->ndecisions >= s->nbuckets)
+        grow_buckets(s);
+    kept_decision_t **head = &s->buckets[h & (s->nbuckets - 1)];
+    k->next = *head;
+    *head = k;
+    s->ndecisions++;
+    return &k->d;
+}
+
+/* An entry drops its decision (FT_LEDGER_KEEP_LAST): the last one frees it. */
+static void release_decision(ft_session_t *s, const ft_decision_t *d) {
+    kept_decision_t *k = (kept_decision_t *)(void *)((const unsigned char *)d - offsetof(kept_decision_t, d));
+    if (--k->refs)
+        return;
+    for (kept_decision_t **p = &s->buckets[k->hash & (s->nbuckets - 1)]; *p; p = &(*p)->next) {
+        if (*p == k) {
+            *p = k->next;
+            break;
+        }
+    }
+    s->ndecisions--;
+    free(k);
+}
+
+/* Appends the entry built in *e (its memory from reserve / extra_alloc /
+ * keep_decision) and shows it to the sink. Cannot fail. */
+static void commit(ft_session_t *s, entry_t *e, entry_t *dst, void *owned) {
     e->seq = s->count;
     if (s->clock) {
         e->has_time = true;
         e->time = s->clock(s->clock_payload);
     }
-    s->entries[s->count++] = e;
+    const entry_t *shown = e;
+    switch (s->policy) {
+    case FT_LEDGER_KEEP_ALL:
+        *dst = *e;
+        s->entries[s->count] = dst;
+        shown = dst;
+        break;
+    case FT_LEDGER_KEEP_LAST: {
+        ring_slot_t *slot = &s->ring[s->count % s->keep];
+        if (s->count >= s->keep) { /* the oldest entry drops out */
+            if (slot->e.decision)
+                release_decision(s, slot->e.decision);
+            free(slot->owned);
+        }
+        slot->e = *e;
+        slot->owned = owned;
+        shown = &slot->e;
+        break;
+    }
+    case FT_LEDGER_SINK_ONLY:
+        break;
+    }
+    s->count++;
     if (s->sink)
-        s->sink(e, s->sink_payload);
-    return FT_OK;
+        s->sink(shown, s->sink_payload);
 }
 
-/* The operation's status wins; a failure to record it is reported only when the
- * operation itself succeeded. */
-static ft_status logged(ft_session_t *s, entry_t *e, ft_status op_status) {
-    ft_status st = append(s, e);
-    return op_status != FT_OK ? op_status : st;
+/* Gives back what an entry that will not be appended took. */
+static void discard(ft_session_t *s, const entry_t *e, void *owned) {
+    if (s->policy != FT_LEDGER_KEEP_LAST)
+        return; /* arena memory goes with the session; scratch is reused */
+    if (e->decision)
+        release_decision(s, e->decision);
+    free(owned);
 }
+
+static void entry_init(entry_t *e, ft_evidence_kind_t kind, ft_status status) {
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->status = status;
+}
+
+/* --- the operations -------------------------------------------------------- */
 
 ft_status ft_session_set_mode(ft_session_t *s, ft_mode_t mode) {
-    if (!s || !ft_mode_name(mode))
+    if (!s)
         return FT_EINVALID_ARGUMENT;
-    entry_t *e = new_entry(s, FT_EVIDENCE_MODE_CHANGE, FT_OK);
-    if (e) {
-        e->from = (int)s->ctx.mode;
-        e->to = (int)mode;
-    }
+    if (!ft_mode_name(mode))
+        return ftp_error_set(&s->error, FT_EINVALID_ARGUMENT, "mode %d is neither strict (%d) nor hardened (%d)",
+                             (int)mode, (int)FT_MODE_STRICT, (int)FT_MODE_HARDENED);
+    entry_t *dst;
+    if (reserve(s, &dst) != FT_OK)
+        return FT_ENOMEM; /* the mode stays */
+    entry_t e;
+    entry_init(&e, FT_EVIDENCE_MODE_CHANGE, FT_OK);
+    e.from = (int)s->ctx.mode;
+    e.to = (int)mode;
     s->ctx.mode = mode;
-    return logged(s, e, FT_OK);
+    commit(s, &e, dst, NULL);
+    return FT_OK;
 }
 
 ft_status ft_session_set_grad_mode(ft_session_t *s, bool enabled) {
     if (!s)
         return FT_EINVALID_ARGUMENT;
-    entry_t *e = new_entry(s, FT_EVIDENCE_GRAD_MODE_CHANGE, FT_OK);
-    if (e) {
-        e->from = s->ctx.grad_mode;
-        e->to = enabled;
-    }
+    entry_t *dst;
+    if (reserve(s, &dst) != FT_OK)
+        return FT_ENOMEM;
+    entry_t e;
+    entry_init(&e, FT_EVIDENCE_GRAD_MODE_CHANGE, FT_OK);
+    e.from = s->ctx.grad_mode;
+    e.to = enabled;
     s->ctx.grad_mode = enabled;
-    return logged(s, e, FT_OK);
+    commit(s, &e, dst, NULL);
+    return FT_OK;
 }
 
 ft_status ft_session_set_include(ft_session_t *s, ft_keyset_t include) {
@@ -226,97 +482,142 @@ ft_status ft_session_leaf(ft_session_t *s, double value, ft_dtype_t dtype, bool 
         return FT_EINVALID_ARGUMENT;
     const ft_scalar_t v =
         ft_scalar_make(dtype == FT_DTYPE_F32 ? (double)(float)value : value, dtype, FT_BACKEND_CPU, requires_grad);
-    return ft_tape_leaf(&s->tape, &v, out);
+    return tape_failed(s, ft_tape_leaf(&s->tape, &v, out));
 }
 
-/* A copy of the decision with only the hops it used (the slot is full size). */
-static const ft_decision_t *keep_decision(ft_session_t *s, const ft_decision_t *d) {
-    ft_decision_t *copy = arena_alloc(s, sizeof *copy);
-    if (copy)
-        memcpy(copy, d, offsetof(ft_decision_t, hops) + d->hop_count * sizeof d->hops[0]);
-    return copy;
+ft_status ft_session_clear_tape(ft_session_t *s) {
+    if (!s)
+        return FT_EINVALID_ARGUMENT;
+    ft_tape_clear(&s->tape);
+    return FT_OK;
 }
 
-static const char *keep_string(ft_session_t *s, const char *text) {
-    const size_t n = strlen(text) + 1;
-    char *copy = arena_alloc(s, n);
-    if (copy)
-        memcpy(copy, text, n);
-    return copy;
+/* op(lhs, rhs) and its entry. `op` NULL: `opname` named no operator. */
+static ft_status call(ft_session_t *s, const ft_op_t *op, const char *opname, ft_var_t lhs, ft_var_t rhs,
+                      ft_var_t *out) {
+    entry_t *dst;
+    if (reserve(s, &dst) != FT_OK)
+        return FT_ENOMEM; /* nothing ran */
+    ft_var_t result = 0;
+    ft_decision_t d;
+    bool decided = false;
+    ft_status st;
+    char shown[FTP_ERROR_NAME_BUF];
+    if (!op) {
+        st = ftp_error_set(&s->error, FT_EUNKNOWN_OP, "no operator named '%s'", ftp_error_name(opname, shown));
+    } else if (!ftp_tape_has_var(&s->tape, lhs) || !ftp_tape_has_var(&s->tape, rhs)) {
+        st = tape_failed(s, ftp_tape_unknown_var(&s->tape, ftp_tape_has_var(&s->tape, lhs) ? rhs : lhs));
+    } else {
+        st = tape_failed(s, ft_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, &d));
+        decided = true;
+    }
+    entry_t e;
+    entry_init(&e, FT_EVIDENCE_DISPATCH, st);
+    e.lhs = lhs;
+    e.rhs = rhs;
+    void *owned = NULL;
+    bool kept = true;
+    if (op) {
+        e.op = ft_op_name(op);
+    } else { /* the name as asked for, so a failed lookup is still evidence of what was tried */
+        const size_t n = strlen(opname) + 1;
+        char *copy = extra_alloc(s, n, &owned);
+        if (copy)
+            memcpy(copy, opname, n);
+        kept = (e.op = copy) != NULL;
+    }
+    if (decided && !(e.decision = keep_decision(s, &d)))
+        kept = false;
+    if (st == FT_OK) {
+        e.out = result;
+        ft_tape_value(&s->tape, result, &e.value);
+        *out = result;
+    }
+    if (!kept) {
+        discard(s, &e, owned);
+        /* the operation's status wins; a failure to record it is reported only
+         * when the operation itself succeeded */
+        return st != FT_OK ? st : out_of_ledger_memory(s);
+    }
+    commit(s, &e, dst, owned);
+    return st;
 }
 
 ft_status ft_session_call(ft_session_t *s, const char *opname, ft_var_t lhs, ft_var_t rhs, ft_var_t *out) {
-    if (!s || !opname || !out)
+    if (!s)
         return FT_EINVALID_ARGUMENT;
+    if (!opname || !out)
+        return ftp_error_set(&s->error, FT_EINVALID_ARGUMENT, "ft_session_call: %s is NULL", opname ? "out" : "op");
     const ft_op_t *op = NULL;
-    ft_var_t result = 0;
-    ft_decision_t d;
-    ft_status st = ft_registry_find(s->registry, opname, &op);
-    bool decided = false;
-    if (st == FT_OK && (lhs >= ft_tape_var_count(&s->tape) || rhs >= ft_tape_var_count(&s->tape)))
-        st = FT_EUNKNOWN_VAR;
-    if (st == FT_OK) {
-        st = ft_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, &d);
-        decided = true;
-    }
-    entry_t *e = new_entry(s, FT_EVIDENCE_DISPATCH, st);
-    if (e) {
-        /* the name as asked for, so a failed lookup is still evidence of what was tried */
-        e->op = op ? ft_op_name(op) : keep_string(s, opname);
-        e->lhs = lhs;
-        e->rhs = rhs;
-        if (decided && !(e->decision = keep_decision(s, &d)))
-            e = NULL; /* append reports FT_ENOMEM */
-    }
-    if (st == FT_OK) {
-        if (e) {
-            e->out = result;
-            ft_tape_value(&s->tape, result, &e->value);
-        }
-        *out = result;
-    }
-    return logged(s, e, st);
+    ft_registry_find(s->registry, opname, &op);
+    return call(s, op, opname, lhs, rhs, out);
+}
+
+ft_status ft_session_call_op(ft_session_t *s, const ft_op_t *op, ft_var_t lhs, ft_var_t rhs, ft_var_t *out) {
+    if (!s)
+        return FT_EINVALID_ARGUMENT;
+    if (!op || !out)
+        return ftp_error_set(&s->error, FT_EINVALID_ARGUMENT, "ft_session_call_op: %s is NULL", op ? "out" : "op");
+    if (ft_op_registry(op) != s->registry)
+        return ftp_error_set(&s->error, FT_EINVALID_ARGUMENT,
+                             "operator '%s' belongs to another registry than the session's", ft_op_name(op));
+    return call(s, op, NULL, lhs, rhs, out);
 }
 
 ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph, ft_backward_report_t *report) {
     if (!s)
         return FT_EINVALID_ARGUMENT;
+    entry_t *dst;
+    if (reserve(s, &dst) != FT_OK)
+        return FT_ENOMEM; /* nothing ran */
     const ft_backward_options_t opts = {retain_graph};
     ft_backward_report_t rep = {root, 0, NULL, 0, NULL};
-    ft_status st = ft_tape_backward(&s->tape, root, &opts, &rep);
-    entry_t *e = new_entry(s, FT_EVIDENCE_BACKWARD, st);
-    if (e) {
-        e->root = root;
-        e->retain_graph = retain_graph;
-        if (st == FT_OK) {
-            ft_var_t *order = arena_alloc(s, (rep.steps ? rep.steps : 1) * sizeof *order);
+    const ft_status st = tape_failed(s, ft_tape_backward(&s->tape, root, &opts, &rep));
+    entry_t e;
+    entry_init(&e, FT_EVIDENCE_BACKWARD, st);
+    e.root = root;
+    e.retain_graph = retain_graph;
+    void *owned = NULL;
+    bool kept = true;
+    if (st == FT_OK) {
+        /* one block: grads, then the reached leaves' ids, then the order (never
+         * empty, so the pointers are never NULL) */
+        const size_t nl = rep.leaf_count, ns = rep.steps;
+        const size_t bytes = nl * sizeof(double) + (nl + ns) * sizeof(ft_var_t);
+        unsigned char *block = extra_alloc(s, bytes ? bytes : sizeof(double), &owned);
+        if (!block) {
+            kept = false;
+        } else {
+            double *grads = (double *)(void *)block;
+            ft_var_t *vars = (ft_var_t *)(void *)(block + nl * sizeof(double));
+            ft_var_t *order = vars + nl;
+            if (ns)
+                memcpy(order, rep.order, ns * sizeof *order);
             /* the leaves this backward reached (not every leaf of the session) */
-            ft_var_t *vars = arena_alloc(s, (rep.leaf_count ? rep.leaf_count : 1) * sizeof *vars);
-            double *grads = arena_alloc(s, (rep.leaf_count ? rep.leaf_count : 1) * sizeof *grads);
-            if (!order || !vars || !grads) {
-                e = NULL; /* append reports FT_ENOMEM */
-            } else {
-                memcpy(order, rep.order, rep.steps * sizeof *order);
-                size_t k = 0;
-                for (size_t i = 0; i < rep.leaf_count; i++) {
-                    bool defined;
-                    double g;
-                    if (ft_tape_grad(&s->tape, rep.leaves[i], &g, &defined) == FT_OK && defined) {
-                        vars[k] = rep.leaves[i];
-                        grads[k++] = g;
-                    }
+            size_t k = 0;
+            for (size_t i = 0; i < nl; i++) {
+                bool defined;
+                double g;
+                if (ft_tape_grad(&s->tape, rep.leaves[i], &g, &defined) == FT_OK && defined) {
+                    vars[k] = rep.leaves[i];
+                    grads[k++] = g;
                 }
-                e->steps = rep.steps;
-                e->order = order;
-                e->grad_count = k;
-                e->grad_vars = vars;
-                e->grads = grads;
             }
+            e.steps = ns;
+            e.order = order;
+            e.grad_count = k;
+            e.grad_vars = vars;
+            e.grads = grads;
         }
     }
     if (report)
         *report = rep;
-    return logged(s, e, st);
+    if (!kept) {
+        discard(s, &e, owned);
+        return out_of_ledger_memory(s);
+    }
+    commit(s, &e, dst, owned);
+    return st;
 }
 
 ft_status ft_session_value(const ft_session_t *s, ft_var_t var, ft_scalar_t *out) {
@@ -331,6 +632,22 @@ size_t ft_session_evidence_count(const ft_session_t *s) {
     return s ? s->count : 0;
 }
 
+size_t ft_session_evidence_first(const ft_session_t *s) {
+    if (!s)
+        return 0;
+    switch (s->policy) {
+    case FT_LEDGER_KEEP_ALL:
+        return 0;
+    case FT_LEDGER_KEEP_LAST:
+        return s->count > s->keep ? s->count - s->keep : 0;
+    case FT_LEDGER_SINK_ONLY:
+        break;
+    }
+    return s->count;
+}
+
 const ft_evidence_t *ft_session_evidence_at(const ft_session_t *s, size_t seq) {
-    return s && seq < s->count ? s->entries[seq] : NULL;
+    if (!s || seq < ft_session_evidence_first(s) || seq >= s->count)
+        return NULL;
+    return s->policy == FT_LEDGER_KEEP_ALL ? s->entries[seq] : &s->ring[seq % s->keep].e;
 }

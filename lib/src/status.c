@@ -1,7 +1,10 @@
-/* Error codes: stable reason-code strings and messages. */
+/* Error codes: stable reason-code strings and messages, and the per-object
+ * error records. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "ft/status.h"
+#include "error_internal.h"
 
 typedef struct {
     const char *code;
@@ -71,4 +74,43 @@ ft_status ft_status_from_code(const char *code, ft_status *out) {
         }
     }
     return FT_EINVALID_ARGUMENT;
+}
+
+ft_status ftp_error_set(ft_error_t *err, ft_status code, const char *fmt, ...) {
+    if (!err)
+        return code;
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        err->message[0] = '\0';
+    return code;
+}
+
+void ftp_error_clear(ft_error_t *err) {
+    if (err) {
+        err->code = FT_OK;
+        err->message[0] = '\0';
+    }
+}
+
+const char *ftp_error_name(const char *name, char buf[FTP_ERROR_NAME_BUF]) {
+    enum { SHOWN = 64 };
+    if (!name) {
+        memcpy(buf, "(null)", sizeof "(null)");
+        return buf;
+    }
+    size_t i = 0;
+    for (; name[i] && i < SHOWN; i++) {
+        const unsigned char c = (unsigned char)name[i];
+        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    if (name[i]) {
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
 }

@@ -1,13 +1,19 @@
 /* The autograd tape: recording through the dispatcher, and backward in torch's
  * execution order. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "error_internal.h"
 #include "op_internal.h"
 #include "tape_internal.h"
 
-/* Variables are addressed by uint32_t and stored as 1 + index in tape_var. */
+/* Variables are addressed by uint32_t and stored as 1 + id in tape_var; ids are
+ * never reused, also across ft_tape_clear. */
 #define MAX_VARS (UINT32_MAX - 1u)
+
+/* A variable's slot; the caller has checked ftp_tape_has_var. */
+#define VAR(t, id) (&(t)->vars[(id) - (t)->base])
 
 void ftp_tape_init(ft_tape_t *t) {
     t->vars = t->vars_inline;
@@ -23,6 +29,8 @@ void ftp_tape_init(ft_tape_t *t) {
     t->work = t->work_inline;
     t->work_cap = FTP_TAPE_INLINE_NODES;
     t->epoch = 0;
+    t->base = 0;
+    ftp_error_clear(&t->error);
 }
 
 void ftp_tape_dispose(ft_tape_t *t) {
@@ -56,6 +64,30 @@ void ft_tape_free(ft_tape_t *tape) {
     free(tape);
 }
 
+const ft_error_t *ft_tape_last_error(const ft_tape_t *tape) {
+    static const ft_error_t no_tape = {FT_EINVALID_ARGUMENT, "no tape (NULL)"};
+    return tape ? &tape->error : &no_tape;
+}
+
+ft_status ftp_tape_unknown_var(ft_tape_t *t, ft_var_t var) {
+    if (var < t->base)
+        return ftp_error_set(&t->error, FT_EUNKNOWN_VAR, "variable %u was dropped when the tape was cleared",
+                             (unsigned)var);
+    if (t->nvars == 0)
+        return ftp_error_set(&t->error, FT_EUNKNOWN_VAR, "variable %u does not exist (the tape has no variables)",
+                             (unsigned)var);
+    return ftp_error_set(&t->error, FT_EUNKNOWN_VAR, "variable %u does not exist (the tape has variables %u..%u)",
+                         (unsigned)var, (unsigned)t->base, (unsigned)(t->base + t->nvars - 1));
+}
+
+void ft_tape_clear(ft_tape_t *t) {
+    if (!t)
+        return;
+    t->base += (uint32_t)t->nvars; /* add_var keeps base + nvars <= MAX_VARS */
+    t->nvars = 0;
+    t->nnodes = 0;
+}
+
 /* Grows *array (starting in the inline buffer `inline_buf`) to hold at least
  * `need` elements of `size` bytes. */
 static bool grow(void **array, size_t *cap, size_t need, size_t size, const void *inline_buf) {
@@ -82,26 +114,35 @@ static bool grow(void **array, size_t *cap, size_t need, size_t size, const void
     grow((void **)&(t)->field, &(t)->cap, (need), sizeof *(t)->field, (t)->field##_inline)
 
 static ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
-    if (tape->nvars >= MAX_VARS)
-        return FT_ETAPE_FULL;
+    if (tape->base + tape->nvars >= MAX_VARS)
+        return ftp_error_set(&tape->error, FT_ETAPE_FULL, "the tape has handed out %u variable ids, the most it can",
+                             (unsigned)MAX_VARS);
     if (!RESERVE(tape, vars, cap_vars, tape->nvars + 1))
-        return FT_ENOMEM;
+        return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory for variable %u",
+                             (unsigned)(tape->base + tape->nvars));
     tape_var_t *v = &tape->vars[tape->nvars];
     v->value = *value;
-    v->value.tape_var = (uint32_t)tape->nvars + 1;
+    v->value.tape_var = tape->base + (uint32_t)tape->nvars + 1;
     v->node = node;
     v->has_grad = false;
     v->grad = 0;
     v->buf_epoch = 0;
     v->buf = 0;
-    *out = (ft_var_t)tape->nvars++;
+    *out = tape->base + (ft_var_t)tape->nvars++;
     return FT_OK;
 }
 
 ft_status ft_tape_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_t *out) {
-    if (!tape || !value || !out || !ft_dtype_name(value->dtype) || value->device < FT_BACKEND_CPU ||
-        value->device > FT_BACKEND_PRIVATEUSE3)
+    if (!tape)
         return FT_EINVALID_ARGUMENT;
+    if (!value || !out)
+        return ftp_error_set(&tape->error, FT_EINVALID_ARGUMENT, "ft_tape_leaf: %s is NULL", value ? "out" : "value");
+    if (!ft_dtype_name(value->dtype))
+        return ftp_error_set(&tape->error, FT_EINVALID_ARGUMENT, "leaf dtype %d is neither f64 (0) nor f32 (1)",
+                             (int)value->dtype);
+    if (value->device < FT_BACKEND_CPU || value->device > FT_BACKEND_PRIVATEUSE3)
+        return ftp_error_set(&tape->error, FT_EINVALID_ARGUMENT, "leaf device %d is not a backend component",
+                             (int)value->device);
     return add_var(tape, value, 0, out);
 }
 
@@ -111,9 +152,9 @@ ft_status ft_tape_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_t *out)
  * another tape, is treated as a constant rather than sending gradient to a
  * stranger. */
 static const tape_var_t *var_of(const ft_tape_t *tape, const ft_scalar_t *s) {
-    if (s->tape_var < 1 || s->tape_var > tape->nvars)
+    if (s->tape_var < 1 || !ftp_tape_has_var(tape, s->tape_var - 1))
         return NULL;
-    const tape_var_t *v = &tape->vars[s->tape_var - 1];
+    const tape_var_t *v = VAR(tape, s->tape_var - 1);
     const bool same = memcmp(&v->value.value, &s->value, sizeof s->value) == 0 && v->value.dtype == s->dtype &&
                       v->value.device == s->device && v->value.requires_grad == s->requires_grad;
     return same ? v : NULL;
@@ -132,7 +173,7 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
         uint32_t node = 0;
         if (result.requires_grad && autograd) {
             if (!RESERVE(tape, nodes, cap_nodes, tape->nnodes + 1))
-                return FT_ENOMEM;
+                return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory recording %s", op->name);
             tape_node_t *n = &tape->nodes[tape->nnodes];
             n->autograd = autograd;
             n->a = *a;
@@ -143,7 +184,7 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
             if (!var_of(tape, b))
                 n->b.tape_var = 0;
             n->result = result.value;
-            n->out = (uint32_t)tape->nvars;
+            n->out = (uint32_t)tape->nvars; /* a slot index, not an id */
             n->released = false;
             n->seen_epoch = 0; /* tape epochs start at 1 */
             n->pending = 0;
@@ -160,40 +201,75 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
     return FT_OK;
 }
 
+/* The last error of a failed ft_tape_apply: the route's own explanation when
+ * the route failed, else the code. Off the hot path: a caller that asked for no
+ * decision gets the route decided again (without running anything). */
+static ft_status apply_failed(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const ft_scalar_t *a,
+                              const ft_scalar_t *b, const ft_decision_t *decision, ft_status st) {
+    if (st == FT_ENOMEM || st == FT_ETAPE_FULL)
+        return st; /* add_var or the node reservation said what ran out */
+    if (!ctx || !op)
+        return ftp_error_set(&tape->error, st, "ft_tape_apply: %s is NULL", op ? "ctx" : "op");
+    ft_decision_t routed;
+    if (!decision) {
+        ft_keyset_t ks;
+        if (ft_dispatch_compute_keyset(ctx, a, b, NULL, &ks) == FT_OK)
+            ft_dispatch_route(ctx, op, ks, &routed);
+        else
+            routed.status = FT_OK;
+        decision = &routed;
+    }
+    if (decision->status == st) {
+        char why[FT_ERROR_MESSAGE_MAX];
+        ft_decision_message(decision, why, sizeof why);
+        return ftp_error_set(&tape->error, st, "%s: %s", op->name, why);
+    }
+    return ftp_error_set(&tape->error, st, "%s: %s: %s", op->name, ft_status_code(st), ft_strerror(st));
+}
+
 ft_status ft_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_var_t lhs, ft_var_t rhs,
                         ft_var_t *out, ft_decision_t *decision) {
-    if (!tape || !out)
+    if (!tape)
         return FT_EINVALID_ARGUMENT;
-    if (lhs >= tape->nvars || rhs >= tape->nvars)
-        return FT_EUNKNOWN_VAR;
-    const ft_scalar_t a = tape->vars[lhs].value, b = tape->vars[rhs].value;
+    if (!out)
+        return ftp_error_set(&tape->error, FT_EINVALID_ARGUMENT, "ft_tape_apply: out is NULL");
+    if (!ftp_tape_has_var(tape, lhs))
+        return ftp_tape_unknown_var(tape, lhs);
+    if (!ftp_tape_has_var(tape, rhs))
+        return ftp_tape_unknown_var(tape, rhs);
+    const ft_scalar_t a = VAR(tape, lhs)->value, b = VAR(tape, rhs)->value;
     ft_scalar_t result;
+    result.tape_var = 0; /* set on success; this keeps gcc's flow analysis quiet */
     ft_status st = ftp_tape_dispatch(tape, ctx, op, false, 0, &a, &b, &result, decision, 0);
     if (st != FT_OK)
-        return st;
+        return apply_failed(tape, ctx, op, &a, &b, decision, st);
     *out = result.tape_var - 1;
     return FT_OK;
 }
 
 size_t ft_tape_var_count(const ft_tape_t *tape) {
-    return tape ? tape->nvars : 0;
+    return tape ? tape->base + tape->nvars : 0;
+}
+
+ft_var_t ft_tape_first_var(const ft_tape_t *tape) {
+    return tape ? tape->base : 0;
 }
 
 ft_status ft_tape_value(const ft_tape_t *tape, ft_var_t var, ft_scalar_t *out) {
     if (!tape || !out)
         return FT_EINVALID_ARGUMENT;
-    if (var >= tape->nvars)
+    if (!ftp_tape_has_var(tape, var))
         return FT_EUNKNOWN_VAR;
-    *out = tape->vars[var].value;
+    *out = VAR(tape, var)->value;
     return FT_OK;
 }
 
 ft_status ft_tape_grad(const ft_tape_t *tape, ft_var_t var, double *value, bool *defined) {
     if (!tape || !value || !defined)
         return FT_EINVALID_ARGUMENT;
-    if (var >= tape->nvars)
+    if (!ftp_tape_has_var(tape, var))
         return FT_EUNKNOWN_VAR;
-    const tape_var_t *v = &tape->vars[var];
+    const tape_var_t *v = VAR(tape, var);
     *defined = v->node == 0 && v->has_grad;
     *value = *defined ? v->grad : 0;
     return FT_OK;
@@ -210,7 +286,7 @@ static double in_dtype(ft_dtype_t dt, double x) {
 static int64_t input_node(const ft_tape_t *tape, const ft_scalar_t *in) {
     if (in->tape_var == 0)
         return -1;
-    const tape_var_t *v = &tape->vars[in->tape_var - 1];
+    const tape_var_t *v = VAR(tape, in->tape_var - 1);
     return v->value.requires_grad && v->node ? (int64_t)v->node - 1 : -1;
 }
 
@@ -248,8 +324,8 @@ static uint32_t heap_pop(uint32_t *h, size_t *len) {
 
 /* Finds the nodes reachable from the root (depth-first, into tape->work) and
  * counts each one's consumer edges; fails before anything is accumulated if one
- * was released or has no derivative. Returns the number reached, or a negative
- * status. */
+ * was released or has no derivative (and records which). Returns the number
+ * reached, or a negative status. */
 static int64_t mark(ft_tape_t *tape, uint32_t root_node) {
     size_t count = 0, top = 0;
     uint32_t *stack = tape->work;
@@ -261,9 +337,13 @@ static int64_t mark(ft_tape_t *tape, uint32_t root_node) {
         const tape_node_t *node = &tape->nodes[n];
         count++;
         if (node->released)
-            return FT_EGRAPH_RELEASED;
+            return ftp_error_set(&tape->error, FT_EGRAPH_RELEASED,
+                                 "the node (%s) that made variable %u was released by an earlier backward "
+                                 "(use retain_graph to backward through it again)",
+                                 node->autograd->kernel_name, (unsigned)(tape->base + node->out));
         if (!node->autograd->backward)
-            return FT_ENO_DERIVATIVE;
+            return ftp_error_set(&tape->error, FT_ENO_DERIVATIVE, "%s has no derivative (needed for variable %u)",
+                                 node->autograd->kernel_name, (unsigned)(tape->base + node->out));
         const ft_scalar_t *ins[2] = {&node->a, &node->b};
         for (int i = 0; i < 2; i++) {
             const int64_t m = input_node(tape, ins[i]);
@@ -299,9 +379,20 @@ static bool deliver(ft_tape_t *tape, uint32_t var, ft_dtype_t dt, double g, size
     return true;
 }
 
-/* Ascending order. The list is short and arrives nearly sorted (leaves are
- * delivered newest-node-first), where insertion sort beats qsort's setup. */
+static int var_cmp(const void *a, const void *b) {
+    const ft_var_t x = *(const ft_var_t *)a, y = *(const ft_var_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Ascending order (ids are distinct, so any correct sort gives the same
+ * result). Short lists, the common case, take an insertion sort; longer ones
+ * qsort, since leaves may arrive in any order (acc = acc + x_i delivers them in
+ * reverse) and insertion sort would then be quadratic. */
 static void sort_vars(ft_var_t *v, size_t n) {
+    if (n > 32) {
+        qsort(v, n, sizeof *v, var_cmp);
+        return;
+    }
     for (size_t i = 1; i < n; i++) {
         const ft_var_t x = v[i];
         size_t j = i;
@@ -315,11 +406,12 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
                            ft_backward_report_t *report) {
     if (!tape)
         return FT_EINVALID_ARGUMENT;
-    if (root >= tape->nvars)
-        return FT_EUNKNOWN_VAR;
-    tape_var_t *r = &tape->vars[root];
+    if (!ftp_tape_has_var(tape, root))
+        return ftp_tape_unknown_var(tape, root);
+    tape_var_t *r = VAR(tape, root);
     if (!r->value.requires_grad)
-        return FT_EROOT_NO_GRAD;
+        return ftp_error_set(&tape->error, FT_EROOT_NO_GRAD,
+                             "backward root variable %u does not require grad and has no grad_fn", (unsigned)root);
     if (report) {
         report->root = root;
         report->steps = 0;
@@ -329,7 +421,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
     }
     if (r->node == 0) { /* a leaf root: d root / d root = 1 */
         if (!RESERVE(tape, leaves, leaves_cap, 1))
-            return FT_ENOMEM;
+            return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
         r->grad = r->has_grad ? in_dtype(r->value.dtype, r->grad + 1.0) : 1.0;
         r->has_grad = true;
         tape->leaves[0] = root;
@@ -340,7 +432,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         return FT_OK;
     }
     if (!RESERVE(tape, work, work_cap, tape->nnodes))
-        return FT_ENOMEM;
+        return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
     if (++tape->epoch == 0) { /* wrapped after 2^32 backwards: clear the stamps once */
         for (size_t i = 0; i < tape->nnodes; i++)
             tape->nodes[i].seen_epoch = 0;
@@ -353,7 +445,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
     if (reached < 0)
         return (ft_status)reached;
     if (!RESERVE(tape, order, order_cap, (size_t)reached))
-        return FT_ENOMEM;
+        return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
 
     size_t steps = 0, nleaves = 0, heap_len = 0;
     r->buf_epoch = tape->epoch;
@@ -363,8 +455,8 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         const uint32_t n = heap_pop(tape->work, &heap_len);
         tape_node_t *node = &tape->nodes[n];
         const ft_registration_t *ag = node->autograd;
-        const tape_var_t *ia = node->a.tape_var ? &tape->vars[node->a.tape_var - 1] : NULL;
-        const tape_var_t *ib = node->b.tape_var ? &tape->vars[node->b.tape_var - 1] : NULL;
+        const tape_var_t *ia = node->a.tape_var ? VAR(tape, node->a.tape_var - 1) : NULL;
+        const tape_var_t *ib = node->b.tape_var ? VAR(tape, node->b.tape_var - 1) : NULL;
         const ft_backward_args_t args = {
             node->a.dtype,
             node->a.value,
@@ -376,16 +468,17 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         };
         double g[2] = {0, 0};
         ft_status st = ag->backward(&args, &g[0], &g[1], ag->payload);
-        if (st != FT_OK)
-            return st; /* leaves untouched: accumulation happens after the walk */
+        if (st != FT_OK) /* leaves untouched: accumulation happens after the walk */
+            return ftp_error_set(&tape->error, st, "the derivative of %s failed (variable %u): %s", ag->kernel_name,
+                                 (unsigned)(tape->base + node->out), ft_status_code(st));
         tape->order[steps++] = node->out;
         const ft_scalar_t *ins[2] = {&node->a, &node->b};
         const bool need[2] = {args.need_a, args.need_b};
         for (int i = 0; i < 2; i++) {
             if (!need[i])
                 continue;
-            if (!deliver(tape, ins[i]->tape_var - 1, args.dtype, g[i], &nleaves))
-                return FT_ENOMEM;
+            if (!deliver(tape, ins[i]->tape_var - 1 - tape->base, args.dtype, g[i], &nleaves))
+                return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
             const int64_t m = input_node(tape, ins[i]);
             if (m >= 0 && --tape->nodes[m].pending == 0)
                 heap_push(tape->work, &heap_len, (uint32_t)m);
@@ -402,6 +495,12 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
             continue;
         v->grad = v->has_grad ? in_dtype(v->value.dtype, v->grad + v->buf) : v->buf;
         v->has_grad = true;
+    }
+    if (tape->base) { /* slots to ids */
+        for (size_t i = 0; i < steps; i++)
+            tape->order[i] += tape->base;
+        for (size_t i = 0; i < nleaves; i++)
+            tape->leaves[i] += tape->base;
     }
     if (report) {
         report->steps = steps;

@@ -33,8 +33,9 @@ typedef struct {
 #define FTP_TAPE_INLINE_NODES 4
 
 struct ft_tape {
-    tape_var_t *vars;
+    tape_var_t *vars; /* vars[i] is variable base + i */
     size_t nvars, cap_vars;
+    uint32_t base; /* variables below it were dropped by ft_tape_clear */
     tape_node_t *nodes;
     size_t nnodes, cap_nodes;
     ft_var_t *order; /* last backward's execution order */
@@ -44,6 +45,7 @@ struct ft_tape {
     uint32_t epoch; /* one per backward */
     uint32_t *work; /* reached nodes (then the ready heap), per backward */
     size_t work_cap;
+    ft_error_t error; /* last failure (ft_tape_last_error) */
     tape_var_t vars_inline[FTP_TAPE_INLINE_VARS];
     tape_node_t nodes_inline[FTP_TAPE_INLINE_NODES];
     ft_var_t order_inline[FTP_TAPE_INLINE_NODES];
@@ -55,5 +57,14 @@ struct ft_tape {
  * around their own allocation). */
 void ftp_tape_init(ft_tape_t *tape);
 void ftp_tape_dispose(ft_tape_t *tape);
+
+/* True when `var` is one of the tape's current variables. */
+static inline bool ftp_tape_has_var(const ft_tape_t *tape, ft_var_t var) {
+    return var >= tape->base && var - tape->base < tape->nvars;
+}
+
+/* Records "variable N ..." (unknown or cleared) as the tape's last error;
+ * returns FT_EUNKNOWN_VAR. */
+ft_status ftp_tape_unknown_var(ft_tape_t *tape, ft_var_t var);
 
 #endif

@@ -168,6 +168,131 @@ static void autograd_retain_graph_and_errors(void) {
     FT_CHECK(g2 == 13 && !yd);
 }
 
+/* acc = acc + x_i: backward reaches every leaf, whatever order the leaves were
+ * made in, and reports them ascending (the sort is no longer insertion sort,
+ * which was quadratic on leaves delivered in reverse). */
+static void autograd_many_leaves_in_any_order(void) {
+    enum { N = 3000 };
+    for (int shuffled = 0; shuffled < 2; shuffled++) {
+        env_t e;
+        FT_CHECK(env_open(&e, FT_MODE_STRICT));
+        ft_var_t *xs = malloc(N * sizeof *xs);
+        FT_CHECK(xs);
+        for (int i = 0; i < N; i++)
+            xs[i] = leaf(&e, i, true);
+        if (shuffled) { /* a fixed permutation: use order unrelated to creation order */
+            uint32_t r = 12345;
+            for (int i = N - 1; i > 0; i--) {
+                r = r * 1103515245u + 12345u;
+                const int j = (int)((r >> 8) % (uint32_t)(i + 1));
+                const ft_var_t t = xs[i];
+                xs[i] = xs[j];
+                xs[j] = t;
+            }
+        }
+        ft_var_t acc = xs[0];
+        ft_status st = FT_OK;
+        for (int i = 1; i < N && st == FT_OK; i++)
+            st = apply(&e, "add", acc, xs[i], &acc, NULL);
+        ft_backward_report_t rep;
+        st = st ? st : ft_tape_backward(e.tape, acc, NULL, &rep);
+        bool ok = st == FT_OK && rep.steps == N - 1 && rep.leaf_count == N;
+        for (size_t i = 0; ok && i < rep.leaf_count; i++)
+            ok = rep.leaves[i] == (ft_var_t)i;
+        for (size_t i = 1; ok && i < rep.steps; i++)
+            ok = rep.order[i - 1] > rep.order[i]; /* a chain runs newest node first */
+        for (int i = 0; ok && i < N; i++) {
+            bool defined;
+            ok = grad_of(&e, (ft_var_t)i, &defined) == 1 && defined;
+        }
+        free(xs);
+        env_close(&e);
+        FT_CHECK_STATUS(st, FT_OK);
+        FT_CHECK_MSG(ok, "shuffled=%d", shuffled);
+    }
+}
+
+/* ft_tape_clear drops every variable; ids go on and never name two variables. */
+static void autograd_clear_drops_variables_ids_go_on(void) {
+    env_t e;
+    FT_CHECK(env_open(&e, FT_MODE_STRICT));
+    ft_var_t x = leaf(&e, 2, true), y = leaf(&e, 3, true), z = 0, w = 0;
+    ft_status s1 = apply(&e, "mul", x, y, &z, NULL);
+    ft_tape_clear(e.tape);
+    const size_t count = ft_tape_var_count(e.tape);
+    const ft_var_t first = ft_tape_first_var(e.tape);
+    ft_scalar_t v;
+    const ft_status gone = ft_tape_value(e.tape, x, &v);
+    const ft_status apply_gone = apply(&e, "add", x, y, &w, NULL);
+    const bool said =
+        strcmp(ft_tape_last_error(e.tape)->message, "variable 0 was dropped when the tape was cleared") == 0;
+    const ft_status back_gone = ft_tape_backward(e.tape, z, NULL, NULL);
+    ft_var_t a = leaf(&e, 5, true), b = leaf(&e, 7, false), c = 0;
+    ft_status s2 = apply(&e, "mul", a, b, &c, NULL);
+    ft_backward_report_t rep;
+    ft_status s3 = s2 ? s2 : ft_tape_backward(e.tape, c, NULL, &rep);
+    bool defined;
+    const double ga = grad_of(&e, a, &defined);
+    const bool rep_ok = s3 == FT_OK && rep.steps == 1 && rep.order[0] == c && rep.leaf_count == 1 &&
+                        rep.leaves[0] == a; /* b needs no grad: nothing is delivered to it */
+    ft_tape_clear(e.tape);
+    ft_tape_clear(e.tape); /* twice: nothing left to drop */
+    ft_tape_clear(NULL);
+    const size_t count2 = ft_tape_var_count(e.tape);
+    env_close(&e);
+    FT_CHECK_STATUS(s1, FT_OK);
+    FT_CHECK(z == 2 && count == 3 && first == 3);
+    FT_CHECK_STATUS(gone, FT_EUNKNOWN_VAR);
+    FT_CHECK_STATUS(apply_gone, FT_EUNKNOWN_VAR);
+    FT_CHECK(said);
+    FT_CHECK_STATUS(back_gone, FT_EUNKNOWN_VAR);
+    FT_CHECK(a == 3 && b == 4 && c == 5);
+    FT_CHECK_STATUS(s3, FT_OK);
+    FT_CHECK(ga == 7 && defined && rep_ok);
+    FT_CHECK(count2 == 6);
+}
+
+/* The tape's last error names the variable, the node or the route. */
+static void autograd_last_error_says_where(void) {
+    env_t e;
+    FT_CHECK(env_open(&e, FT_MODE_STRICT));
+    const bool clean = ft_tape_last_error(e.tape)->code == FT_OK;
+    ft_var_t x = leaf(&e, 3, true), k = leaf(&e, 2, false), y = 0, r = 0;
+    const ft_error_t *err = ft_tape_last_error(e.tape);
+    char m[5][FT_ERROR_MESSAGE_MAX];
+    ft_status st[5];
+    st[0] = apply(&e, "mul", x, x, &y, NULL);
+    st[0] = st[0] ? st[0] : ft_tape_backward(e.tape, y, NULL, NULL);
+    st[0] = st[0] ? st[0] : ft_tape_backward(e.tape, y, NULL, NULL);
+    snprintf(m[0], sizeof m[0], "%s", err->message);
+    st[1] = ft_tape_backward(e.tape, k, NULL, NULL);
+    snprintf(m[1], sizeof m[1], "%s", err->message);
+    st[2] = apply(&e, "rsub", x, k, &r, NULL); /* strict: rejected, no decision asked for */
+    snprintf(m[2], sizeof m[2], "%s", err->message);
+    ft_decision_t d;
+    st[3] = apply(&e, "rsub", x, k, &r, &d);
+    snprintf(m[3], sizeof m[3], "%s", err->message);
+    st[4] = apply(&e, "add", x, 42, &r, NULL);
+    snprintf(m[4], sizeof m[4], "%s", err->message);
+    env_close(&e);
+    FT_CHECK(clean);
+    FT_CHECK_STATUS(st[0], FT_EGRAPH_RELEASED);
+    FT_CHECK_MSG(strcmp(m[0], "the node (autograd::mul) that made variable 2 was released by an earlier backward "
+                              "(use retain_graph to backward through it again)") == 0,
+                 "%s", m[0]);
+    FT_CHECK_STATUS(st[1], FT_EROOT_NO_GRAD);
+    FT_CHECK_MSG(strcmp(m[1], "backward root variable 1 does not require grad and has no grad_fn") == 0, "%s", m[1]);
+    FT_CHECK_STATUS(st[2], FT_ECOMPOSITE_REJECTED);
+    FT_CHECK_MSG(strcmp(m[2], "rsub: composite_fallback_rejected: strict mode rejects composite_explicit::rsub at "
+                              "AutogradCPU (default backend kernel)") == 0,
+                 "%s", m[2]);
+    FT_CHECK_STATUS(st[3], FT_ECOMPOSITE_REJECTED);
+    FT_CHECK_MSG(strcmp(m[2], m[3]) == 0, "%s", m[3]);
+    FT_CHECK_STATUS(st[4], FT_EUNKNOWN_VAR);
+    FT_CHECK_MSG(strcmp(m[4], "variable 42 does not exist (the tape has variables 0..2)") == 0, "%s", m[4]);
+    FT_CHECK(ft_tape_last_error(NULL)->code == FT_EINVALID_ARGUMENT);
+}
+
 static ft_status user_cpu(const ft_kernel_call_t *c, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out) {
     (void)c;
     out->value = a->value * 2 + b->value;
@@ -310,6 +435,9 @@ int main(int argc, char **argv) {
         FT_CASE(autograd_gradient_rules),
         FT_CASE(autograd_composite_records_its_decomposition),
         FT_CASE(autograd_retain_graph_and_errors),
+        FT_CASE(autograd_many_leaves_in_any_order),
+        FT_CASE(autograd_clear_drops_variables_ids_go_on),
+        FT_CASE(autograd_last_error_says_where),
         FT_CASE(autograd_ops_without_derivatives),
         FT_CASE(autograd_wrapped_kernels_own_their_node),
         FT_CASE(autograd_props_backward_is_deterministic),

@@ -115,6 +115,113 @@ static void registry_rejects_bad_registrations(void) {
     ft_registry_free(NULL); /* a no-op */
 }
 
+/* Each failed registration leaves its detail in the registry's last error; the
+ * context-free key check says the same. */
+static void registry_last_error_says_what_failed(void) {
+    ft_registry_t *reg;
+    FT_CHECK_STATUS(ft_registry_new(&reg), FT_OK);
+    const ft_error_t *err = ft_registry_last_error(reg);
+    const bool clean = err->code == FT_OK && err->message[0] == '\0';
+    const ft_registration_t good = {FT_KEY_CPU, "k", twice_a, NULL, NULL};
+    const ft_registration_t dup_key[] = {good, good};
+    const struct {
+        const char *name;
+        const ft_registration_t *regs;
+        size_t count;
+        ft_status want;
+        const char *message;
+    } cases[] = {
+        {"dup_key", dup_key, 2, FT_EINVALID_REGISTRATION, "duplicate registration for CPU"},
+        {"add", &good, 1, FT_EDUPLICATE_OP, "operator 'add' is already registered"},
+        {"none", &good, 0, FT_EINVALID_REGISTRATION, "no registrations"},
+        {"1add", &good, 1, FT_EINVALID_OP_NAME, "operator name '1add' must start with a letter or '_'"},
+        {"a b", &good, 1, FT_EINVALID_OP_NAME,
+         "operator name 'a b' has byte 0x20 at offset 1 (allowed: [A-Za-z0-9_.:])"},
+        {"", &good, 1, FT_EINVALID_OP_NAME, "operator name is empty"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const ft_status st = ft_registry_register(reg, cases[i].name, cases[i].regs, cases[i].count, NULL);
+        const bool same = st == cases[i].want && err->code == st && strcmp(err->message, cases[i].message) == 0;
+        if (!same)
+            ft_registry_free(reg);
+        FT_CHECK_MSG(same, "case %zu: %s / '%s'", i, ft_status_code(st), err->message);
+    }
+    static const struct {
+        ft_key_t key;
+        const char *name;
+        ft_kernel_fn fn;
+        const char *message;
+    } regs[] = {
+        {FT_KEY_DENSE, "k", twice_a, "Dense is not a runtime or alias key (kernels register there)"},
+        {FT_KEY_UNDEFINED, "k", twice_a, "Undefined takes no registration"},
+        {(ft_key_t)122, "k", twice_a, "key id 122 is not a dispatch key"},
+        {FT_KEY_CPU, "", twice_a, "registration for CPU: kernel name must be 1..127 printable ASCII characters"},
+        {FT_KEY_CPU, "k", NULL, "registration for CPU: no kernel function"},
+        {FT_KEY_AUTOGRAD_CPU, "k", twice_a,
+         "registration for AutogradCPU: an autograd key takes no kernel function (the autograd wrapper is its "
+         "kernel)"},
+    };
+    for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++) {
+        const ft_registration_t r = {regs[i].key, regs[i].name, regs[i].fn, NULL, NULL};
+        const ft_status st = ft_registry_register(reg, "bad_op", &r, 1, NULL);
+        const bool same = st == FT_EINVALID_REGISTRATION && strcmp(err->message, regs[i].message) == 0;
+        if (!same)
+            ft_registry_free(reg);
+        FT_CHECK_MSG(same, "registration %zu: %s / '%s'", i, ft_status_code(st), err->message);
+    }
+    /* a success keeps the last failure's record, as libgit2's does */
+    const ft_status ok_st = ft_registry_register(reg, "fine", &good, 1, NULL);
+    const bool kept = err->code == FT_EINVALID_REGISTRATION;
+    ft_registry_free(reg);
+    FT_CHECK(clean);
+    FT_CHECK_STATUS(ok_st, FT_OK);
+    FT_CHECK(kept);
+    FT_CHECK(ft_registry_last_error(NULL)->code == FT_EINVALID_ARGUMENT);
+
+    ft_error_t why;
+    const ft_key_t twice[] = {FT_KEY_CPU, FT_KEY_AUTOGRAD, FT_KEY_CPU};
+    FT_CHECK_STATUS(ft_table_check_keys(twice, 3, &why), FT_EINVALID_REGISTRATION);
+    FT_CHECK_MSG(strcmp(why.message, "duplicate registration for CPU") == 0, "%s", why.message);
+    FT_CHECK_STATUS(ft_table_check_keys(twice, 2, &why), FT_OK);
+    FT_CHECK(why.code == FT_OK && why.message[0] == '\0');
+    FT_CHECK_STATUS(ft_table_check_keys(twice, 3, NULL), FT_EINVALID_REGISTRATION);
+    FT_CHECK_STATUS(ft_table_check_keys(NULL, 0, &why), FT_OK);
+    FT_CHECK_STATUS(ft_table_check_keys(NULL, 1, &why), FT_EINVALID_ARGUMENT);
+}
+
+/* Lookup by name is a hash lookup: thousands of operators, each found, none
+ * confused with another, registration order kept. */
+static void registry_finds_each_of_many_ops(void) {
+    enum { N = 5000 };
+    ft_registry_t *reg;
+    FT_CHECK_STATUS(ft_registry_new(&reg), FT_OK);
+    const ft_registration_t r = {FT_KEY_CPU, "k", twice_a, NULL, NULL};
+    bool ok = true;
+    char name[32];
+    for (int i = 0; i < N && ok; i++) {
+        snprintf(name, sizeof name, "user::op%d", i);
+        ok = ft_registry_register(reg, name, &r, 1, NULL) == FT_OK;
+    }
+    for (int i = 0; i < N && ok; i++) {
+        const ft_op_t *op = NULL;
+        snprintf(name, sizeof name, "user::op%d", i);
+        ok = ft_registry_find(reg, name, &op) == FT_OK && op == ft_registry_op_at(reg, 10 + (size_t)i) &&
+             strcmp(ft_op_name(op), name) == 0;
+    }
+    const ft_op_t *op = NULL;
+    ok = ok && ft_registry_find(reg, "user::op5000", &op) == FT_EUNKNOWN_OP &&
+         ft_registry_find(reg, "user::op", &op) == FT_EUNKNOWN_OP && ft_registry_find(reg, "add", &op) == FT_OK &&
+         op == ft_registry_op_at(reg, 0) && ft_registry_op_count(reg) == 10 + N;
+    ok = ok && ft_registry_register(reg, "user::op4999", &r, 1, NULL) == FT_EDUPLICATE_OP;
+    ft_registry_free(reg);
+    FT_CHECK(ok);
+    ft_registry_t *empty;
+    FT_CHECK_STATUS(ft_registry_new_empty(&empty), FT_OK);
+    const ft_status none = ft_registry_find(empty, "add", &op);
+    ft_registry_free(empty);
+    FT_CHECK_STATUS(none, FT_EUNKNOWN_OP);
+}
+
 /* The operator's stored table and the standalone computation are one function. */
 static void registry_table_equals_standalone_computation(void) {
     ft_registry_t *reg;
@@ -171,6 +278,8 @@ int main(int argc, char **argv) {
         FT_CASE(registry_builtins_are_spec_ops),
         FT_CASE(registry_user_op_dispatches_with_payload),
         FT_CASE(registry_rejects_bad_registrations),
+        FT_CASE(registry_last_error_says_what_failed),
+        FT_CASE(registry_finds_each_of_many_ops),
         FT_CASE(registry_table_equals_standalone_computation),
         FT_CASE(registry_nested_kernel_rule_is_unconditional),
     };

@@ -162,12 +162,293 @@ static void session_ledger_json_is_deterministic(void) {
     FT_CHECK(has);
 }
 
+/* What a sink saw, rendered: one JSON line per entry. */
+typedef struct {
+    char *text;
+    size_t len, cap;
+    size_t entries;
+    bool oom;
+} render_log_t;
+
+static void render_sink(const ft_evidence_t *e, void *payload) {
+    render_log_t *log = payload;
+    const size_t n = ft_evidence_json(e, NULL, 0);
+    if (log->len + n + 2 > log->cap) {
+        size_t cap = log->cap ? log->cap : 4096;
+        while (log->len + n + 2 > cap)
+            cap *= 2;
+        char *p = realloc(log->text, cap);
+        if (!p) {
+            log->oom = true;
+            return;
+        }
+        log->text = p;
+        log->cap = cap;
+    }
+    ft_evidence_json(e, log->text + log->len, n + 1);
+    log->len += n;
+    log->text[log->len++] = '\n';
+    log->text[log->len] = '\0';
+    log->entries++;
+}
+
+/* A program with every kind of entry, failures, and a cleared tape. */
+static ft_status run_program(ft_session_t *s, int rounds) {
+    ft_status st = FT_OK;
+    for (int r = 0; r < rounds && st == FT_OK; r++) {
+        ft_var_t x = 0, y = 0, z = 0, w = 0, q = 0;
+        st = ft_session_leaf(s, 2 + r, FT_DTYPE_F64, true, &x);
+        st = st ? st : ft_session_leaf(s, 0.5, FT_DTYPE_F64, r % 2 == 0, &y);
+        st = st ? st : ft_session_call(s, "add", x, y, &z);
+        st = st ? st : ft_session_call(s, "mul", z, x, &w);
+        if (st == FT_OK && ft_session_call(s, "rsub", x, y, &q) != FT_ECOMPOSITE_REJECTED)
+            st = FT_EINVALID_ARGUMENT;
+        if (st == FT_OK && ft_session_call(s, "nope", x, y, &q) != FT_EUNKNOWN_OP)
+            st = FT_EINVALID_ARGUMENT;
+        st = st ? st : ft_session_set_mode(s, FT_MODE_HARDENED);
+        st = st ? st : ft_session_call(s, "sqdiff", w, y, &q);
+        st = st ? st : ft_session_set_mode(s, FT_MODE_STRICT);
+        st = st ? st : ft_session_backward(s, q, false, NULL);
+        if (st == FT_OK && ft_session_backward(s, y, false, NULL) != (r % 2 == 0 ? FT_OK : FT_EROOT_NO_GRAD))
+            st = FT_EINVALID_ARGUMENT;
+        st = st ? st : ft_session_set_grad_mode(s, false);
+        st = st ? st : ft_session_set_grad_mode(s, true);
+        st = st ? st : ft_session_clear_tape(s);
+    }
+    return st;
+}
+
+enum { PROGRAM_ROUNDS = 6, PROGRAM_ENTRIES = 11 * PROGRAM_ROUNDS };
+
+/* Every policy shows the sink the same entries (same bytes); KEEP_ALL keeps them
+ * all, KEEP_LAST the last N, SINK_ONLY none. */
+static void session_ledger_policies_agree(void) {
+    static const struct {
+        ft_ledger_policy_t policy;
+        size_t keep;
+    } policies[] = {{FT_LEDGER_KEEP_ALL, 0},
+                    {FT_LEDGER_KEEP_LAST, 7},
+                    {FT_LEDGER_KEEP_LAST, 1},
+                    {FT_LEDGER_KEEP_LAST, 1000},
+                    {FT_LEDGER_SINK_ONLY, 0}};
+    render_log_t logs[5];
+    memset(logs, 0, sizeof logs);
+    bool ok = true;
+    char *walked = NULL;
+    for (size_t p = 0; p < 5 && ok; p++) {
+        ft_session_options_t o = FT_SESSION_OPTIONS_INIT;
+        o.sink = render_sink;
+        o.sink_payload = &logs[p];
+        o.ledger = policies[p].policy;
+        o.ledger_keep = policies[p].keep;
+        ft_session_t *s;
+        ok = ft_session_new(&o, &s) == FT_OK;
+        if (!ok)
+            break;
+        ok = run_program(s, PROGRAM_ROUNDS) == FT_OK && !logs[p].oom && logs[p].entries == PROGRAM_ENTRIES &&
+             ft_session_evidence_count(s) == PROGRAM_ENTRIES;
+        const size_t first = ft_session_evidence_first(s);
+        size_t want_first = 0;
+        if (policies[p].policy == FT_LEDGER_SINK_ONLY)
+            want_first = PROGRAM_ENTRIES;
+        else if (policies[p].policy == FT_LEDGER_KEEP_LAST && policies[p].keep < PROGRAM_ENTRIES)
+            want_first = PROGRAM_ENTRIES - policies[p].keep;
+        ok = ok && first == want_first && (first == 0 || ft_session_evidence_at(s, first - 1) == NULL) &&
+             ft_session_evidence_at(s, PROGRAM_ENTRIES) == NULL;
+        /* the kept entries render as the sink saw them (the tail of its log) */
+        render_log_t kept;
+        memset(&kept, 0, sizeof kept);
+        for (size_t i = first; ok && i < PROGRAM_ENTRIES; i++) {
+            const ft_evidence_t *e = ft_session_evidence_at(s, i);
+            ok = e && e->seq == i;
+            if (ok)
+                render_sink(e, &kept);
+        }
+        ok = ok && !kept.oom &&
+             (kept.len == 0 ||
+              (kept.len <= logs[p].len && strcmp(logs[p].text + logs[p].len - kept.len, kept.text) == 0));
+        if (p == 0) {
+            walked = kept.text;
+            ok = ok && walked && strcmp(walked, logs[0].text) == 0;
+        } else {
+            free(kept.text);
+        }
+        ft_session_free(s);
+        ok = ok && strcmp(logs[p].text, logs[0].text) == 0;
+        FT_CHECK_MSG(ok || p == 0, "policy %zu", p);
+    }
+    const bool has = logs[0].text && strstr(logs[0].text, "\"kind\":\"backward\"") &&
+                     strstr(logs[0].text, "\"op\":\"nope\"") && strstr(logs[0].text, "\"mode_split\":\"strict_fail\"");
+    for (size_t p = 0; p < 5; p++)
+        free(logs[p].text);
+    free(walked);
+    FT_CHECK(ok);
+    FT_CHECK(has);
+}
+
+static void session_ledger_options_checked(void) {
+    ft_session_options_t o = FT_SESSION_OPTIONS_INIT;
+    ft_session_t *s = NULL;
+    o.ledger = FT_LEDGER_KEEP_LAST;
+    FT_CHECK_STATUS(ft_session_new(&o, &s), FT_EINVALID_ARGUMENT); /* keep 0 */
+    o.ledger = (ft_ledger_policy_t)7;
+    FT_CHECK_STATUS(ft_session_new(&o, &s), FT_EINVALID_ARGUMENT);
+    o.ledger = FT_LEDGER_KEEP_LAST;
+    o.ledger_keep = SIZE_MAX;
+    FT_CHECK_STATUS(ft_session_new(&o, &s), FT_EINVALID_ARGUMENT);
+    o.ledger = FT_LEDGER_SINK_ONLY; /* no sink: evidence is counted and dropped */
+    o.ledger_keep = 0;
+    FT_CHECK_STATUS(ft_session_new(&o, &s), FT_OK);
+    const ft_status st = run_program(s, 2);
+    const size_t n = ft_session_evidence_count(s), first = ft_session_evidence_first(s);
+    const ft_evidence_t *e = ft_session_evidence_at(s, 0);
+    ft_session_free(s);
+    FT_CHECK_STATUS(st, FT_OK);
+    FT_CHECK(n == 22 && first == 22 && e == NULL);
+}
+
+/* Identical decisions are stored once; a ledger entry holds only its own fields. */
+static void session_entries_share_identical_decisions(void) {
+    ft_session_t *s;
+    FT_CHECK_STATUS(ft_session_new(NULL, &s), FT_OK);
+    ft_var_t x = 0, y = 0, z = 0;
+    ft_status st = ft_session_leaf(s, 2, FT_DTYPE_F64, true, &x);
+    st = st ? st : ft_session_leaf(s, 3, FT_DTYPE_F64, true, &y);
+    for (int i = 0; i < 100 && st == FT_OK; i++)
+        st = ft_session_call(s, i % 2 ? "mul" : "add", x, y, &z);
+    st = st ? st : ft_session_set_mode(s, FT_MODE_HARDENED);
+    st = st ? st : ft_session_call(s, "add", x, y, &z);
+    const ft_evidence_t *a0 = ft_session_evidence_at(s, 0), *m1 = ft_session_evidence_at(s, 1),
+                        *a98 = ft_session_evidence_at(s, 98), *m99 = ft_session_evidence_at(s, 99),
+                        *hard = ft_session_evidence_at(s, 101);
+    const bool ok = st == FT_OK && a0 && m1 && a98 && m99 && hard && a0->decision == a98->decision &&
+                    m1->decision == m99->decision && a0->decision != m1->decision && hard->decision != a0->decision &&
+                    hard->decision->mode == FT_MODE_HARDENED && a98->seq == 98 && a98->out == z - 2 &&
+                    strcmp(a0->decision->kernel, "cpu::add_scalar") == 0 && a0->decision->hop_count == 4;
+    ft_session_free(s);
+    FT_CHECK_STATUS(st, FT_OK);
+    FT_CHECK(ok);
+}
+
+/* ft_session_call_op: the same call without the lookup, for the session's own
+ * operators only. */
+static void session_call_op_takes_a_handle(void) {
+    ft_session_t *s;
+    ft_registry_t *other;
+    FT_CHECK_STATUS(ft_session_new(NULL, &s), FT_OK);
+    FT_CHECK_STATUS(ft_registry_new(&other), FT_OK);
+    const ft_op_t *mul = NULL, *foreign = NULL;
+    ft_registry_find(ft_session_registry(s), "mul", &mul);
+    ft_registry_find(other, "mul", &foreign);
+    ft_var_t x = 0, y = 0, z = 0, q = 0;
+    ft_status st = ft_session_leaf(s, 2, FT_DTYPE_F64, true, &x);
+    st = st ? st : ft_session_leaf(s, 3, FT_DTYPE_F64, true, &y);
+    st = st ? st : ft_session_call_op(s, mul, x, y, &z);
+    const ft_status wrong = ft_session_call_op(s, foreign, x, y, &q);
+    const bool said =
+        strcmp(ft_session_last_error(s)->message, "operator 'mul' belongs to another registry than the session's") == 0;
+    const ft_status null_op = ft_session_call_op(s, NULL, x, y, &q);
+    const ft_evidence_t *e = ft_session_evidence_at(s, 0);
+    ft_scalar_t zv;
+    ft_session_value(s, z, &zv);
+    const bool ok = st == FT_OK && ft_session_evidence_count(s) == 1 && e && strcmp(e->op, "mul") == 0 && e->decision &&
+                    strcmp(e->decision->kernel, "cpu::mul_scalar") == 0 && zv.value == 6;
+    ft_registry_free(other);
+    ft_session_free(s);
+    FT_CHECK_STATUS(st, FT_OK);
+    FT_CHECK_STATUS(wrong, FT_EINVALID_ARGUMENT);
+    FT_CHECK(said);
+    FT_CHECK_STATUS(null_op, FT_EINVALID_ARGUMENT);
+    FT_CHECK(ok);
+}
+
+/* The session's last error says what failed; set_mode either changes the mode
+ * (and logs it) or fails and changes nothing. */
+static void session_last_error_and_set_mode(void) {
+    ft_session_t *s;
+    FT_CHECK_STATUS(ft_session_new(NULL, &s), FT_OK);
+    const ft_error_t *err = ft_session_last_error(s);
+    const bool clean = err->code == FT_OK && err->message[0] == '\0';
+    ft_var_t x, y, z;
+    ft_session_leaf(s, 1, FT_DTYPE_F64, true, &x);
+    ft_session_leaf(s, 2, FT_DTYPE_F64, false, &y);
+    char m[5][FT_ERROR_MESSAGE_MAX];
+    ft_status st[5];
+    st[0] = ft_session_call(s, "no\x01pe", x, y, &z);
+    snprintf(m[0], sizeof m[0], "%s", err->message);
+    st[1] = ft_session_call(s, "rsub", x, y, &z);
+    snprintf(m[1], sizeof m[1], "%s", err->message);
+    st[2] = ft_session_call(s, "add", x, 9, &z);
+    snprintf(m[2], sizeof m[2], "%s", err->message);
+    st[3] = ft_session_backward(s, y, false, NULL);
+    snprintf(m[3], sizeof m[3], "%s", err->message);
+    const size_t before = ft_session_evidence_count(s);
+    st[4] = ft_session_set_mode(s, (ft_mode_t)5);
+    snprintf(m[4], sizeof m[4], "%s", err->message);
+    const bool unchanged = ft_session_context(s)->mode == FT_MODE_STRICT && ft_session_evidence_count(s) == before;
+    const ft_status fine = ft_session_set_mode(s, FT_MODE_HARDENED);
+    const bool changed = ft_session_context(s)->mode == FT_MODE_HARDENED &&
+                         ft_session_evidence_count(s) == before + 1 &&
+                         ft_session_evidence_at(s, before)->kind == FT_EVIDENCE_MODE_CHANGE;
+    ft_session_free(s);
+    FT_CHECK(clean);
+    FT_CHECK_STATUS(st[0], FT_EUNKNOWN_OP);
+    FT_CHECK_MSG(strcmp(m[0], "no operator named 'no?pe'") == 0, "%s", m[0]);
+    FT_CHECK_STATUS(st[1], FT_ECOMPOSITE_REJECTED);
+    FT_CHECK_MSG(strcmp(m[1], "rsub: composite_fallback_rejected: strict mode rejects composite_explicit::rsub at "
+                              "AutogradCPU (default backend kernel)") == 0,
+                 "%s", m[1]);
+    FT_CHECK_STATUS(st[2], FT_EUNKNOWN_VAR);
+    FT_CHECK_MSG(strcmp(m[2], "variable 9 does not exist (the tape has variables 0..1)") == 0, "%s", m[2]);
+    FT_CHECK_STATUS(st[3], FT_EROOT_NO_GRAD);
+    FT_CHECK_MSG(strcmp(m[3], "backward root variable 1 does not require grad and has no grad_fn") == 0, "%s", m[3]);
+    FT_CHECK_STATUS(st[4], FT_EINVALID_ARGUMENT);
+    FT_CHECK_MSG(strcmp(m[4], "mode 5 is neither strict (0) nor hardened (1)") == 0, "%s", m[4]);
+    FT_CHECK(unchanged);
+    FT_CHECK_STATUS(fine, FT_OK);
+    FT_CHECK(changed);
+    FT_CHECK(ft_session_last_error(NULL)->code == FT_EINVALID_ARGUMENT);
+}
+
+/* Clearing the tape keeps the ledger and keeps ids unique in it. */
+static void session_clear_tape_keeps_ids_unique(void) {
+    ft_session_t *s;
+    FT_CHECK_STATUS(ft_session_new(NULL, &s), FT_OK);
+    ft_var_t x = 0, y = 0, z = 0, x2 = 0, y2 = 0, z2 = 0;
+    ft_status st = ft_session_leaf(s, 1, FT_DTYPE_F64, true, &x);
+    st = st ? st : ft_session_leaf(s, 2, FT_DTYPE_F64, true, &y);
+    st = st ? st : ft_session_call(s, "add", x, y, &z);
+    st = st ? st : ft_session_clear_tape(s);
+    const ft_status stale = ft_session_call(s, "add", x, y, &z2);
+    st = st ? st : ft_session_leaf(s, 3, FT_DTYPE_F64, true, &x2);
+    st = st ? st : ft_session_leaf(s, 4, FT_DTYPE_F64, true, &y2);
+    st = st ? st : ft_session_call(s, "mul", x2, y2, &z2);
+    st = st ? st : ft_session_backward(s, z2, false, NULL);
+    const ft_evidence_t *e0 = ft_session_evidence_at(s, 0), *e1 = ft_session_evidence_at(s, 1),
+                        *e2 = ft_session_evidence_at(s, 2), *e3 = ft_session_evidence_at(s, 3);
+    const bool ok = st == FT_OK && z == 2 && x2 == 3 && y2 == 4 && z2 == 5 && e0->out == 2 && e0->value.value == 3 &&
+                    e1->status == FT_EUNKNOWN_VAR && e1->decision == NULL && e2->out == 5 && e3->grad_count == 2 &&
+                    e3->grad_vars[0] == 3 && e3->grads[0] == 4 && e3->grad_vars[1] == 4 && e3->grads[1] == 3 &&
+                    e3->order[0] == 5 &&
+                    strcmp(ft_session_last_error(s)->message, "variable 0 was dropped when the tape was cleared") == 0;
+    ft_session_free(s);
+    FT_CHECK_STATUS(st, FT_OK);
+    FT_CHECK_STATUS(stale, FT_EUNKNOWN_VAR);
+    FT_CHECK(ok);
+}
+
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
         FT_CASE(session_evidence_for_ops_and_backward),
         FT_CASE(session_logs_failures_and_grad_mode),
         FT_CASE(session_ledger_json_is_deterministic),
         FT_CASE(session_backward_entry_lists_reached_leaves),
+        FT_CASE(session_ledger_policies_agree),
+        FT_CASE(session_ledger_options_checked),
+        FT_CASE(session_entries_share_identical_decisions),
+        FT_CASE(session_call_op_takes_a_handle),
+        FT_CASE(session_last_error_and_set_mode),
+        FT_CASE(session_clear_tape_keeps_ids_unique),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }

@@ -8,7 +8,16 @@
  *
  * Operators live in a registry, an explicit context object: ft_registry_new gives
  * one holding the built-in operators; users add theirs with ft_registry_register.
- * Operator handles are borrowed from the registry and valid until it is freed. */
+ * Operator handles are borrowed from the registry and valid until it is freed.
+ * Looking an operator up by name is a hash lookup (O(1) expected), and
+ * registering n operators costs O(n) in all.
+ *
+ * Thread-safety: ft_registry_register (the one function that changes a registry,
+ * and the only one that records its last error) needs exclusive access. Every
+ * other function here only reads: once registration is over, any number of
+ * threads may look operators up, read their tables and dispatch through them at
+ * once (sessions on different threads may borrow one registry). Operators never
+ * change after registration. ft_table_* functions are pure. */
 #ifndef FT_OP_H
 #define FT_OP_H
 
@@ -69,12 +78,21 @@ FT_API void ft_registry_free(ft_registry_t *reg);
 /* Registers a binary operator. `name`: 1..63 chars of [A-Za-z0-9_.:], starting
  * with a letter or '_'. Errors: FT_EINVALID_OP_NAME, FT_EDUPLICATE_OP,
  * FT_EINVALID_REGISTRATION (bad key, key twice, missing kernel name, fn missing
- * or — on an autograd key — present, no registrations), FT_ENOMEM. On success *out (if not NULL) is the new operator.
- */
+ * or — on an autograd key — present, no registrations), FT_EINVALID_ARGUMENT,
+ * FT_ENOMEM; each failure also sets the registry's last error (what and where:
+ * "duplicate registration for CPU"). Nothing is registered on failure. On success
+ * *out (if not NULL) is the new operator. */
 FT_API ft_status ft_registry_register(ft_registry_t *reg, const char *name, const ft_registration_t *regs, size_t count,
                                       const ft_op_t **out);
 
-/* Looks an operator up by name: FT_EUNKNOWN_OP if absent. */
+/* The registry's last error: the most recent failure of ft_registry_register on
+ * it (code FT_OK and "" if none; a later success does not clear it). Owned by the
+ * registry, overwritten by its next failure. Never NULL (for a NULL registry: a
+ * static FT_EINVALID_ARGUMENT record). Lookups (const) never record errors, so
+ * threads sharing a registry do not write to it. */
+FT_API const ft_error_t *ft_registry_last_error(const ft_registry_t *reg);
+
+/* Looks an operator up by name (a hash lookup): FT_EUNKNOWN_OP if absent. */
 FT_API ft_status ft_registry_find(const ft_registry_t *reg, const char *name, const ft_op_t **out);
 FT_API size_t ft_registry_op_count(const ft_registry_t *reg);
 /* Operators in registration order; NULL past the end. */
@@ -123,6 +141,14 @@ FT_API ft_status ft_op_table_entry(const ft_op_t *op, ft_key_t key, ft_table_ent
  * kernels registered under `keys` (no operator needed: this is the table query
  * of ft-dispatch). Same key rules as ft_registry_register. */
 FT_API ft_status ft_table_compute_entry(const ft_key_t *keys, size_t count, ft_key_t key, ft_table_entry_t *out);
+
+/* Checks registration keys by the rules ft_registry_register and
+ * ft_table_compute_entry apply (each a runtime key other than Undefined, or an
+ * alias key; no key twice; count 0 is fine): FT_OK, or FT_EINVALID_REGISTRATION
+ * (FT_EINVALID_ARGUMENT for keys NULL with count > 0) with the reason in *err,
+ * e.g. "duplicate registration for CPU". `err` may be NULL; on success it is
+ * reset to FT_OK and "". */
+FT_API ft_status ft_table_check_keys(const ft_key_t *keys, size_t count, ft_error_t *err);
 
 /* --- for kernels ---------------------------------------------------------- */
 

@@ -3,7 +3,15 @@
  * Every fallible function returns an ft_status: FT_OK (0) or a negative code. Each
  * code has a stable reason-code string (ft_status_code, e.g. "unknown_bits") that
  * logs, fixtures and the batch interface use, and a one-line English message
- * (ft_strerror). The numeric values are part of the ABI: append, never renumber. */
+ * (ft_strerror). The numeric values are part of the ABI: append, never renumber.
+ *
+ * The detail of a failure — which key, which operator, which variable — is an
+ * ft_error_t: each context object keeps its last one (ft_registry_last_error,
+ * ft_tape_last_error, ft_session_last_error; like libgit2's git_error_last, but
+ * per object, so there is no global or thread-local state), and context-free
+ * checks fill one the caller supplies (ft_table_check_keys).
+ *
+ * Thread-safety: every function here is pure (static strings, no state). */
 #ifndef FT_STATUS_H
 #define FT_STATUS_H
 
@@ -56,6 +64,16 @@ FT_API const char *ft_status_code(ft_status status);
 
 /* One-line human message. Never NULL, static storage. */
 FT_API const char *ft_strerror(ft_status status);
+
+/* The last failure of a context object, or a caller's error out-parameter. */
+#define FT_ERROR_MESSAGE_MAX 256
+typedef struct ft_error {
+    ft_status code;                     /* FT_OK when nothing has failed yet */
+    char message[FT_ERROR_MESSAGE_MAX]; /* one line, NUL-terminated, no trailing period,
+                                         * e.g. "duplicate registration for CPU"; "" with FT_OK.
+                                         * Names from callers appear with bytes outside
+                                         * printable ASCII shown as '?' */
+} ft_error_t;
 
 /* Inverse of ft_status_code. Returns FT_EINVALID_ARGUMENT if `code` names no
  * status (and leaves *out untouched). */

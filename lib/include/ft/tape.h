@@ -10,7 +10,15 @@
  *
  * Backward runs nodes in torch's order (the ready node created last runs first),
  * so the same program gives bit-identical gradients and the same execution order
- * every run. The tape owns all memory; one tape is not thread-safe. */
+ * every run. Its cost is O(n log n) in the part of the graph the root reaches,
+ * whatever order the leaves were made or used in. The tape owns all memory; its
+ * memory is proportional to the variables it holds, and ft_tape_clear drops them
+ * (a long-running program clears between steps, as torch frees a step's graph
+ * with its tensors).
+ *
+ * Thread-safety: a tape is used by one thread at a time (any thread; no locks,
+ * no thread-local state). Functions taking a const tape only read it and may run
+ * concurrently with each other, never with a call that changes it. */
 #ifndef FT_TAPE_H
 #define FT_TAPE_H
 
@@ -24,7 +32,9 @@ FT_BEGIN_DECLS
 
 typedef struct ft_tape ft_tape_t;
 
-/* A variable: its index on the tape, in creation order. */
+/* A variable: its id on the tape. Ids count up from 0 in creation order and are
+ * never reused, also after ft_tape_clear, so an id names one variable for the
+ * tape's life (at most 2^32 - 1 of them). */
 typedef uint32_t ft_var_t;
 
 FT_API ft_status ft_tape_new(ft_tape_t **out);
@@ -42,8 +52,25 @@ FT_API ft_status ft_tape_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_
 FT_API ft_status ft_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_var_t lhs,
                                ft_var_t rhs, ft_var_t *out, ft_decision_t *decision);
 
+/* The number of ids handed out so far: the next variable's id. The tape holds
+ * ids ft_tape_first_var .. ft_tape_var_count - 1. */
 FT_API size_t ft_tape_var_count(const ft_tape_t *tape);
-/* The variable's forward value (tape_var set). FT_EUNKNOWN_VAR if out of range. */
+/* The lowest id the tape still holds (0 until ft_tape_clear). */
+FT_API ft_var_t ft_tape_first_var(const ft_tape_t *tape);
+
+/* Drops every variable and node (values, gradients, graph) and keeps the memory
+ * for the next ones. Ids handed out before fail with FT_EUNKNOWN_VAR from then
+ * on; new ids go on from where the old ones stopped. NULL is a no-op. */
+FT_API void ft_tape_clear(ft_tape_t *tape);
+
+/* The tape's last error: the most recent failure of a function that takes a
+ * non-const tape (ft_tape_leaf, ft_tape_apply, ft_tape_backward), with what and
+ * where ("variable 12 was dropped when the tape was cleared", "add: no_kernel:
+ * ..."); code FT_OK and "" if none (a later success does not clear it). Owned by
+ * the tape. Never NULL (for a NULL tape: a static FT_EINVALID_ARGUMENT record). */
+FT_API const ft_error_t *ft_tape_last_error(const ft_tape_t *tape);
+/* The variable's forward value (tape_var set). FT_EUNKNOWN_VAR if the tape does
+ * not hold it. */
 FT_API ft_status ft_tape_value(const ft_tape_t *tape, ft_var_t var, ft_scalar_t *out);
 /* The accumulated gradient of a leaf (torch's .grad): *defined is false when no
  * backward has reached it, or for a non-leaf. */
