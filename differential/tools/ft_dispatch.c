@@ -114,6 +114,11 @@ static int cmd_table(ftd_batch_t *b, int argc, char **argv) {
             count++;
             tok += len + (comma != NULL);
         }
+        ft_error_t why;
+        if (ft_table_check_keys(keys, count, &why) != FT_OK) {
+            fprintf(stderr, "ft-dispatch: %s: %s\n", ft_status_code(why.code), why.message);
+            return EXIT_FAILED;
+        }
         for (size_t i = 0; i < n; i++) {
             ft_table_entry_t e;
             if (ft_table_compute_entry(keys, count, runtime[i], &e) != FT_OK) {
