@@ -1,4 +1,11 @@
-/* libft — shared declarations for every public header. */
+/* libft — shared declarations for every public header.
+ *
+ * Thread-safety, the rule every header states for its own objects: libft has no
+ * global or thread-local state and takes no locks. Values (keys, keysets,
+ * scalars, decisions, error records) and pure functions may be used from any
+ * thread. A context object (registry, tape, session) is used by one thread at a
+ * time, except that a registry may be read — looked up and dispatched through —
+ * by many threads at once once nothing registers into it any more (ft/op.h). */
 #ifndef FT_COMMON_H
 #define FT_COMMON_H
 

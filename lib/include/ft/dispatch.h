@@ -6,7 +6,15 @@
  * backend kernel runs and ends the walk. Composite entries (default backend,
  * math, nested kernels) are where the modes differ: strict fails closed with
  * FT_ECOMPOSITE_REJECTED, hardened runs the composite kernel and says so
- * (fallback_used, mode split "hardened_fallback", allowlist id). */
+ * (fallback_used, mode split "hardened_fallback", allowlist id).
+ *
+ * Thread-safety: dispatching only reads the context and the operator (and the
+ * registry behind it) and writes only the caller's outputs, so any number of
+ * threads may dispatch at once, sharing operators and even one context, as long
+ * as nobody changes the context or registers into the registry meanwhile. The
+ * kernels that run must be thread-safe themselves (the built-in ones are pure).
+ * A decision is caller-owned. Dispatch never records a last error: a failure's
+ * detail is its decision (ft_decision_message). */
 #ifndef FT_DISPATCH_H
 #define FT_DISPATCH_H
 

@@ -8,7 +8,9 @@
  *     from ft_key_name) followed by one key per backend component (CPU = 43, ...);
  *   - 41, the end-of-functionality marker (a name, never a real key);
  *   - alias keys (117..121), which exist only for registration.
- * Undefined (0) is the empty key. */
+ * Undefined (0) is the empty key.
+ *
+ * Thread-safety: pure functions over static tables; call them from any thread. */
 #ifndef FT_KEY_H
 #define FT_KEY_H
 

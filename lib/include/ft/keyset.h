@@ -9,7 +9,10 @@
  *
  * A runtime per-backend key sets its functionality bit and its backend bit
  * (CPU = 0x4001, AutogradCPU = 0x2000000001). The small algebra below is inline
- * because dispatch runs it on every call. */
+ * because dispatch runs it on every call.
+ *
+ * Thread-safety: a keyset is a plain value; every function is pure (parsers and
+ * formatters write only the caller's buffers). Call them from any thread. */
 #ifndef FT_KEYSET_H
 #define FT_KEYSET_H
 

@@ -1,4 +1,7 @@
-/* libft — scalar tensors and the keyset they dispatch on (SPEC §5). */
+/* libft — scalar tensors and the keyset they dispatch on (SPEC §5).
+ *
+ * Thread-safety: ft_scalar_t is a plain value; every function is pure. Call them
+ * from any thread. */
 #ifndef FT_TENSOR_H
 #define FT_TENSOR_H
 

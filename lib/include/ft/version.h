@@ -1,4 +1,5 @@
-/* libft — version of the library and of the dispatcher model it reproduces. */
+/* libft — version of the library and of the dispatcher model it reproduces.
+ * Thread-safety: ft_version returns a static string; call it from any thread. */
 #ifndef FT_VERSION_H
 #define FT_VERSION_H
 
