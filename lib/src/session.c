@@ -77,8 +77,12 @@ struct ft_session {
     max_align_t arena_inline[ARENA_INLINE / sizeof(max_align_t)];
 };
 
+/* Blocks are rounded to the strictest alignment (16 on x86-64), not to
+ * sizeof(max_align_t) (32 there), which would round a 144-byte entry to 160. */
+#define ARENA_ALIGN _Alignof(max_align_t)
+
 static void *arena_alloc(ft_session_t *s, size_t size) {
-    size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    size = (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
     if (s->arena_used + size <= sizeof s->arena_inline) {
         void *p = (unsigned char *)s->arena_inline + s->arena_used;
         s->arena_used += size;
