@@ -157,8 +157,9 @@ static void read_route(ld_t *l, json_t *v, ftd_dispatch_outcome_t *w) {
             return;
         }
         hop->fallthrough = json_is_true(ft);
-        if (!json_is_null(k) && !json_is_string(k)) {
-            fail(l, "route.kernel", "hop %zu: must be a kernel name or null", i);
+        if (!json_is_null(k) && (!json_is_string(k) || json_string_length(k) >= FTD_KERNEL_NAME_MAX)) {
+            fail(l, "route.kernel", "hop %zu: must be a kernel name of at most %d bytes, or null", i,
+                 FTD_KERNEL_NAME_MAX - 1);
             return;
         }
         snprintf(hop->kernel, sizeof hop->kernel, "%s", json_is_null(k) ? "" : json_string_value(k));
@@ -209,8 +210,8 @@ static void read_expectation(ld_t *l, json_t *v, ftd_expectation_t *e) {
     if ((x = json_object_get(v, "backend_key")) && key_or_none(l, x, "backend_key", &w->backend_key))
         e->fields |= FTD_EXPECT_BACKEND;
     if ((x = json_object_get(v, "kernel"))) {
-        if (!json_is_null(x) && !json_is_string(x))
-            fail(l, "kernel", "must be a kernel name or null");
+        if (!json_is_null(x) && (!json_is_string(x) || json_string_length(x) >= FTD_KERNEL_NAME_MAX))
+            fail(l, "kernel", "must be a kernel name of at most %d bytes, or null", FTD_KERNEL_NAME_MAX - 1);
         else
             snprintf(w->kernel, sizeof w->kernel, "%s", json_is_null(x) ? "" : json_string_value(x));
         e->fields |= FTD_EXPECT_KERNEL;
@@ -328,6 +329,62 @@ static void read_header(ld_t *l, json_t *obj, ftd_fixture_t *f) {
         get_name(l, obj, "packet", f->packet, sizeof f->packet);
 }
 
+/* One line of a fixture file (`len` bytes, no newline): the header, a case,
+ * or nothing (blank). */
+static void load_line(ld_t *l, ftd_fixture_t *out, const char *line, size_t len, bool *header, size_t *alloc) {
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        len--;
+    size_t i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (i == len)
+        return;
+    json_error_t je;
+    json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+    if (!obj) {
+        fail(l, "", "not JSON (column %d): %s", je.column, je.text);
+        return;
+    }
+    if (!*header) {
+        read_header(l, obj, out);
+        *header = true;
+    } else {
+        if (out->count == *alloc) {
+            const size_t n = *alloc ? *alloc * 2 : 16;
+            ftd_fixture_case_t *p = realloc(out->cases, n * sizeof *p);
+            if (!p) {
+                fail(l, "", "out of memory");
+                json_decref(obj);
+                return;
+            }
+            out->cases = p;
+            *alloc = n;
+        }
+        ftd_fixture_case_t *c = &out->cases[out->count];
+        memset(c, 0, sizeof *c);
+        c->line = l->line;
+        read_case(l, obj, c);
+        for (size_t k = 0; k < out->count && !l->failed; k++)
+            if (strcmp(out->cases[k].name, c->name) == 0)
+                fail(l, "case", "duplicate case name \"%s\" (first on line %d)", c->name, out->cases[k].line);
+        if (!l->failed)
+            out->count++;
+    }
+    json_decref(obj);
+}
+
+static int load_end(ld_t *l, ftd_fixture_t *out, bool header) {
+    if (!l->failed && !header)
+        fail(l, "", "empty fixture file (no header line)");
+    if (!l->failed && out->count == 0)
+        fail(l, "", "fixture file holds no cases");
+    if (l->failed) {
+        ftd_fixture_dispose(out);
+        return -1;
+    }
+    return 0;
+}
+
 int ftd_fixture_load(const char *path, ftd_fixture_t *out, ftd_error_t *err) {
     memset(out, 0, sizeof *out);
     snprintf(out->path, sizeof out->path, "%s", path);
@@ -343,59 +400,29 @@ int ftd_fixture_load(const char *path, ftd_fixture_t *out, ftd_error_t *err) {
     bool header = false;
     while (!l.failed && (n = getline(&line, &cap, fp)) >= 0) {
         l.line++;
-        size_t len = (size_t)n;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            len--;
-        size_t i = 0;
-        while (i < len && (line[i] == ' ' || line[i] == '\t'))
-            i++;
-        if (i == len)
-            continue;
-        json_error_t je;
-        json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-        if (!obj) {
-            fail(&l, "", "not JSON (column %d): %s", je.column, je.text);
-            break;
-        }
-        if (!header) {
-            read_header(&l, obj, out);
-            header = true;
-        } else {
-            if (out->count == alloc) {
-                alloc = alloc ? alloc * 2 : 16;
-                ftd_fixture_case_t *p = realloc(out->cases, alloc * sizeof *p);
-                if (!p) {
-                    fail(&l, "", "out of memory");
-                    json_decref(obj);
-                    break;
-                }
-                out->cases = p;
-            }
-            ftd_fixture_case_t *c = &out->cases[out->count];
-            memset(c, 0, sizeof *c);
-            c->line = l.line;
-            read_case(&l, obj, c);
-            for (size_t k = 0; k < out->count && !l.failed; k++)
-                if (strcmp(out->cases[k].name, c->name) == 0)
-                    fail(&l, "case", "duplicate case name \"%s\" (first on line %d)", c->name, out->cases[k].line);
-            if (!l.failed)
-                out->count++;
-        }
-        json_decref(obj);
+        load_line(&l, out, line, (size_t)n, &header, &alloc);
     }
     if (!l.failed && ferror(fp))
         fail(&l, "", "read error: %s", strerror(errno));
-    if (!l.failed && !header)
-        fail(&l, "", "empty fixture file (no header line)");
-    if (!l.failed && out->count == 0)
-        fail(&l, "", "fixture file holds no cases");
     free(line);
     fclose(fp);
-    if (l.failed) {
-        ftd_fixture_dispose(out);
-        return -1;
+    return load_end(&l, out, header);
+}
+
+int ftd_fixture_load_buffer(const char *data, size_t len, const char *name, ftd_fixture_t *out, ftd_error_t *err) {
+    memset(out, 0, sizeof *out);
+    snprintf(out->path, sizeof out->path, "%s", name ? name : "<memory>");
+    ld_t l = {err, 0, "", false};
+    size_t alloc = 0, pos = 0;
+    bool header = false;
+    while (!l.failed && pos < len) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        const size_t end = nl ? (size_t)(nl - data) + 1 : len;
+        l.line++;
+        load_line(&l, out, data + pos, end - pos, &header, &alloc);
+        pos = end;
     }
-    return 0;
+    return load_end(&l, out, header);
 }
 
 void ftd_fixture_dispose(ftd_fixture_t *f) {

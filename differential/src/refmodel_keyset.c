@@ -425,6 +425,10 @@ ft_status ftdr_parse(const char *text, size_t len, bool keep_unknown, uint64_t *
     return FT_OK;
 }
 
+ft_status ftd_ref_keyset_parse(const char *text, size_t len, bool keep_unknown, uint64_t *out) {
+    return ftdr_parse(text, len, keep_unknown, out);
+}
+
 /* --- the keyset scenario ------------------------------------------------------ */
 
 void ftd_ref_keyset(const ftd_scenario_t *s, ftd_keyset_outcome_t *out) {

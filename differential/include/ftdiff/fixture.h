@@ -75,7 +75,23 @@ typedef struct ftd_fixture {
 /* Loads `path`. 0, or -1 with `err` (file name in err->text's context: the
  * caller prints "path:line: field: text"). The fixture is disposed on error. */
 int ftd_fixture_load(const char *path, ftd_fixture_t *out, ftd_error_t *err);
+/* As ftd_fixture_load, from `len` bytes in memory (lines end at '\n'; the
+ * bytes need not be NUL-terminated); out->path is `name` (NULL: "<memory>"). */
+int ftd_fixture_load_buffer(const char *data, size_t len, const char *name, ftd_fixture_t *out, ftd_error_t *err);
 void ftd_fixture_dispose(ftd_fixture_t *f);
+
+/* The canonical text of a loaded fixture (src/fixture_writer.c): the header
+ * line, then one line per case, every line ending in '\n'. Keys in the order of
+ * FORMAT.md, the scenario in its canonical encoding (ftd_scenario_encode),
+ * words as "0x" + lowercase hex, key names as torch spells them, tolerances as
+ * JSON reals that read back to the same double, and only the fields each
+ * expectation names. load(serialize(f)) is f again field for field, so
+ * serialize(load(serialize(f))) == serialize(f) byte for byte (the
+ * fixture_parser fuzz target holds it to that). *text is malloc'd and
+ * NUL-terminated (free it with free), *len excludes the NUL. 0, or -1 when
+ * memory runs out or a case cannot be written (an invalid scenario, an
+ * expectation field out of range). */
+int ftd_fixture_serialize(const ftd_fixture_t *f, char **text, size_t *len);
 
 /* Compares an observed dispatch outcome with an expectation: every field the
  * expectation names, under FTD_CMP_FIXTURE plus the field's own comparator. */

@@ -36,6 +36,12 @@ void ftd_ref_table(const ftd_scenario_t *s, ftd_table_outcome_t *out);
 /* Expected keyset algebra results for s->a, s->b, s->key. */
 void ftd_ref_keyset(const ftd_scenario_t *s, ftd_keyset_outcome_t *out);
 
+/* Keyset text as this model reads it — raw hex, "A|B", "DispatchKeySet(A, B)",
+ * failing closed with unknown_bits, alias_in_keyset, unknown_key_name or
+ * parse_error — what ft_keyset_parse must answer (with keep_unknown, bits
+ * 54..63 are kept: ft_keyset_parse_raw). *out is written only on FT_OK. */
+ft_status ftd_ref_keyset_parse(const char *text, size_t len, bool keep_unknown, uint64_t *out);
+
 /* Expected forward part of a program in `mode`: values, requires_grad, the op
  * that fails and its status. Backward fields are left for the gradient checks
  * (ftd_dual_gradients), which compare within tolerance. */
