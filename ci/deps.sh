@@ -10,7 +10,7 @@
 # if it cannot be installed, that is said and the rest goes on.
 set -euo pipefail
 
-packages=(cmake make gcc clang clang-format pkg-config libjansson-dev zlib1g-dev jq tabix libclang-rt-14-dev llvm afl++ zip unzip)
+packages=(cmake make gcc clang clang-format pkg-config libjansson-dev zlib1g-dev jq tabix libclang-rt-14-dev llvm afl++ zip unzip chromium)
 optional=()
 [ "${FT_DEPS_NO_TORCH:-0}" = 1 ] || optional+=(python3-torch)
 

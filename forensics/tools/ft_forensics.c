@@ -8,6 +8,7 @@
  *   ft-forensics reindex LOG|DIR...
  *   ft-forensics recover -o OUT [--force] [--no-index] LOG|DIR|-...
  *   ft-forensics ingest --target NAME --engine E --binary PATH [--out LOG] ... ARTIFACT...
+ *   ft-forensics report [--out FILE] [--title T] [--fuzz-stats F] [--coverage F] INDEX.json|LOG|DIR...
  *
  * Inputs (every command): a log is our BGZF log, any gzip file (gzip, pigz,
  * bgzip — lines bgzip split across blocks are joined), or plain JSONL; a
@@ -56,6 +57,7 @@
 #include "ftf/ids.h"
 #include "ftf/locator.h"
 #include "ftf/log.h"
+#include "ftf/report.h"
 #include "ftf/status.h"
 #include "ftf/triage.h"
 
@@ -189,6 +191,23 @@ static const cmd_help_t helps[] = {
      "Exit: 0 every artifact recorded and none is a new crash, 1 a new crash (not in --baseline; without\n"
      "one every crash is new) or an artifact could not be read, 2 usage (also: BINARY not executable,\n"
      "unreadable baseline), 3 the log could not be written or BINARY could not be run."},
+    {"report", "report [--out FILE] [--title T] [--fuzz-stats FILE] [--coverage FILE] INDEX.json|LOG|DIR...",
+     "Writes one self-contained HTML page (no network, no external script, style or font; forensics/REPORT.md):\n"
+     "a summary (runs, scenarios, outcomes and fallback rate per mode, oracle status), the failure buckets as a\n"
+     "sortable table with each representative's ft-replay command and a copy button, bar charts of failures per\n"
+     "comparator, op and selected key and over runs, each log's damage report, and fuzz-target statistics and\n"
+     "coverage when present. Everything taken from the inputs is escaped. Same inputs, same bytes.\n"
+     "Inputs: logs and directories of logs (the index is built from them), or one failure-index.json (shown as\n"
+     "it is; the logs it names are read for per-run counts when they are all there). Beside the inputs,\n"
+     "differential-report.json, fuzz-stats.json and coverage-summary.json are used when present; JSON files\n"
+     "named as arguments are recognised by their content. Standard input is not read (logs are read twice).\n"
+     "  --out FILE, -o FILE   the page (default report.html; - for standard output), written atomically\n"
+     "  --title T             the page's title\n"
+     "  --fuzz-stats FILE     fuzz statistics {\"targets\":[{target, engine, execs, exec_per_s, edges, corpus,\n"
+     "                        new_crashes, known_crashes}]}\n"
+     "  --coverage FILE       a coverage summary {\"targets\":[{target, lines_pct, branches_pct}]}\n"
+     "Exit: 0 written, 1 written but an input was damaged or could not be read (said on stderr and in the\n"
+     "page's notes; with nothing readable nothing is written), 2 usage, 3 the page could not be written."},
 };
 
 static const cmd_help_t *find_help(const char *cmd) {
@@ -1972,6 +1991,54 @@ static int cmd_ingest(int argc, char **argv) {
     return g.fresh || g.unreadable ? EXIT_NEG : EXIT_OK;
 }
 
+/* ---- report ------------------------------------------------------------------- */
+
+static int cmd_report(int argc, char **argv) {
+    static const char *const valued[] = {"--out", "-o", "--title", "--fuzz-stats", "--coverage", NULL};
+    opts_t o = {.cmd = "report", .valued = valued};
+    int rc = parse_opts(&o, argc, argv);
+    if (rc == EXIT_OK && !o.help && o.npos == 0)
+        rc = cmd_usage("report", "no log or failure index given");
+    if (rc != EXIT_OK || o.help) {
+        free(o.pos);
+        return rc != EXIT_OK ? rc : print_cmd_help("report");
+    }
+    const char *out_path = o.vval[0] ? o.vval[0] : o.vval[1] ? o.vval[1] : "report.html";
+    ftf_report_options_t ro = FTF_REPORT_OPTIONS_INIT;
+    ro.title = o.vval[2], ro.fuzz_stats = o.vval[3], ro.coverage = o.vval[4];
+    ftf_buf_t page = FTF_BUF_INIT;
+    ftf_report_result_t res;
+    ftf_status st = ftf_report_build(o.pos, o.npos, &ro, &page, &res);
+    free(o.pos);
+    for (size_t i = 0; i < res.note_count; i++)
+        say("report", "%s", res.notes[i]);
+    if (st != FTF_OK) {
+        say("report", "%s", res.error);
+        rc = st == FTF_EINVALID_ARGUMENT                                                       ? EXIT_USAGE
+             : st == FTF_ENOT_FOUND || st == FTF_EBAD_RECORD || st == FTF_EUNSUPPORTED_VERSION ? EXIT_NEG
+                                                                                               : EXIT_ERROR;
+    } else if (strcmp(out_path, "-") == 0) {
+        if (fwrite(page.data, 1, page.len, stdout) != page.len || !flush_stdout("report"))
+            rc = EXIT_ERROR;
+    } else if ((st = ftf_file_write_atomic(out_path, page.data, page.len)) != FTF_OK) {
+        const int e = errno; /* set by the step that failed */
+        say("report", "cannot create %s: %s", out_path, st == FTF_EIO ? strerror(e) : ftf_strerror(st));
+        rc = EXIT_ERROR;
+    } else {
+        fprintf(stderr,
+                "report: %s: %llu log(s), %llu damaged; %llu failure(s) in %llu bucket(s); %zu differential "
+                "report(s)%s%s\n",
+                out_path, (unsigned long long)res.logs, (unsigned long long)res.damaged_logs,
+                (unsigned long long)res.failures, (unsigned long long)res.buckets, res.diff_reports,
+                res.fuzz_stats ? ", fuzz statistics" : "", res.coverage ? ", coverage" : "");
+    }
+    if (rc == EXIT_OK && (res.unreadable || res.damaged_logs))
+        rc = EXIT_NEG;
+    ftf_report_result_dispose(&res);
+    ftf_buf_dispose(&page);
+    return rc;
+}
+
 /* ---- main --------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
@@ -1994,8 +2061,9 @@ int main(int argc, char **argv) {
     static const struct {
         const char *name;
         int (*fn)(int, char **);
-    } cmds[] = {{"cat", cmd_cat},       {"show", cmd_show},       {"index", cmd_index},     {"triage", cmd_triage},
-                {"verify", cmd_verify}, {"reindex", cmd_reindex}, {"recover", cmd_recover}, {"ingest", cmd_ingest}};
+    } cmds[] = {{"cat", cmd_cat},         {"show", cmd_show},     {"index", cmd_index},
+                {"triage", cmd_triage},   {"verify", cmd_verify}, {"reindex", cmd_reindex},
+                {"recover", cmd_recover}, {"ingest", cmd_ingest}, {"report", cmd_report}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmds[i].name, cmd) == 0)
             return cmds[i].fn(argc - 2, argv + 2);
