@@ -3,8 +3,10 @@
  * bench/README.md, "Scaling").
  *
  * Each time case runs at n = min_n, 2 min_n, 4 min_n, ... up to max_n (1,000 to
- * 1,024,000 by default), `reps` times per size (fresh state each time; only the
- * measured part is timed), and reports the median. The growth exponent of a case
+ * 1,024,000 by default), `reps` times per size, each repetition in a fresh forked
+ * child (a fresh heap: no size inherits memory an earlier one faulted in and
+ * freed; only the measured part is timed), and reports the median. The growth
+ * exponent of a case
  * is the least-squares slope of log(median time) over log(n): 1 is linear, 2
  * quadratic. The cases:
  *
@@ -60,7 +62,7 @@ typedef struct {
     int reps, registry_reps;
     size_t sink_calls, memory_calls;
     const char *filter;
-    bool memory, check;
+    bool memory, check, warm;
 } config_t;
 
 static double now(void) {
@@ -260,52 +262,126 @@ static ft_status user_backward(const ft_backward_args_t *args, double *ga, doubl
     return FT_OK;
 }
 
-/* One growing registry per repetition: at each size, the cumulative time to
- * register that many operators, then the time of n calls by name. */
-static void run_registry(const config_t *cfg, const size_t *sizes, int nsizes, double (*reg_t)[MAX_REPS],
-                         double (*call_t)[MAX_REPS]) {
+/* One growing registry (one repetition): at each size, the cumulative time to
+ * register that many operators (out[k]), then the time of n calls by name
+ * (out[nsizes + k]). */
+static void run_registry_rep(const size_t *sizes, int nsizes, double *out) {
     const size_t max_n = sizes[nsizes - 1];
     char *names = xmalloc(max_n * NAME_LEN);
     for (size_t i = 0; i < max_n; i++)
         snprintf(names + i * NAME_LEN, NAME_LEN, "user::op%zu", i);
     const ft_registration_t regs[2] = {{FT_KEY_CPU, "user::add_like", user_kernel, NULL, NULL},
                                        {FT_KEY_AUTOGRAD, "autograd::add_like", NULL, NULL, user_backward}};
-    for (int r = 0; r < cfg->registry_reps; r++) {
-        ft_registry_t *reg;
-        TRY("registry", ft_registry_new(&reg));
-        size_t done = 0;
-        double spent = 0;
-        for (int k = 0; k < nsizes; k++) {
-            const double t0 = now();
-            for (; done < sizes[k]; done++)
-                TRY("register", ft_registry_register(reg, names + done * NAME_LEN, regs, 2, NULL));
-            spent += now() - t0;
-            reg_t[k][r] = spent;
+    ft_registry_t *reg;
+    TRY("registry", ft_registry_new(&reg));
+    size_t done = 0;
+    double spent = 0;
+    for (int k = 0; k < nsizes; k++) {
+        const double t0 = now();
+        for (; done < sizes[k]; done++)
+            TRY("register", ft_registry_register(reg, names + done * NAME_LEN, regs, 2, NULL));
+        spent += now() - t0;
+        out[k] = spent;
 
-            const size_t n = sizes[k], stride = n / WORKING_SET;
-            const char *called[WORKING_SET];
-            for (int j = 0; j < WORKING_SET; j++)
-                called[j] = names + ((size_t)(j + 1) * stride - 1) * NAME_LEN; /* j = 15: the last one */
-            ft_session_options_t o = FT_SESSION_OPTIONS_INIT;
-            o.registry = reg;
-            ft_session_t *s;
-            TRY("session", ft_session_new(&o, &s));
-            ft_var_t x, y, z;
-            TRY("leaf", ft_session_leaf(s, 1, FT_DTYPE_F64, true, &x));
-            TRY("leaf", ft_session_leaf(s, 2, FT_DTYPE_F64, true, &y));
-            const double t1 = now();
-            for (size_t i = 0; i < n; i++)
-                TRY("call", ft_session_call(s, called[i % WORKING_SET], x, y, &z));
-            call_t[k][r] = now() - t1;
-            const ft_evidence_t *last = ft_session_evidence_at(s, n - 1);
-            check(last && last->decision && strcmp(last->decision->kernel, "user::add_like") == 0,
-                  "calls reach the user operators");
-            ft_session_free(s);
-        }
-        check(ft_registry_op_count(reg) == 10 + max_n, "every operator registered");
-        ft_registry_free(reg);
+        const size_t n = sizes[k], stride = n / WORKING_SET;
+        const char *called[WORKING_SET];
+        for (int j = 0; j < WORKING_SET; j++)
+            called[j] = names + ((size_t)(j + 1) * stride - 1) * NAME_LEN; /* j = 15: the last one */
+        ft_session_options_t o = FT_SESSION_OPTIONS_INIT;
+        o.registry = reg;
+        ft_session_t *s;
+        TRY("session", ft_session_new(&o, &s));
+        ft_var_t x, y, z;
+        TRY("leaf", ft_session_leaf(s, 1, FT_DTYPE_F64, true, &x));
+        TRY("leaf", ft_session_leaf(s, 2, FT_DTYPE_F64, true, &y));
+        const double t1 = now();
+        for (size_t i = 0; i < n; i++)
+            TRY("call", ft_session_call(s, called[i % WORKING_SET], x, y, &z));
+        out[nsizes + k] = now() - t1;
+        const ft_evidence_t *last = ft_session_evidence_at(s, n - 1);
+        check(last && last->decision && strcmp(last->decision->kernel, "user::add_like") == 0,
+              "calls reach the user operators");
+        ft_session_free(s);
     }
+    check(ft_registry_op_count(reg) == 10 + max_n, "every operator registered");
+    ft_registry_free(reg);
     free(names);
+}
+
+/* --- running a repetition in a fresh process -------------------------------- */
+
+/* What one repetition runs: a case at one size, or the whole registry series. */
+typedef struct {
+    int kind; /* 0 program, 1 session calls, 2 backward leaves, 3 registry */
+    bool flag;
+    size_t n;
+    const size_t *sizes;
+    int nsizes;
+} rep_t;
+
+static void run_rep(const rep_t *r, double *out) {
+    switch (r->kind) {
+    case 0:
+        out[0] = run_program(r->n);
+        break;
+    case 1:
+        out[0] = run_session_calls(r->n, r->flag);
+        break;
+    case 2:
+        out[0] = run_backward_leaves(r->n, r->flag);
+        break;
+    default:
+        run_registry_rep(r->sizes, r->nsizes, out);
+    }
+}
+
+/* Runs the repetition in a forked child, so every repetition starts from the
+ * same fresh heap: memory that an earlier, larger repetition freed (and that
+ * is already faulted in and cached) never makes a small size look cheap. With
+ * warm (--warm) it runs in this process. */
+static void measure(const rep_t *r, double *out, size_t nout, bool warm) {
+    if (warm) {
+        run_rep(r, out);
+        return;
+    }
+    int fd[2];
+    if (pipe(fd) != 0) {
+        perror("ft-scale-bench: pipe");
+        exit(1);
+    }
+    fflush(stdout);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        perror("ft-scale-bench: fork");
+        exit(1);
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        run_rep(r, out);
+        const char *p = (const char *)out;
+        for (size_t left = nout * sizeof *out; left;) {
+            const ssize_t w = write(fd[1], p, left);
+            if (w <= 0)
+                _exit(1);
+            p += w, left -= (size_t)w;
+        }
+        _exit(0);
+    }
+    close(fd[1]);
+    char *p = (char *)out;
+    size_t left = nout * sizeof *out;
+    while (left) {
+        const ssize_t got = read(fd[0], p, left);
+        if (got <= 0)
+            break;
+        p += got, left -= (size_t)got;
+    }
+    close(fd[0]);
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || left) {
+        fprintf(stderr, "ft-scale-bench: a repetition failed (case kind %d, n %zu)\n", r->kind, r->n);
+        exit(1);
+    }
 }
 
 /* --- reporting ------------------------------------------------------------- */
@@ -424,10 +500,11 @@ static void memory_case(mem_case_t which, size_t calls) {
 
 static void usage(FILE *f) {
     fprintf(f, "usage: ft-scale-bench [--min-n N] [--max-n N] [--reps R] [--registry-reps R] [--sink-calls N]\n"
-               "                      [--memory-calls N] [--filter TEXT] [--no-memory] [--quick] [--check] [--help]\n"
+               "                      [--memory-calls N] [--filter TEXT] [--no-memory] [--warm] [--quick] [--check]\n"
                "  defaults: n from 1000 to 1024000 (doubling), 5 reps (3 for the registry cases),\n"
                "  10,000,000 calls for the sink-only and keep-last ledgers, 1,000,000 for keep-all and the\n"
                "  default session; --quick: n to 64000, 3 reps, 1,000,000 and 100,000 calls;\n"
+               "  --warm: run repetitions in this process instead of a fresh forked child each;\n"
                "  --check: exit 1 when a growth exponent is above 1.2\n");
 }
 
@@ -443,7 +520,7 @@ static size_t parse_size(const char *s) {
 }
 
 int main(int argc, char **argv) {
-    config_t cfg = {1000, 1024000, 5, 3, 10000000, 1000000, NULL, true, false};
+    config_t cfg = {1000, 1024000, 5, 3, 10000000, 1000000, NULL, true, false, false};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0) {
@@ -456,6 +533,8 @@ int main(int argc, char **argv) {
             cfg.memory = false;
         } else if (strcmp(a, "--check") == 0) {
             cfg.check = true;
+        } else if (strcmp(a, "--warm") == 0) {
+            cfg.warm = true;
         } else if (v && strcmp(a, "--min-n") == 0) {
             cfg.min_n = parse_size(argv[++i]);
         } else if (v && strcmp(a, "--max-n") == 0) {
@@ -490,9 +569,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     printf("{\"bench\":\"_run\",\"tool\":\"ft-scale-bench\",\"libft\":\"%s\",\"compiler\":\"%s\",\"build\":\"%s\","
-           "\"min_n\":%zu,\"max_n\":%zu,\"sizes\":%d,\"reps\":%d,\"registry_reps\":%d,\"gate\":1.2}\n",
+           "\"min_n\":%zu,\"max_n\":%zu,\"sizes\":%d,\"reps\":%d,\"registry_reps\":%d,\"reps_in\":\"%s\","
+           "\"gate\":1.2}\n",
            ft_version(), BENCH_COMPILER, FT_BENCH_BUILD_TYPE, sizes[0], sizes[nsizes - 1], nsizes, cfg.reps,
-           cfg.registry_reps);
+           cfg.registry_reps, cfg.warm ? "this process" : "a forked child each");
     fflush(stdout);
 
     if (cfg.memory && selected(&cfg, "memory")) {
@@ -522,18 +602,27 @@ int main(int argc, char **argv) {
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         if (!selected(&cfg, cases[c].name))
             continue;
-        for (int k = 0; k < nsizes; k++)
-            for (int r = 0; r < cfg.reps; r++)
-                t[k][r] = cases[c].kind == 0   ? run_program(sizes[k])
-                          : cases[c].kind == 1 ? run_session_calls(sizes[k], cases[c].flag)
-                                               : run_backward_leaves(sizes[k], cases[c].flag);
+        for (int k = 0; k < nsizes; k++) {
+            for (int r = 0; r < cfg.reps; r++) {
+                const rep_t one = {cases[c].kind, cases[c].flag, sizes[k], sizes, nsizes};
+                measure(&one, &t[k][r], 1, cfg.warm);
+            }
+        }
         result_t *res = &results[nres++];
         res->name = cases[c].name;
         res->unit = cases[c].unit;
         summarize(res, sizes, nsizes, t, cfg.reps);
     }
     if (selected(&cfg, "register_ops") || selected(&cfg, "lookup_registered")) {
-        run_registry(&cfg, sizes, nsizes, t, t2);
+        for (int r = 0; r < cfg.registry_reps; r++) {
+            const rep_t series = {3, false, sizes[nsizes - 1], sizes, nsizes};
+            double out[2 * MAX_SIZES];
+            measure(&series, out, 2 * (size_t)nsizes, cfg.warm);
+            for (int k = 0; k < nsizes; k++) {
+                t[k][r] = out[k];
+                t2[k][r] = out[nsizes + k];
+            }
+        }
         result_t *res = &results[nres++];
         res->name = "register_ops";
         res->unit = "ops";
