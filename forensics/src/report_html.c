@@ -437,13 +437,23 @@ static json_t *jobj(const json_t *o, const char *k) {
 
 /* A number as shown in a cell: integers plainly, reals with `prec` decimals;
  * "–" when absent. */
+/* A real as text: `prec` decimals, or %g when it is too large for that. */
+static const char *real_text(char out[48], double d, int prec) {
+    if (d > -1e15 && d < 1e15)
+        snprintf(out, 48, "%.*f", prec, d);
+    else
+        snprintf(out, 48, "%.6g", d);
+    return out;
+}
+
 static void td_jnum(pg_t *p, const json_t *o, const char *k, int prec) {
     const json_t *v = json_object_get(o, k);
     if (json_is_integer(v) && json_integer_value(v) >= 0) {
         td_num(p, (uint64_t)json_integer_value(v));
     } else if (json_is_number(v)) {
-        const double d = json_number_value(v);
-        rawf(p, "<td class=\"n\" data-n=\"%.*f\">%.*f</td>", prec, d, prec, d);
+        char t[48];
+        real_text(t, json_number_value(v), prec);
+        rawf(p, "<td class=\"n\" data-n=\"%s\">%s</td>", t, t);
     } else {
         raw(p, "<td class=\"n\" data-n=\"-1\">\xe2\x80\x93</td>");
     }
@@ -1677,6 +1687,35 @@ static void section_damage(pg_t *p, const model_t *m) {
     raw(p, "</section>\n");
 }
 
+/* One coverage figure: KEY_pct (a number), or KEY {covered, count, percent}
+ * as ci/coverage.sh writes it (ft-coverage-v1), with a small bar. */
+static void coverage_cell(pg_t *p, const json_t *t, const char *key) {
+    char name[32];
+    snprintf(name, sizeof name, "%s_pct", key);
+    double v;
+    const json_t *o = jobj(t, key);
+    if (!jnum(t, name, &v) && !jnum(o, "percent", &v)) {
+        raw(p, "<td class=\"n\" data-n=\"-1\">\xe2\x80\x93</td>");
+        return;
+    }
+    const double c = v < 0 ? 0 : v > 100 ? 100 : v;
+    char text[48];
+    real_text(text, v, 1);
+    rawf(p, "<td class=\"n\" data-n=\"%s\">%s %%", text, text);
+    if (json_is_integer(json_object_get(o, "covered")) && json_is_integer(json_object_get(o, "count"))) {
+        raw(p, " <span class=\"note\">");
+        num(p, ju64(o, "covered"));
+        raw(p, "/");
+        num(p, ju64(o, "count"));
+        raw(p, "</span>");
+    }
+    rawf(p,
+         " <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"60\" height=\"9\"><rect class=\"axis\" x=\"0\" "
+         "y=\"0\" width=\"60\" height=\"9\" fill=\"none\"/><rect class=\"bar\" x=\"0\" y=\"0\" width=\"%.1f\" "
+         "height=\"9\"/></svg></td>",
+         c * 0.6);
+}
+
 static void section_fuzz(pg_t *p, const model_t *m) {
     size_t nf = 0, nc = 0;
     for (size_t i = 0; i < m->in->fuzz_stats_count; i++)
@@ -1724,7 +1763,7 @@ static void section_fuzz(pg_t *p, const model_t *m) {
     }
     if (nc) {
         raw(p, "<h3>Coverage</h3>\n<table><thead><tr><th>target</th><th class=\"n\">lines</th>"
-               "<th class=\"n\">branches</th><th>from</th></tr></thead><tbody>\n");
+               "<th class=\"n\">branches</th><th class=\"n\">functions</th><th>from</th></tr></thead><tbody>\n");
         for (size_t i = 0; i < m->in->coverage_count; i++) {
             const json_t *ts = jarr(m->cov[i], "targets");
             for (size_t k = 0; k < json_array_size(ts); k++) {
@@ -1734,20 +1773,9 @@ static void section_fuzz(pg_t *p, const model_t *m) {
                 raw(p, "<tr><td><code>");
                 esc(p, jstr(t, "target"));
                 raw(p, "</code></td>");
-                static const char *const keys[2] = {"lines_pct", "branches_pct"};
-                for (int q = 0; q < 2; q++) {
-                    double v;
-                    if (!jnum(t, keys[q], &v)) {
-                        raw(p, "<td class=\"n\" data-n=\"-1\">\xe2\x80\x93</td>");
-                        continue;
-                    }
-                    const double c = v < 0 ? 0 : v > 100 ? 100 : v;
-                    rawf(p,
-                         "<td class=\"n\" data-n=\"%.2f\">%.1f %% <svg xmlns=\"http://www.w3.org/2000/svg\" "
-                         "width=\"60\" height=\"9\"><rect class=\"axis\" x=\"0\" y=\"0\" width=\"60\" height=\"9\" "
-                         "fill=\"none\"/><rect class=\"bar\" x=\"0\" y=\"0\" width=\"%.1f\" height=\"9\"/></svg></td>",
-                         v, v, c * 0.6);
-                }
+                static const char *const keys[3] = {"lines", "branches", "functions"};
+                for (int q = 0; q < 3; q++)
+                    coverage_cell(p, t, keys[q]);
                 raw(p, "<td class=\"note\"><code>");
                 esc(p, m->in->coverage[i].path);
                 raw(p, "</code></td></tr>\n");

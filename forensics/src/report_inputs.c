@@ -237,9 +237,12 @@ static jkind_t classify(const json_t *j) {
     const json_t *t = json_object_get(j, "targets");
     if (!json_is_array(t))
         return J_OTHER;
+    if (schema && strcmp(schema, "ft-coverage-v1") == 0)
+        return J_COV; /* ci/coverage.sh's summary.json */
     for (size_t i = 0; i < json_array_size(t); i++) {
         const json_t *o = json_array_get(t, i);
-        if (json_object_get(o, "lines_pct") || json_object_get(o, "branches_pct"))
+        if (json_object_get(o, "lines_pct") || json_object_get(o, "branches_pct") ||
+            json_is_object(json_object_get(o, "lines")))
             return J_COV;
     }
     return J_FUZZ;

@@ -270,7 +270,7 @@ static const char diff_report_json[] =
 static const char fuzz_stats_json[] =
     "{\"targets\":[{\"target\":\"keyset" H_SCRIPT "\",\"engine\":\"libfuzzer" H_IMG_J "\",\"execs\":123456,"
     "\"exec_per_s\":2057.5,\"edges\":812,\"corpus\":97,\"new_crashes\":1,\"known_crashes\":2},"
-    "{\"target\":\"route_select\",\"engine\":\"afl\",\"execs\":\"many\"}]}";
+    "{\"target\":\"route_select\",\"engine\":\"afl\",\"execs\":\"many\",\"exec_per_s\":1e300,\"edges\":-3}]}";
 
 static const char coverage_json[] = "{\"targets\":[{\"target\":\"all" H_IMG_J "\",\"lines_pct\":71.25,"
                                     "\"branches_pct\":55.5},{\"target\":\"x\",\"lines_pct\":\"n/a\"}]}";
@@ -566,6 +566,22 @@ static void report_build_input_rules(void) {
     FTF_CHECK_STATUS(ftf_report_build(logs, 1, &ro, &page, &res), FTF_OK);
     FT_CHECK_EQ_U64(res.unreadable, 1);
     FT_CHECK_EQ_U64(res.coverage, 1); /* the one beside the log still counts */
+    ftf_report_result_dispose(&res);
+    /* ci/coverage.sh's summary.json (ft-coverage-v1), named as an argument */
+    static const char cov1[] =
+        "{\"schema\":\"ft-coverage-v1\",\"scope\":\"lib/\",\"targets\":[{\"target\":\"keyset_parse\",\"inputs\":9,"
+        "\"lines\":{\"count\":2554,\"covered\":634,\"percent\":24.82},\"branches\":{\"count\":10,\"covered\":5,"
+        "\"percent\":50},\"functions\":{\"count\":4,\"covered\":1,\"percent\":25}}]}";
+    const char *cov_path = ftf_test_path("summary.json");
+    FT_CHECK(ftf_test_spit(cov_path, cov1, strlen(cov1)));
+    const char *with_cov[] = {log, cov_path};
+    page.len = 0;
+    FTF_CHECK_STATUS(ftf_report_build(with_cov, 2, NULL, &page, &res), FTF_OK);
+    FT_CHECK_EQ_U64(res.unreadable, 0);
+    FT_CHECK_EQ_U64(res.coverage, 2);
+    FT_CHECK(strstr(page.data, "24.8 % <span class=\"note\">634/2,554</span>") != NULL);
+    char why[256];
+    FT_CHECK_MSG(markup_is_ours(page.data, why), "%s", why);
     ftf_report_result_dispose(&res);
     ftf_buf_dispose(&page);
 }

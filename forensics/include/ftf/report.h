@@ -85,7 +85,9 @@ typedef struct ftf_report_inputs {
      * "edges","corpus","new_crashes","known_crashes"}]} (REPORT.md) */
     const ftf_report_file_t *fuzz_stats;
     size_t fuzz_stats_count;
-    /* coverage summary: {"targets":[{"target","lines_pct","branches_pct"}]} */
+    /* coverage summary: {"targets":[{"target","lines_pct","branches_pct"}]}, or
+     * ci/coverage.sh's ft-coverage-v1 ({"targets":[{"target","lines":{"covered",
+     * "count","percent"},"branches":{...},"functions":{...}}]}) */
     const ftf_report_file_t *coverage;
     size_t coverage_count;
     /* per-run and per-mode counts; NULL: the page says they need the logs */
@@ -143,9 +145,10 @@ typedef struct ftf_report_result {
  * argument is a log (any file ftf_log_reader reads), a directory (every *.gz
  * below it, as ftf_triage_expand_paths finds them), or a JSON file recognised
  * by its content: a failure index (schema ft-failure-index-v1), a
- * differential report (ft-differential-report-v1), a coverage summary (a
- * "targets" array whose members have "lines_pct" or "branches_pct") or fuzz
- * statistics (any other "targets" array). A failure index is rendered as it
+ * differential report (ft-differential-report-v1), a coverage summary
+ * (ft-coverage-v1, or a "targets" array whose members have "lines_pct",
+ * "branches_pct" or a "lines" object) or fuzz statistics (any other "targets"
+ * array). A failure index is rendered as it
  * is, and the logs it names are read for the per-run counts when they are
  * all there; it cannot be mixed with logs. Beside every log, every directory
  * argument and the index, the files FTF_REPORT_DIFF_REPORT_NAME,
