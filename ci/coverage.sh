@@ -26,7 +26,7 @@ reports what of lib/ they cover: build/coverage/html/index.html and one line
 per target (lines, branches, functions of lib/).
 
   --campaign DIR   also replay the corpora a ci/fuzz.sh run grew (its --out
-                   directory: DIR/libfuzzer/<target>/corpus, DIR/afl/<target>/sync/*/queue)
+                   directory: DIR/work/libfuzzer/<target>/corpus, DIR/work/afl/<target>/sync/*/queue)
   --out DIR        build and report directory (default build/coverage)
   --no-build       use the binaries already in DIR
   -h, --help
@@ -137,8 +137,9 @@ for t in "${targets[@]}"; do
     {
         [ ! -d "corpus/$t" ] || find "corpus/$t" -maxdepth 1 -type f ! -name '.*'
         if [ -n "$campaign" ]; then
-            [ ! -d "$campaign/libfuzzer/$t/corpus" ] || find "$campaign/libfuzzer/$t/corpus" -maxdepth 1 -type f
-            for q in "$campaign/afl/$t"/sync/*/queue; do
+            [ ! -d "$campaign/work/libfuzzer/$t/corpus" ] ||
+                find "$campaign/work/libfuzzer/$t/corpus" -maxdepth 1 -type f
+            for q in "$campaign/work/afl/$t"/sync/*/queue; do
                 [ ! -d "$q" ] || find "$q" -maxdepth 1 -type f ! -name '.*'
             done
         fi

@@ -321,7 +321,7 @@ ingest() { # ARGS...
 # ---- fuzz -----------------------------------------------------------------------
 for t in "${targets[@]}"; do
     for e in "${engines[@]}"; do
-        w=$out/$e/$t
+        w=$out/work/$e/$t
         mkdir -p "$w"
         say "$t: $e for ${seconds}s ($jobs worker(s))"
         if ! "run_$e" "$t" "$w"; then
@@ -400,7 +400,7 @@ if $merge; then
         mkdir -p "corpus/$t"
         before=$(count_files "corpus/$t")
         for e in "${engines[@]}"; do
-            w=$out/$e/$t
+            w=$out/work/$e/$t
             [ -d "$w" ] || continue
             if [ "$e" = libfuzzer ]; then
                 [ -d "$w/corpus" ] || continue
@@ -431,7 +431,8 @@ fi
 
 # ---- index, SARIF, table ------------------------------------------------------------
 index_inputs=("$out/forensics")
-for d in "$out"/*/*/shards; do [ -d "$d" ] && index_inputs+=("$d"); done
+# (forensics/ sorts before work/: a bucket's representative is an ingested event)
+for d in "$out"/work/*/*/shards; do [ -d "$d" ] && index_inputs+=("$d"); done
 have_logs=$(find "${index_inputs[@]}" -name '*.gz' -type f -print -quit 2>/dev/null || true)
 if [ -n "$have_logs" ]; then
     irc=0
