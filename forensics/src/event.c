@@ -500,6 +500,46 @@ size_t ftf_base64_encode(const void *data, size_t len, char *buf, size_t cap) {
     return out_finish(&o);
 }
 
+static int b64_value(char c) {
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+ftf_status ftf_base64_decode(const char *s, size_t n, ftf_buf_t *out) {
+    if (!s || !out)
+        return FTF_EINVALID_ARGUMENT;
+    out->len = 0;
+    if (n % 4)
+        return FTF_EINVALID_ARGUMENT;
+    if (ftf_buf_reserve(out, n / 4 * 3) != FTF_OK)
+        return FTF_ENOMEM;
+    uint8_t *o = (uint8_t *)out->data;
+    size_t k = 0;
+    for (size_t i = 0; i + 4 <= n; i += 4) {
+        const int a = b64_value(s[i]), b = b64_value(s[i + 1]), c = b64_value(s[i + 2]), d = b64_value(s[i + 3]);
+        /* '=' only as the last one or two characters */
+        const bool last = i + 4 == n;
+        if (a < 0 || b < 0 || (c < 0 && !(last && s[i + 2] == '=' && s[i + 3] == '=')) ||
+            (d < 0 && !(last && s[i + 3] == '=')))
+            return FTF_EINVALID_ARGUMENT;
+        const uint32_t v =
+            (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)(c < 0 ? 0 : c) << 6 | (uint32_t)(d < 0 ? 0 : d);
+        o[k++] = (uint8_t)(v >> 16);
+        if (c >= 0)
+            o[k++] = (uint8_t)(v >> 8);
+        if (d >= 0)
+            o[k++] = (uint8_t)v;
+    }
+    out->len = k;
+    out->data[k] = '\0';
+    return FTF_OK;
+}
+
 /* ---- growable buffer ------------------------------------------------------ */
 
 void ftf_buf_dispose(ftf_buf_t *b) {

@@ -439,37 +439,10 @@ typedef struct spill {
     bool elided;                /* a part was left out: a recording failure */
 } spill_t;
 
-static int b64_value(char c) {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* Decodes padded base64 (ftf_event_check has vetted it) into w->bytes: the
- * artifact holds the input itself, so its name is the input's SHA-1. */
+/* Decodes the fuzz input (ftf_event_check has vetted its base64) into w->bytes:
+ * the artifact holds the input itself, so its name is the input's SHA-1. */
 static ftf_status b64_decode(ftf_log_writer_t *w, const char *s) {
-    const size_t n = strlen(s);
-    w->bytes.len = 0;
-    if (ftf_buf_reserve(&w->bytes, n / 4 * 3) != FTF_OK)
-        return FTF_ENOMEM;
-    uint8_t *out = (uint8_t *)w->bytes.data;
-    size_t k = 0;
-    for (size_t i = 0; i + 4 <= n; i += 4) {
-        const int a = b64_value(s[i]), b = b64_value(s[i + 1]), c = b64_value(s[i + 2]), d = b64_value(s[i + 3]);
-        const uint32_t v =
-            (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)(c < 0 ? 0 : c) << 6 | (uint32_t)(d < 0 ? 0 : d);
-        out[k++] = (uint8_t)(v >> 16);
-        if (c >= 0)
-            out[k++] = (uint8_t)(v >> 8);
-        if (d >= 0)
-            out[k++] = (uint8_t)v;
-    }
-    w->bytes.len = k;
-    return FTF_OK;
+    return ftf_base64_decode(s, strlen(s), &w->bytes);
 }
 
 /* `{"<key>":<value>,"part":"<part>","sha1":"<sha1>","bytes":<n>}`. */

@@ -1442,95 +1442,6 @@ static void free_env(char **env) {
     free(env);
 }
 
-/* Runs argv[0] (an absolute path) with `env`, stdin and stdout on /dev/null,
- * stderr captured into `err` (its first INGEST_MAX_STDERR bytes; the rest is
- * read and dropped), killed with its process group after `timeout_ms`. 0 and
- * *ex filled, or -1 (errno) when it could not be started. */
-static int run_captured(char *const argv[], char *const env[], int64_t timeout_ms, ftf_buf_t *err,
-                        ftf_crash_exit_t *ex) {
-    memset(ex, 0, sizeof *ex);
-    int pfd[2];
-    if (pipe(pfd) != 0)
-        return -1;
-    fflush(NULL);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        close(pfd[0]), close(pfd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        setpgid(0, 0);
-        const int dn = open("/dev/null", O_RDWR);
-        if (dn >= 0) {
-            dup2(dn, 0);
-            dup2(dn, 1);
-        }
-        dup2(pfd[1], 2);
-        close(pfd[0]);
-        if (pfd[1] != 2)
-            close(pfd[1]);
-        if (dn > 2)
-            close(dn);
-        execve(argv[0], argv, env);
-        static const char msg[] = "ft-forensics ingest: exec failed\n";
-        (void)!write(2, msg, sizeof msg - 1);
-        _exit(127);
-    }
-    setpgid(pid, pid); /* also here: no race with the kill below */
-    close(pfd[1]);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    char chunk[65536];
-    bool killed = false;
-    for (;;) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        const int64_t elapsed = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-        int wait_ms = -1;
-        if (!killed) {
-            if (elapsed >= timeout_ms) {
-                kill(-pid, SIGKILL);
-                kill(pid, SIGKILL);
-                killed = true;
-                ex->timed_out = true;
-            } else {
-                wait_ms = (int)(timeout_ms - elapsed);
-            }
-        }
-        if (killed)
-            wait_ms = 2000; /* what is left in the pipe; a grandchild in another group may hold it */
-        struct pollfd pf = {pfd[0], POLLIN, 0};
-        const int k = poll(&pf, 1, wait_ms);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k == 0) {
-            if (killed)
-                break;
-            continue;
-        }
-        if (k < 0)
-            break;
-        const ssize_t r = read(pfd[0], chunk, sizeof chunk);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        if (err->len < INGEST_MAX_STDERR) {
-            const size_t room = INGEST_MAX_STDERR - err->len;
-            ftf_buf_append(err, chunk, (size_t)r < room ? (size_t)r : room);
-        }
-    }
-    close(pfd[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFSIGNALED(status))
-        ex->term_signal = WTERMSIG(status);
-    else if (WIFEXITED(status))
-        ex->exit_code = WEXITSTATUS(status);
-    return 0;
-}
-
 /* The scenario the target logged itself for input `sha1` in the logs below
  * `dir` (fuzz/CONTRACT.md: every violation writes one event), copied into
  * *out; false when there is none (or only a stub of one). */
@@ -1669,14 +1580,14 @@ static void ingest_one(ingest_t *g, const char *artifact) {
     argv[ac] = NULL;
     ftf_buf_t err = FTF_BUF_INIT;
     ftf_crash_exit_t ex;
-    if (!env || run_captured(argv, env, g->timeout_ms, &err, &ex) != 0) {
+    if (!env || ftf_crash_run(argv, env, g->timeout_ms, INGEST_MAX_STDERR, &err, &ex) != 0) {
         say("ingest", "%s: cannot run %s: %s", artifact, g->binary_real, strerror(errno));
         g->exec_failed = true;
         free_env(env), free(abs), free(data), ftf_buf_dispose(&err);
         return;
     }
     free_env(env);
-    if (!ex.term_signal && ex.exit_code == 127 && err.data && strstr(err.data, "ft-forensics ingest: exec failed")) {
+    if (!ex.term_signal && ex.exit_code == 127 && err.data && strstr(err.data, FTF_CRASH_EXEC_FAILED)) {
         say("ingest", "%s: cannot execute %s", artifact, g->binary_real);
         g->exec_failed = true;
         free(abs), free(data), ftf_buf_dispose(&err);

@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ftf/status.h"
 #include "ftf/triage.h"
@@ -100,6 +101,20 @@ const char *ftf_crash_report_reason(const ftf_crash_report_t *r);
 /* Is `fn` (`len` bytes) a frame the signature skips: sanitizer runtime and
  * interceptors, libFuzzer, the C library's abort/raise/start-up, main? */
 bool ftf_crash_frame_ignored(const char *fn, size_t len);
+
+/* What a child writes on stderr when the exec itself failed (its exit code is
+ * then 127). */
+#define FTF_CRASH_EXEC_FAILED "ftf_crash_run: exec failed"
+
+struct ftf_buf;
+
+/* Runs argv[0] (an absolute path the caller resolved itself; never a shell)
+ * with `env`, stdin and stdout on /dev/null, stderr captured into `err` (its
+ * first `max_stderr` bytes; the rest is read and dropped), killed with its
+ * process group after `timeout_ms`. 0 with *ex filled, or -1 (errno) when it
+ * could not be started. */
+int ftf_crash_run(char *const argv[], char *const env[], int64_t timeout_ms, size_t max_stderr, struct ftf_buf *err,
+                  ftf_crash_exit_t *ex);
 
 #ifdef __cplusplus
 }

@@ -227,6 +227,11 @@ ftf_status ftf_buf_reserve(ftf_buf_t *b, size_t extra);
 /* Appends data[0 .. len) (NUL-terminated after). FTF_ENOMEM. */
 ftf_status ftf_buf_append(ftf_buf_t *b, const void *data, size_t len);
 
+/* Decodes padded base64 (RFC 4648) s[0 .. n) into *out (replacing its
+ * contents, NUL-terminated after). FTF_EINVALID_ARGUMENT for text that is not
+ * padded base64, FTF_ENOMEM. */
+ftf_status ftf_base64_decode(const char *s, size_t n, ftf_buf_t *out);
+
 /* Append the rendered line (no newline) to b. FTF_EBAD_RECORD etc. from the
  * check, FTF_ENOMEM. On error b is unchanged (apart from capacity). */
 ftf_status ftf_event_render_buf(const ftf_event_t *ev, ftf_buf_t *b);
