@@ -12,7 +12,7 @@
  *
  * Exit codes: 0 reproduced, 1 not reproduced, 2 diverged, 3 lookup or usage
  * error, 4 damaged record (the record cannot be parsed or rebuilt). */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -21,11 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ft/json_text.h"
 #include "ft/version.h"
 #include "ftdiff/check.h"
 #include "ftdiff/dispatch_batch.h"
+#include "ftf/artifact.h"
+#include "ftf/crash_report.h"
 #include "ftf/event.h"
 #include "ftf/ids.h"
 #include "ftf/locator.h"
@@ -36,31 +39,37 @@
 #ifndef FTR_SOURCE_DIR
 #define FTR_SOURCE_DIR "."
 #endif
+#ifndef FTR_FUZZ_DIR
+#define FTR_FUZZ_DIR "fuzz"
+#endif
 
 enum { EXIT_REPRODUCED = 0, EXIT_NOT_REPRODUCED = 1, EXIT_DIVERGED = 2, EXIT_LOOKUP = 3, EXIT_DAMAGED = 4 };
 
-static const char usage_text[] = "usage: ft-replay [options] SCENARIO_ID\n"
-                                 "\n"
-                                 "Finds SCENARIO_ID in the forensics logs, rebuilds the scenario from the recorded\n"
-                                 "event alone, re-runs it through ft-campaign's checks and says whether the\n"
-                                 "recorded outcome reproduces, with a field-by-field diff.\n"
-                                 "\n"
-                                 "  --dir DIR         a forensics directory or log to search (repeatable; default\n"
-                                 "                    $FT_FORENSICS_DIR, else artifacts/forensics)\n"
-                                 "  --run RUN_ID      the recording of this run (default: the most recent)\n"
-                                 "  --mode M          strict or hardened (default: every recorded mode of that run)\n"
-                                 "  --runs N          re-run N times and report how many reproduced (flakiness)\n"
-                                 "  --json            one JSON object on stdout instead of text\n"
-                                 "  --print-command   print the replay command (shell-quoted argv) and exit\n"
-                                 "  --minimize        shrink the scenario while its failure (the failing comparators\n"
-                                 "                    per mode) stays the same; print the smaller scenario and its id\n"
-                                 "  --write-fixture FILE  append the scenario as a fixture case (ft-fixture-v1) whose\n"
-                                 "                    expectations are the reference model's: a regression test\n"
-                                 "  --list            list every recording of the id and exit\n"
-                                 "  --help, --version\n"
-                                 "\n"
-                                 "exit status: 0 reproduced, 1 not reproduced (passes now), 2 diverged (fails\n"
-                                 "differently), 3 lookup or usage error (unknown id, no logs), 4 damaged record\n";
+static const char usage_text[] =
+    "usage: ft-replay [options] SCENARIO_ID\n"
+    "\n"
+    "Finds SCENARIO_ID in the forensics logs, rebuilds the scenario from the recorded\n"
+    "event alone, re-runs it through ft-campaign's checks and says whether the\n"
+    "recorded outcome reproduces, with a field-by-field diff.\n"
+    "\n"
+    "  --dir DIR         a forensics directory or log to search (repeatable; default\n"
+    "                    $FT_FORENSICS_DIR, else artifacts/forensics)\n"
+    "  --run RUN_ID      the recording of this run (default: the most recent)\n"
+    "  --mode M          strict or hardened (default: every recorded mode of that run)\n"
+    "  --runs N          re-run N times and report how many reproduced (flakiness)\n"
+    "  --json            one JSON object on stdout instead of text\n"
+    "  --print-command   print the replay command (shell-quoted argv) and exit\n"
+    "  --minimize        shrink the scenario while its failure (the failing comparators\n"
+    "                    per mode) stays the same; print the smaller scenario and its id\n"
+    "  --write-fixture FILE  append the scenario as a fixture case (ft-fixture-v1) whose\n"
+    "                    expectations are the reference model's: a regression test\n"
+    "  --list            list every recording of the id and exit\n"
+    "  --fuzz-bin DIR    where the fuzz targets' replay-driver builds are (fuzz_<target>;\n"
+    "                    default: this build's fuzz/ directory)\n"
+    "  --help, --version\n"
+    "\n"
+    "exit status: 0 reproduced, 1 not reproduced (passes now), 2 diverged (fails\n"
+    "differently), 3 lookup or usage error (unknown id, no logs), 4 damaged record\n";
 
 /* One recorded event of the scenario. */
 typedef struct {
@@ -71,6 +80,8 @@ typedef struct {
     ft_mode_t mode;
     ftf_outcome_t outcome;
     char *reason_code, *comparator, *expected, *observed, *scenario, *env_fingerprint;
+    /* fuzz findings */
+    char *target, *input_b64, *input_ref, *crash_type, *crash_state;
     time_t log_mtime;
 } rec_t;
 
@@ -107,6 +118,11 @@ static void rec_free(rec_t *r) {
     free(r->observed);
     free(r->scenario);
     free(r->env_fingerprint);
+    free(r->target);
+    free(r->input_b64);
+    free(r->input_ref);
+    free(r->crash_type);
+    free(r->crash_state);
 }
 
 /* Parses a line known to carry the id; a record that does not parse counts as
@@ -144,6 +160,13 @@ static void take_line(recs_t *rs, const char *log, time_t mtime, const char *lin
     r->observed = ev->has_differential ? dup_or_null(ev->differential.observed) : NULL;
     r->scenario = dup_or_null(ev->scenario);
     r->env_fingerprint = dup_or_null(ev->env_fingerprint);
+    if (ev->has_fuzz) {
+        r->target = dup_or_null(ev->fuzz.target);
+        r->input_b64 = dup_or_null(ev->fuzz.input_b64);
+        r->input_ref = dup_or_null(ev->fuzz.input_ref);
+        r->crash_type = dup_or_null(ev->fuzz.crash_type);
+        r->crash_state = dup_or_null(ev->fuzz.crash_state);
+    }
     r->log_mtime = mtime;
 }
 
@@ -262,6 +285,135 @@ static verdict_t judge_mode(const recs_t *rs, const char *run, ft_mode_t mode, c
     return V_REPRODUCED;
 }
 
+/* ---- fuzz findings ---------------------------------------------------------------------------------- */
+
+/* Runs the recorded target on the recorded input through the plain replay
+ * driver and compares what it says now with what was recorded. The target's
+ * binary is one this tool resolves itself (fuzz_<target> in `bin_dir`, the
+ * target name checked against the id); the input comes from the record
+ * (base64) or its side artifact, and must hash to the id's SHA-1. */
+static int replay_fuzz(const rec_t *pick, const char *id, const char *bin_dir, bool json) {
+    const char *tstart = id + 5, *slash = strchr(tstart, '/');
+    const size_t tlen = slash ? (size_t)(slash - tstart) : 0;
+    if (!pick->target || strlen(pick->target) != tlen || strncmp(pick->target, tstart, tlen) != 0) {
+        note("%s: the record's target does not match its id", id);
+        return EXIT_DAMAGED;
+    }
+    ftf_buf_t input = FTF_BUF_INIT;
+    int rc = EXIT_DAMAGED;
+    char *data = NULL;
+    size_t len = 0;
+    if (pick->input_b64) {
+        if (ftf_base64_decode(pick->input_b64, strlen(pick->input_b64), &input) != FTF_OK) {
+            note("%s: the recorded input is not base64", id);
+            goto out;
+        }
+        data = input.data, len = input.len;
+    } else if (pick->input_ref) {
+        /* ftf_artifact_read checks the reference's shape (no "..", no absolute
+           path) and the file's SHA-1 against its name */
+        if (ftf_artifact_read(pick->log, pick->input_ref, &data, &len) != FTF_OK) {
+            note("%s: the input's side artifact cannot be read", id);
+            goto out;
+        }
+    } else {
+        note("%s: the record holds no input", id);
+        goto out;
+    }
+    char sha1[FTF_SHA1_HEX_SIZE];
+    ftf_sha1_hex(data, len, sha1);
+    if (strcmp(sha1, slash + 1) != 0) {
+        note("%s: the recorded input's SHA-1 is %s", id, sha1);
+        goto out;
+    }
+    char binpath[1024], *real = NULL;
+    snprintf(binpath, sizeof binpath, "%s/fuzz_%.*s", bin_dir, (int)tlen, tstart);
+    if (!(real = realpath(binpath, NULL)) || access(real, X_OK) != 0) {
+        note("%s: no fuzz target binary %s (build it, or --fuzz-bin DIR)", id, binpath);
+        free(real);
+        rc = EXIT_LOOKUP;
+        goto out;
+    }
+    const char *tmpdir = getenv("TMPDIR");
+    char dir[512], file[600], envdir[640];
+    snprintf(dir, sizeof dir, "%s/ft-replay-fuzz.XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+    if (!mkdtemp(dir)) {
+        note("cannot create a temporary directory: %s", strerror(errno));
+        free(real);
+        rc = EXIT_LOOKUP;
+        goto out;
+    }
+    snprintf(file, sizeof file, "%s/input", dir);
+    FILE *f = fopen(file, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        note("cannot write the input to %s", file);
+        free(real);
+        rc = EXIT_LOOKUP;
+        goto out;
+    }
+    /* the target's own forensics event goes to the scratch directory, not
+       into the user's logs */
+    snprintf(envdir, sizeof envdir, "FT_FUZZ_FORENSICS_DIR=%s/forensics", dir);
+    char *env[] = {envdir, (char *)"PATH=/usr/bin:/bin", NULL};
+    char *argv[] = {real, file, NULL};
+    ftf_buf_t err = FTF_BUF_INIT;
+    ftf_crash_exit_t ex;
+    ftf_crash_report_t now;
+    if (ftf_crash_run(argv, env, 60000, 1u << 20, &err, &ex) != 0) {
+        note("cannot run %s: %s", real, strerror(errno));
+        rc = EXIT_LOOKUP;
+    } else {
+        ftf_crash_report_parse(err.data ? err.data : "", err.len, &ex, &now);
+        const bool crashed = now.kind != FTF_CRASH_NONE;
+        const bool same = crashed && pick->crash_type && strcmp(pick->crash_type, now.crash_type) == 0 &&
+                          (!pick->crash_state || strcmp(pick->crash_state, now.crash_state) == 0);
+        const char *verdict = same ? "reproduced" : crashed ? "diverged" : "not_reproduced";
+        rc = same ? EXIT_REPRODUCED : crashed ? EXIT_DIVERGED : EXIT_NOT_REPRODUCED;
+        if (json) {
+            json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s?,s:s,s:s}", "scenario_id", id, "verdict", verdict,
+                                  "run_id", pick->run_id, "target", pick->target, "recorded_crash_type",
+                                  pick->crash_type, "recorded_crash_state", pick->crash_state, "crash_type",
+                                  now.crash_type, "crash_state", now.crash_state);
+            char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+            if (t)
+                puts(t);
+            free(t);
+            json_decref(o);
+        } else {
+            printf("fuzz finding %s, run %s (%s)\n", id, pick->run_id, pick->log);
+            printf("  ran:      %s %s\n", real, file);
+            printf("  recorded: %s\n    %s\n", pick->crash_type ? pick->crash_type : "-",
+                   pick->crash_state ? pick->crash_state : "-");
+            printf("  now:      %s\n    %s\n", crashed ? now.crash_type : "(no crash)", now.crash_state);
+            printf("verdict: %s\n", verdict);
+        }
+    }
+    ftf_buf_dispose(&err);
+    free(real);
+    unlink(file);
+    char fdir[600];
+    snprintf(fdir, sizeof fdir, "%s/forensics", dir);
+    /* the target may have left its event log there: remove what it wrote */
+    char **left = NULL;
+    size_t nleft = 0;
+    const char *fd1 = fdir;
+    if (ftf_triage_expand_paths(&fd1, 1, &left, &nleft) == FTF_OK)
+        for (size_t i = 0; i < nleft; i++) {
+            char side[1100];
+            snprintf(side, sizeof side, "%s.ftidx", left[i]);
+            unlink(left[i]);
+            unlink(side);
+        }
+    ftf_triage_paths_free(left, nleft);
+    rmdir(fdir);
+    rmdir(dir);
+out:
+    if (data != input.data)
+        free(data);
+    ftf_buf_dispose(&input);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     const char *dirs[64];
     size_t ndirs = 0;
@@ -269,7 +421,7 @@ int main(int argc, char **argv) {
     int mode_sel = -1;
     long runs = 1;
     bool json = false, print_command = false, list = false, minimize = false;
-    const char *fixture_out = NULL;
+    const char *fixture_out = NULL, *fuzz_bin = FTR_FUZZ_DIR;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -311,6 +463,8 @@ int main(int argc, char **argv) {
             print_command = true;
         } else if (strcmp(a, "--list") == 0) {
             list = true;
+        } else if (strcmp(a, "--fuzz-bin") == 0 && v) {
+            fuzz_bin = v, i++;
         } else if (strcmp(a, "--minimize") == 0) {
             minimize = true;
         } else if (strcmp(a, "--write-fixture") == 0 && v) {
@@ -395,6 +549,10 @@ int main(int argc, char **argv) {
         printf("ft-replay --run %s%s%s '%s'\n", pick->run_id, mode_sel >= 0 ? " --mode " : "",
                mode_sel >= 0 ? ft_mode_name((ft_mode_t)mode_sel) : "", id);
         rc = 0;
+        goto done;
+    }
+    if (ftf_scenario_id_classify(id, strlen(id)) == FTF_SCENARIO_ID_FUZZ) {
+        rc = replay_fuzz(pick, id, fuzz_bin, json);
         goto done;
     }
     if (!pick->scenario) {
