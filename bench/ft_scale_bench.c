@@ -3,7 +3,7 @@
  * bench/README.md, "Scaling").
  *
  * Each time case runs at n = min_n, 2 min_n, 4 min_n, ... up to max_n (1,000 to
- * 1,024,000 by default), `reps` times per size, each repetition in a fresh forked
+ * 1,024,000 by default), `reps` rounds over all sizes, each repetition in a fresh forked
  * child (a fresh heap: no size inherits memory an earlier one faulted in and
  * freed; only the measured part is timed), and reports the median. The growth
  * exponent of a case
@@ -602,8 +602,10 @@ int main(int argc, char **argv) {
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         if (!selected(&cfg, cases[c].name))
             continue;
-        for (int k = 0; k < nsizes; k++) {
-            for (int r = 0; r < cfg.reps; r++) {
+        /* rounds outermost: a burst of load from elsewhere spoils one round of
+         * every size, which the median drops, not every repetition of one size */
+        for (int r = 0; r < cfg.reps; r++) {
+            for (int k = 0; k < nsizes; k++) {
                 const rep_t one = {cases[c].kind, cases[c].flag, sizes[k], sizes, nsizes};
                 measure(&one, &t[k][r], 1, cfg.warm);
             }

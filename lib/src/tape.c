@@ -28,6 +28,10 @@ void ftp_tape_init(ft_tape_t *t) {
     t->leaves_cap = FTP_TAPE_INLINE_NODES;
     t->work = t->work_inline;
     t->work_cap = FTP_TAPE_INLINE_NODES;
+    t->deliv = t->deliv_inline;
+    t->deliv_cap = 2 * FTP_TAPE_INLINE_NODES;
+    t->deliv_tmp = t->deliv_tmp_inline;
+    t->deliv_tmp_cap = 2 * FTP_TAPE_INLINE_NODES;
     t->epoch = 0;
     t->base = 0;
     ftp_error_clear(&t->error);
@@ -44,6 +48,10 @@ void ftp_tape_dispose(ft_tape_t *t) {
         free(t->leaves);
     if (t->work != t->work_inline)
         free(t->work);
+    if (t->deliv != t->deliv_inline)
+        free(t->deliv);
+    if (t->deliv_tmp != t->deliv_tmp_inline)
+        free(t->deliv_tmp);
 }
 
 ft_status ft_tape_new(ft_tape_t **out) {
@@ -126,8 +134,6 @@ static ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t nod
     v->node = node;
     v->has_grad = false;
     v->grad = 0;
-    v->buf_epoch = 0;
-    v->buf = 0;
     *out = tape->base + (ft_var_t)tape->nvars++;
     return FT_OK;
 }
@@ -176,16 +182,21 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
                 return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory recording %s", op->name);
             tape_node_t *n = &tape->nodes[tape->nnodes];
             n->autograd = autograd;
-            n->a = *a;
-            n->b = *b;
+            n->a = a->value;
+            n->b = b->value;
+            n->dtype = (uint8_t)a->dtype; /* the dispatcher checked that b's is the same */
             /* only operands that are this tape's variables carry gradient */
-            if (!var_of(tape, a))
-                n->a.tape_var = 0;
-            if (!var_of(tape, b))
-                n->b.tape_var = 0;
+            const ft_scalar_t *ops[2] = {a, b};
+            for (int i = 0; i < 2; i++) {
+                const tape_var_t *in = var_of(tape, ops[i]);
+                n->need[i] = in && in->value.requires_grad;
+                n->var[i] = n->need[i] ? ops[i]->tape_var - 1 - tape->base : 0;
+                n->in[i] = n->need[i] ? in->node : 0;
+            }
             n->result = result.value;
             n->out = (uint32_t)tape->nvars; /* a slot index, not an id */
-            n->released = false;
+            n->state = 0;
+            n->buf = 0;
             n->seen_epoch = 0; /* tape epochs start at 1 */
             n->pending = 0;
             node = (uint32_t)tape->nnodes + 1;
@@ -281,15 +292,6 @@ static double in_dtype(ft_dtype_t dt, double x) {
     return dt == FT_DTYPE_F32 ? (double)(float)x : x;
 }
 
-/* The producing node (0-based) of a recorded input that carries gradient, or -1.
- * Node inputs were validated by var_of when recorded. */
-static int64_t input_node(const ft_tape_t *tape, const ft_scalar_t *in) {
-    if (in->tape_var == 0)
-        return -1;
-    const tape_var_t *v = VAR(tape, in->tape_var - 1);
-    return v->value.requires_grad && v->node ? (int64_t)v->node - 1 : -1;
-}
-
 /* Max-heap of node indices in tape->work[0 .. *len): torch runs the ready node
  * with the highest sequence number (the most recently created) first. */
 static void heap_push(uint32_t *h, size_t *len, uint32_t node) {
@@ -331,12 +333,13 @@ static int64_t mark(ft_tape_t *tape, uint32_t root_node) {
     uint32_t *stack = tape->work;
     tape->nodes[root_node].seen_epoch = tape->epoch;
     tape->nodes[root_node].pending = 0;
+    tape->nodes[root_node].state &= (uint8_t)~FTP_NODE_HAS_BUF;
     stack[top++] = root_node;
     while (top) {
         const uint32_t n = stack[--top];
         const tape_node_t *node = &tape->nodes[n];
         count++;
-        if (node->released)
+        if (node->state & FTP_NODE_RELEASED)
             return ftp_error_set(&tape->error, FT_EGRAPH_RELEASED,
                                  "the node (%s) that made variable %u was released by an earlier backward "
                                  "(use retain_graph to backward through it again)",
@@ -344,16 +347,15 @@ static int64_t mark(ft_tape_t *tape, uint32_t root_node) {
         if (!node->autograd->backward)
             return ftp_error_set(&tape->error, FT_ENO_DERIVATIVE, "%s has no derivative (needed for variable %u)",
                                  node->autograd->kernel_name, (unsigned)(tape->base + node->out));
-        const ft_scalar_t *ins[2] = {&node->a, &node->b};
         for (int i = 0; i < 2; i++) {
-            const int64_t m = input_node(tape, ins[i]);
-            if (m < 0)
+            if (!node->in[i])
                 continue;
-            tape_node_t *in = &tape->nodes[m];
+            tape_node_t *in = &tape->nodes[node->in[i] - 1];
             if (in->seen_epoch != tape->epoch) {
                 in->seen_epoch = tape->epoch;
+                in->state &= (uint8_t)~FTP_NODE_HAS_BUF;
                 in->pending = 0;
-                stack[top++] = (uint32_t)m; /* each node is pushed once: the stack never outgrows nnodes */
+                stack[top++] = node->in[i] - 1; /* each node is pushed once: the stack never outgrows nnodes */
             }
             in->pending++;
         }
@@ -361,45 +363,79 @@ static int64_t mark(ft_tape_t *tape, uint32_t root_node) {
     return (int64_t)count;
 }
 
-/* Adds g to a variable's buffer for this backward (in its dtype); remembers
- * leaves the first time they receive something. */
-static bool deliver(ft_tape_t *tape, uint32_t var, ft_dtype_t dt, double g, size_t *nleaves) {
-    tape_var_t *v = &tape->vars[var];
-    if (v->buf_epoch == tape->epoch) {
-        v->buf = in_dtype(dt, v->buf + g);
-        return true;
+/* Adds g to the gradient buffer of a node's output (in its dtype). */
+static void deliver(tape_node_t *n, ft_dtype_t dt, double g) {
+    if (n->state & FTP_NODE_HAS_BUF) {
+        n->buf = in_dtype(dt, n->buf + g);
+    } else {
+        n->state |= FTP_NODE_HAS_BUF;
+        n->buf = g;
     }
-    v->buf_epoch = tape->epoch;
-    v->buf = g;
-    if (v->node == 0) {
-        if (!RESERVE(tape, leaves, leaves_cap, *nleaves + 1))
-            return false;
-        tape->leaves[(*nleaves)++] = var;
-    }
-    return true;
 }
 
-static int var_cmp(const void *a, const void *b) {
-    const ft_var_t x = *(const ft_var_t *)a, y = *(const ft_var_t *)b;
-    return (x > y) - (x < y);
+/* A failed walk leaves the graph as it found it: mark() saw every node it ran
+ * unreleased. */
+static ft_status walk_failed(ft_tape_t *tape, const uint32_t *ran, size_t steps, bool released, ft_status st) {
+    if (released)
+        for (size_t i = 0; i < steps; i++)
+            tape->nodes[tape->vars[ran[i]].node - 1].state &= (uint8_t)~FTP_NODE_RELEASED;
+    return st;
 }
 
-/* Ascending order (ids are distinct, so any correct sort gives the same
- * result). Short lists, the common case, take an insertion sort; longer ones
- * qsort, since leaves may arrive in any order (acc = acc + x_i delivers them in
- * reverse) and insertion sort would then be quadratic. */
-static void sort_vars(ft_var_t *v, size_t n) {
-    if (n > 32) {
-        qsort(v, n, sizeof *v, var_cmp);
-        return;
+/* Sorts a backward's leaf deliveries by slot, stably (a leaf's gradients are
+ * summed in the order they were delivered, as torch's buffer does), in O(n)
+ * whatever the order of arrival. Deliveries mostly arrive nearly sorted, often
+ * reversed (acc = acc + x_i delivers its leaves newest first), so: reverse each
+ * strictly descending run (no two of its entries share a slot, so this keeps
+ * the order of equal slots), then insertion sort with a budget of 4n moves;
+ * past the budget, an LSD radix sort through `tmp`, one pass per byte of
+ * `bound` (8-bit digits keep the scatter within the TLB's reach). Without
+ * `tmp` (out of memory), the insertion sort just goes on. The leaves used to be
+ * insertion-sorted alone, which was quadratic on leaves in any other order. */
+static void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound) {
+    enum { DIGIT = 8, BUCKETS = 1 << DIGIT };
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && d[j].slot < d[j - 1].slot)
+            j++;
+        for (size_t a = i, b = j - 1; a < b; a++, b--) {
+            const tape_delivery_t t = d[a];
+            d[a] = d[b];
+            d[b] = t;
+        }
+        i = j;
     }
+    size_t budget = n <= 32 || !tmp ? SIZE_MAX : 4 * n;
     for (size_t i = 1; i < n; i++) {
-        const ft_var_t x = v[i];
+        const tape_delivery_t x = d[i];
         size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
+        for (; j > 0 && d[j - 1].slot > x.slot && budget; j--, budget--)
+            d[j] = d[j - 1];
+        d[j] = x; /* never past an equal slot: stable, also when cut short */
+        if (!budget)
+            break;
     }
+    if (budget)
+        return;
+    tape_delivery_t *from = d, *to = tmp;
+    for (unsigned shift = 0; shift < 32 && (bound - 1) >> shift; shift += DIGIT) {
+        uint32_t at[BUCKETS] = {0};
+        for (size_t i = 0; i < n; i++)
+            at[(from[i].slot >> shift) & (BUCKETS - 1)]++;
+        uint32_t sum = 0;
+        for (unsigned b = 0; b < BUCKETS; b++) {
+            const uint32_t c = at[b];
+            at[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[at[(from[i].slot >> shift) & (BUCKETS - 1)]++] = from[i];
+        tape_delivery_t *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != d)
+        memcpy(d, from, n * sizeof *d);
 }
 
 ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_options_t *opts,
@@ -436,8 +472,6 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
     if (++tape->epoch == 0) { /* wrapped after 2^32 backwards: clear the stamps once */
         for (size_t i = 0; i < tape->nnodes; i++)
             tape->nodes[i].seen_epoch = 0;
-        for (size_t i = 0; i < tape->nvars; i++)
-            tape->vars[i].buf_epoch = 0;
         tape->epoch = 1;
     }
     const uint32_t root_node = r->node - 1;
@@ -447,54 +481,65 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
     if (!RESERVE(tape, order, order_cap, (size_t)reached))
         return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
 
-    size_t steps = 0, nleaves = 0, heap_len = 0;
-    r->buf_epoch = tape->epoch;
-    r->buf = 1.0;
+    size_t steps = 0, ndeliv = 0, heap_len = 0;
+    const bool release = !(opts && opts->retain_graph);
+    tape->nodes[root_node].buf = 1.0;
+    tape->nodes[root_node].state |= FTP_NODE_HAS_BUF;
     heap_push(tape->work, &heap_len, root_node);
     while (heap_len) {
         const uint32_t n = heap_pop(tape->work, &heap_len);
         tape_node_t *node = &tape->nodes[n];
         const ft_registration_t *ag = node->autograd;
-        const tape_var_t *ia = node->a.tape_var ? VAR(tape, node->a.tape_var - 1) : NULL;
-        const tape_var_t *ib = node->b.tape_var ? VAR(tape, node->b.tape_var - 1) : NULL;
         const ft_backward_args_t args = {
-            node->a.dtype,
-            node->a.value,
-            node->b.value,
-            node->result,
-            tape->vars[node->out].buf,
-            ia && ia->value.requires_grad,
-            ib && ib->value.requires_grad,
+            (ft_dtype_t)node->dtype, node->a, node->b, node->result, node->buf, node->need[0], node->need[1],
         };
         double g[2] = {0, 0};
         ft_status st = ag->backward(&args, &g[0], &g[1], ag->payload);
         if (st != FT_OK) /* leaves untouched: accumulation happens after the walk */
-            return ftp_error_set(&tape->error, st, "the derivative of %s failed (variable %u): %s", ag->kernel_name,
-                                 (unsigned)(tape->base + node->out), ft_status_code(st));
+            return walk_failed(tape, tape->order, steps, release,
+                               ftp_error_set(&tape->error, st, "the derivative of %s failed (variable %u): %s",
+                                             ag->kernel_name, (unsigned)(tape->base + node->out), ft_status_code(st)));
         tape->order[steps++] = node->out;
-        const ft_scalar_t *ins[2] = {&node->a, &node->b};
-        const bool need[2] = {args.need_a, args.need_b};
+        if (release) /* undone if the walk fails */
+            node->state |= FTP_NODE_RELEASED;
         for (int i = 0; i < 2; i++) {
-            if (!need[i])
+            if (!node->need[i])
                 continue;
-            if (!deliver(tape, ins[i]->tape_var - 1 - tape->base, args.dtype, g[i], &nleaves))
-                return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
-            const int64_t m = input_node(tape, ins[i]);
-            if (m >= 0 && --tape->nodes[m].pending == 0)
-                heap_push(tape->work, &heap_len, (uint32_t)m);
+            const uint32_t m = node->in[i];
+            if (m) { /* a node's output: its node runs once every consumer has delivered */
+                tape_node_t *producer = &tape->nodes[m - 1];
+                deliver(producer, args.dtype, g[i]);
+                if (--producer->pending == 0)
+                    heap_push(tape->work, &heap_len, m - 1);
+            } else { /* a leaf (that requires grad): applied after the walk */
+                if (!RESERVE(tape, deliv, deliv_cap, ndeliv + 1))
+                    return walk_failed(tape, tape->order, steps, release,
+                                       ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward"));
+                tape->deliv[ndeliv].g = g[i];
+                tape->deliv[ndeliv++].slot = node->var[i];
+            }
         }
     }
-    if (!(opts && opts->retain_graph)) /* only once the whole walk has succeeded */
-        for (size_t i = 0; i < steps; i++)
-            tape->nodes[tape->vars[tape->order[i]].node - 1].released = true;
-    /* torch's AccumulateGrad: leaf.grad = leaf.grad + buffer (or the buffer) */
-    sort_vars(tape->leaves, nleaves);
-    for (size_t i = 0; i < nleaves; i++) {
-        tape_var_t *v = &tape->vars[tape->leaves[i]];
-        if (!v->value.requires_grad)
-            continue;
-        v->grad = v->has_grad ? in_dtype(v->value.dtype, v->grad + v->buf) : v->buf;
+    /* at most one leaf per delivery; a sort without its scratch is slower, not wrong */
+    if (!RESERVE(tape, leaves, leaves_cap, ndeliv))
+        return walk_failed(tape, tape->order, steps, release,
+                           ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward"));
+    const bool scratch = RESERVE(tape, deliv_tmp, deliv_tmp_cap, ndeliv);
+    /* torch's AccumulateGrad, leaf by leaf in ascending order: the buffer is the
+     * leaf's deliveries summed in delivery order (in its dtype, which is its
+     * nodes' dtype), then leaf.grad = leaf.grad + buffer (or the buffer) */
+    sort_deliveries(tape->deliv, ndeliv, scratch ? tape->deliv_tmp : NULL, tape->nvars);
+    size_t nleaves = 0;
+    for (size_t i = 0; i < ndeliv;) {
+        const uint32_t slot = tape->deliv[i].slot;
+        tape_var_t *v = &tape->vars[slot];
+        const ft_dtype_t dt = v->value.dtype;
+        double buf = tape->deliv[i++].g;
+        for (; i < ndeliv && tape->deliv[i].slot == slot; i++)
+            buf = in_dtype(dt, buf + tape->deliv[i].g);
+        v->grad = v->has_grad ? in_dtype(dt, v->grad + buf) : buf;
         v->has_grad = true;
+        tape->leaves[nleaves++] = slot;
     }
     if (tape->base) { /* slots to ids */
         for (size_t i = 0; i < steps; i++)

@@ -6,26 +6,43 @@
 #include "ft/tape.h"
 
 typedef struct {
-    ft_scalar_t value; /* value.tape_var is 1 + the variable's index */
+    ft_scalar_t value; /* value.tape_var is 1 + the variable's id */
     uint32_t node;     /* 1 + the producing node, 0 for a leaf */
     bool has_grad;
     double grad; /* leaves: torch's .grad */
-    /* gradient buffer of the backward whose epoch is buf_epoch (so a backward
-     * touches only what it reaches, never the whole tape) */
-    uint32_t buf_epoch;
-    double buf;
 } tape_var_t;
 
-/* A recorded op: torch's grad_fn, with its saved operands. */
+/* tape_node_t.state bits */
+enum {
+    FTP_NODE_RELEASED = 1, /* backward ran it without retain_graph */
+    FTP_NODE_HAS_BUF = 2   /* buf holds a gradient in the backward of seen_epoch */
+};
+
+/* A recorded op: torch's grad_fn, with its saved operands and the gradient
+ * buffer of its output. 72 bytes: backward streams through these, and
+ * everything it needs is here, fixed when recorded (a variable's node and
+ * requires_grad never change), so the walk never visits a variable; leaves get
+ * their gradients after it (tape_delivery_t). */
 typedef struct {
     const ft_registration_t *autograd; /* carries the derivative */
-    ft_scalar_t a, b;                  /* saved operands; tape_var names the input variable */
-    double result;
-    uint32_t out; /* output variable index */
-    bool released;
-    uint32_t seen_epoch; /* reached by the backward of this epoch */
-    uint32_t pending;    /* consumer edges still to deliver, in that backward */
+    double a, b, result;               /* saved operand values and the result (in dtype) */
+    double buf;                        /* gradient of the output, in the backward of seen_epoch */
+    uint32_t var[2];                   /* the operands' variable slots, where need[i] */
+    uint32_t in[2];                    /* 1 + the node that made operand i when gradient flows into it, else 0 */
+    uint32_t out;                      /* output variable slot */
+    uint32_t seen_epoch;               /* reached by the backward of this epoch */
+    uint32_t pending;                  /* consumer edges still to deliver, in that backward */
+    uint8_t dtype;                     /* ft_dtype_t of the operands */
+    bool need[2];                      /* operand i is a variable of this tape that requires grad */
+    uint8_t state;                     /* FTP_NODE_* */
 } tape_node_t;
+
+/* A gradient on its way to a leaf: collected during the walk and applied after
+ * it in leaf order, so the walk never writes to leaves scattered over the tape. */
+typedef struct {
+    double g;
+    uint32_t slot;
+} tape_delivery_t;
 
 /* Small inline buffers first: a short program (the packet's microbench) runs
  * without touching the heap; longer ones move to the heap once. */
@@ -45,12 +62,16 @@ struct ft_tape {
     uint32_t epoch; /* one per backward */
     uint32_t *work; /* reached nodes (then the ready heap), per backward */
     size_t work_cap;
+    tape_delivery_t *deliv, *deliv_tmp; /* leaf gradients of a backward, and sort scratch */
+    size_t deliv_cap, deliv_tmp_cap;
     ft_error_t error; /* last failure (ft_tape_last_error) */
     tape_var_t vars_inline[FTP_TAPE_INLINE_VARS];
     tape_node_t nodes_inline[FTP_TAPE_INLINE_NODES];
     ft_var_t order_inline[FTP_TAPE_INLINE_NODES];
     ft_var_t leaves_inline[FTP_TAPE_INLINE_NODES];
     uint32_t work_inline[FTP_TAPE_INLINE_NODES];
+    tape_delivery_t deliv_inline[2 * FTP_TAPE_INLINE_NODES];
+    tape_delivery_t deliv_tmp_inline[2 * FTP_TAPE_INLINE_NODES];
 };
 
 /* Initialise / release an embedded tape (ft_tape_new / ft_tape_free do this

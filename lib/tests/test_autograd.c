@@ -299,6 +299,51 @@ static ft_status user_cpu(const ft_kernel_call_t *c, const ft_scalar_t *a, const
     return FT_OK;
 }
 
+static ft_status flaky_backward(const ft_backward_args_t *x, double *ga, double *gb, void *payload) {
+    int *failures_left = payload;
+    if (*failures_left > 0) {
+        (*failures_left)--;
+        return FT_EINVALID_ARGUMENT;
+    }
+    *ga = x->grad * x->b;
+    *gb = x->grad * x->a;
+    return FT_OK;
+}
+
+/* A derivative that fails in the middle of the walk: nothing accumulated, the
+ * nodes already run are not released, and the next backward runs them. */
+static void autograd_failed_walk_releases_nothing(void) {
+    env_t e;
+    FT_CHECK(env_open(&e, FT_MODE_STRICT));
+    int failures_left = 1;
+    const ft_registration_t flaky[] = {{FT_KEY_CPU, "user::flaky_mul", user_cpu, NULL, NULL},
+                                       {FT_KEY_AUTOGRAD, "autograd::flaky_mul", NULL, &failures_left, flaky_backward}};
+    const ft_op_t *op;
+    ft_status st = ft_registry_register(e.reg, "flaky_mul", flaky, 2, &op);
+    ft_var_t x = leaf(&e, 3, true), y = leaf(&e, 5, true), f = 0, z = 0;
+    st = st ? st : ft_tape_apply(e.tape, &e.ctx, op, x, y, &f, NULL); /* f = 2x + y = 11 */
+    st = st ? st : apply(&e, "mul", f, x, &z, NULL);                  /* z = f * x, runs first */
+    const ft_status first = st ? st : ft_tape_backward(e.tape, z, NULL, NULL);
+    bool xd, yd;
+    grad_of(&e, x, &xd);
+    grad_of(&e, y, &yd);
+    const bool said =
+        strstr(ft_tape_last_error(e.tape)->message, "the derivative of autograd::flaky_mul failed") != NULL;
+    const ft_status second = ft_tape_backward(e.tape, z, NULL, NULL);
+    bool defined;
+    const double gx = grad_of(&e, x, &defined), gy = grad_of(&e, y, &yd);
+    const ft_status third = ft_tape_backward(e.tape, z, NULL, NULL);
+    env_close(&e);
+    FT_CHECK_STATUS(st, FT_OK);
+    FT_CHECK_STATUS(first, FT_EINVALID_ARGUMENT);
+    FT_CHECK(!xd && said);
+    FT_CHECK_STATUS(second, FT_OK);
+    /* z = f * x: x gets f = 11 directly; flaky's rule with grad dz/df = x = 3 gives
+     * x 3 * y = 15 and y 3 * x = 9 */
+    FT_CHECK(defined && gx == 11 + 15 && gy == 9);
+    FT_CHECK_STATUS(third, FT_EGRAPH_RELEASED);
+}
+
 /* An op with only a CPU kernel: AutogradCPU falls through, so (as in torch) the
  * result does not require grad; one with an Autograd kernel but no derivative
  * fails at backward. */
@@ -439,6 +484,7 @@ int main(int argc, char **argv) {
         FT_CASE(autograd_clear_drops_variables_ids_go_on),
         FT_CASE(autograd_last_error_says_where),
         FT_CASE(autograd_ops_without_derivatives),
+        FT_CASE(autograd_failed_walk_releases_nothing),
         FT_CASE(autograd_wrapped_kernels_own_their_node),
         FT_CASE(autograd_props_backward_is_deterministic),
     };
