@@ -19,6 +19,9 @@ echo "== mutation proof (ci/mutation.sh: every mutant in ci/mutants/ killed by f
 echo "== replay end to end (ci/replay_e2e.sh: a mutant's finding reproduced from the logs alone)"
 ./ci/replay_e2e.sh build/asan/replay/ft-replay
 
+echo "== fuzz smoke (ci/fuzz.sh: every target under libFuzzer + ASan/UBSan, 3 s each)"
+./ci/fuzz.sh --engine libfuzzer --seconds 3 --out build/fuzz-smoke
+
 echo "== default preset (gcc, Release)"
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$jobs"
