@@ -35,8 +35,10 @@
  *   - [bit 7] the bytes as a file (a memfd: no disk) through ftf_log_verify,
  *     whose report must agree with the in-memory one (and FTF_OK only for an
  *     undamaged log), and ftf_locator_build_from_log into a temporary
- *     directory: the locator opens fresh, verifies, and every entry reads back
- *     (ftf_log_read_at) a record with that scenario id. */
+ *     directory ($TMPDIR, else /dev/shm, else /tmp): it saw the records the in-memory reading did (when that read
+ *     with the default options, as the rebuild does), the locator opens fresh,
+ *     verifies, and every entry reads back (ftf_log_read_at) a record with that
+ *     scenario id. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,9 +233,11 @@ static void remove_tmpdir(void) {
 }
 
 static void file_checks(const uint8_t *file, size_t len, const ftf_log_reader_options_t *opts, const readout_t *mem) {
-    if (!tmpdir[0]) {
+    if (!tmpdir[0]) { /* $TMPDIR, else /dev/shm (the locator is fsync'ed: cheap in memory), else /tmp */
         const char *t = getenv("TMPDIR");
-        snprintf(tmpdir, sizeof tmpdir, "%s/ft-fuzz-reader-XXXXXX", t && t[0] ? t : "/tmp");
+        if (!t || !t[0])
+            t = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+        snprintf(tmpdir, sizeof tmpdir, "%s/ft-fuzz-reader-XXXXXX", t);
         if (!mkdtemp(tmpdir))
             violation("harness", "mkdtemp");
         atexit(remove_tmpdir);
@@ -262,7 +266,8 @@ static void file_checks(const uint8_t *file, size_t len, const ftf_log_reader_op
     const ftf_status bst = ftf_locator_build_from_log(path, index, &stats, NULL);
     if (bst == FTF_OK) {
         ftf_locator_t *loc;
-        if (stats.records != mem->report.records)
+        /* the rebuild reads with the default options */
+        if (!opts->validate_json && !opts->max_line && stats.records != mem->report.records)
             violation("locator", "records_differ");
         if (ftf_locator_open(path, index, 0, &loc) != FTF_OK)
             violation("locator", "fresh_locator_does_not_open");

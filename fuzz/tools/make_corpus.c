@@ -50,7 +50,11 @@ static const char *root = ".";
 static bool dry_run;
 static size_t written, kept;
 
-static void die(const char *what) {
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noreturn))
+#endif
+static void
+die(const char *what) {
     fprintf(stderr, "ft-fuzz-corpus: %s: %s\n", what, strerror(errno));
     exit(1);
 }
@@ -729,8 +733,8 @@ static void fixture_parser(uint64_t scan) {
     /* the canonical text of the whole fixture, as the target writes it */
     ftd_fixture_t f;
     ftd_error_t err;
-    char *canon;
-    size_t clen;
+    char *canon = NULL;
+    size_t clen = 0;
     if (ftd_fixture_load_buffer(text, len, path, &f, &err) != 0 || ftd_fixture_serialize(&f, &canon, &clen) != 0)
         die("loading the fixture");
     seed("fixture_parser", canon, clen);
