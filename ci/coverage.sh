@@ -19,7 +19,7 @@ all_targets=(keyset_parse route_select autograd_program forensics_reader fixture
 
 usage() {
     cat <<'EOF'
-usage: ci/coverage.sh [--campaign DIR] [--out DIR] [--no-build] [TARGET...]
+usage: ci/coverage.sh [--campaign DIR] [--sources DIR] [--out DIR] [--no-build] [TARGET...]
 
 Replays the corpora of each TARGET (default: all) through a coverage build and
 reports what of lib/ they cover: build/coverage/html/index.html and one line
@@ -27,6 +27,8 @@ per target (lines, branches, functions of lib/).
 
   --campaign DIR   also replay the corpora a ci/fuzz.sh run grew (its --out
                    directory: DIR/work/libfuzzer/<target>/corpus, DIR/work/afl/<target>/sync/*/queue)
+  --sources DIR    the source directory reported on, relative to the tree (default lib;
+                   e.g. forensics/src for forensics_reader, differential/src for fixture_parser)
   --out DIR        build and report directory (default build/coverage)
   --no-build       use the binaries already in DIR
   -h, --help
@@ -45,12 +47,17 @@ usage_error() {
 }
 abs_path() { case $1 in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$caller" "$1" ;; esac }
 
-campaign='' out=$root/build/coverage do_build=true targets=()
+campaign='' out=$root/build/coverage do_build=true targets=() sources=lib
 while [ $# -gt 0 ]; do
     case $1 in
     --campaign | --out)
         [ $# -ge 2 ] || usage_error "$1 needs a directory"
         if [ "$1" = --campaign ]; then campaign=$(abs_path "$2"); else out=$(abs_path "$2"); fi
+        shift
+        ;;
+    --sources)
+        [ $# -ge 2 ] || usage_error "--sources needs a directory"
+        sources=${2%/}
         shift
         ;;
     --no-build) do_build=false ;;
@@ -70,6 +77,8 @@ for t in "${targets[@]}"; do
     $ok || usage_error "unknown target $t (one of: ${all_targets[*]})"
 done
 [ -z "$campaign" ] || [ -d "$campaign" ] || usage_error "--campaign $campaign: not a directory"
+case $sources in /* | *..*) usage_error "--sources takes a directory of the tree, e.g. lib" ;; esac
+[ -d "$root/$sources" ] || usage_error "--sources $sources: no such directory in the tree"
 
 [ "${FT_FUZZ_NO_DEPS:-0}" = 1 ] || ./ci/deps.sh
 ncpu=$(nproc 2>/dev/null || echo 2)
@@ -126,9 +135,10 @@ replay_list() { # BIN LIST PROFILE-PATTERN FORENSICS-DIR
 totals() { # PROFDATA BIN [-object BIN]...
     local data=$1
     shift
-    timeout 600 llvm-cov export -summary-only -instr-profile="$data" "$@" "$root/lib/" |
+    timeout 600 llvm-cov export -summary-only -instr-profile="$data" "$@" "$root/$sources/" |
         jq -c '.data[0].totals | {lines, branches, functions, regions}'
 }
+scope=$sources/
 
 objects=()
 for t in "${targets[@]}"; do
@@ -152,7 +162,7 @@ for t in "${targets[@]}"; do
     timeout 600 llvm-profdata merge -sparse "${profraws[@]}" -o "$prof/$t.profdata" || die "$t: llvm-profdata failed"
     tot=$(totals "$prof/$t.profdata" "$bin") || die "$t: llvm-cov export failed"
     timeout 600 llvm-cov show -format=html -show-branches=count -output-dir="$out/html/$t" \
-        -instr-profile="$prof/$t.profdata" "$bin" "$root/lib/" >/dev/null || die "$t: llvm-cov show failed"
+        -instr-profile="$prof/$t.profdata" "$bin" "$root/$sources/" >/dev/null || die "$t: llvm-cov show failed"
     jq -c --arg t "$t" --argjson n "$n" --argjson f "$failed" '{target: $t, inputs: $n, failed_inputs: $f} + .' \
         <<<"$tot" >>"$summary_json.tmp"
     objects+=("$bin")
@@ -164,13 +174,13 @@ objargs=("${objects[0]}")
 for o in "${objects[@]:1}"; do objargs+=(-object "$o"); done
 tot=$(totals "$prof/all.profdata" "${objargs[@]}") || die "llvm-cov export failed"
 timeout 600 llvm-cov show -format=html -show-branches=count -output-dir="$out/html" \
-    -instr-profile="$prof/all.profdata" "${objargs[@]}" "$root/lib/" >/dev/null || die "llvm-cov show failed"
+    -instr-profile="$prof/all.profdata" "${objargs[@]}" "$root/$sources/" >/dev/null || die "llvm-cov show failed"
 total_inputs=$(jq -s 'map(.inputs) | add' "$summary_json.tmp")
 jq -c --argjson n "$total_inputs" '{target: "all", inputs: $n, failed_inputs: 0} + .' <<<"$tot" >>"$summary_json.tmp"
-jq -s '{schema: "ft-coverage-v1", scope: "lib/", targets: .}' "$summary_json.tmp" >"$summary_json"
+jq -s --arg scope "$scope" '{schema: "ft-coverage-v1", scope: $scope, targets: .}' "$summary_json.tmp" >"$summary_json"
 rm -f "$summary_json.tmp"
 
-jq -r '.targets[] | "coverage \(.target): lib/ lines \(.lines.covered)/\(.lines.count) (\(.lines.percent * 10 | round / 10)%), branches \(.branches.covered)/\(.branches.count) (\(.branches.percent * 10 | round / 10)%), functions \(.functions.covered)/\(.functions.count) (\(.functions.percent * 10 | round / 10)%); \(.inputs) input(s)\(if .failed_inputs > 0 then ", \(.failed_inputs) failing (not counted)" else "" end)"' \
+jq -r '.scope as $s | .targets[] | "coverage \(.target): \($s) lines \(.lines.covered)/\(.lines.count) (\(.lines.percent * 10 | round / 10)%), branches \(.branches.covered)/\(.branches.count) (\(.branches.percent * 10 | round / 10)%), functions \(.functions.covered)/\(.functions.count) (\(.functions.percent * 10 | round / 10)%); \(.inputs) input(s)\(if .failed_inputs > 0 then ", \(.failed_inputs) failing (not counted)" else "" end)"' \
     "$summary_json" | tee "$summary_txt"
 rel=${out#"$root"/}
 printf 'HTML report: %s/html/index.html (per target: %s/html/<target>/index.html)\n' "$rel" "$rel"

@@ -129,9 +129,17 @@ ncpu=$(nproc 2>/dev/null || echo 2)
 
 # Paths relative to the repository root when they are inside it: replay
 # commands recorded in events then work from any clone's root.
-rel() { case $1 in "$root"/*) printf '%s' "${1#"$root"/}" ;; *) printf '%s' "$1" ;; esac }
+rel() {
+    local r=$1
+    case $1 in "$root" | "$root"/) r=. ;; "$root"/*) r=${1#"$root"/} ;; esac
+    printf '%s' "$r"
+}
 out=$(rel "$out")
 build_root=$(rel "$build_root")
+out_abs=$(realpath -m -- "$out")
+if [ "$out_abs" = / ] || [ "$out_abs" = "$root" ] || [ "${root#"$out_abs"/}" != "$root" ]; then
+    usage_error "--out $out holds the source tree (it is emptied first)"
+fi
 
 [ "${FT_FUZZ_NO_DEPS:-0}" = 1 ] || ./ci/deps.sh
 
@@ -341,6 +349,10 @@ for t in "${targets[@]}"; do
             mapfile -t reps < <(jq -r -s 'map(select(.reproduced)) | group_by(.signature)
                 | map(min_by(.size)) | sort_by(.signature) | .[] | [.artifact, .signature] | @tsv' \
                 "$w/triage.jsonl")
+        fi
+        if [ -f "$w/afl-failed" ] && [ ${#reps[@]} -eq 0 ]; then
+            say "$t/afl: afl-fuzz could not run and no seed crashes: see $w/logs/"
+            failed+=("$t/$e")
         fi
         finals=()
         mkdir -p "$w/minimized"
