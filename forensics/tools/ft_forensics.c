@@ -1424,7 +1424,7 @@ static char **make_env(const char *fuzz_dir) {
     else
         ok = false;
     if (ok && !getenv("ASAN_OPTIONS"))
-        ok = (env[k++] = strdup("ASAN_OPTIONS=symbolize=1:detect_leaks=1")) != NULL;
+        ok = (env[k++] = strdup("ASAN_OPTIONS=symbolize=1:detect_leaks=1:handle_abort=1")) != NULL;
     if (ok && !getenv("UBSAN_OPTIONS"))
         ok = (env[k++] = strdup("UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:symbolize=1")) != NULL;
     if (!ok) {
