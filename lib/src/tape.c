@@ -185,20 +185,24 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
             n->a = a->value;
             n->b = b->value;
             n->dtype = (uint8_t)a->dtype; /* the dispatcher checked that b's is the same */
+            n->state = 0;
             /* only operands that are this tape's variables carry gradient */
             const ft_scalar_t *ops[2] = {a, b};
             for (int i = 0; i < 2; i++) {
                 const tape_var_t *in = var_of(tape, ops[i]);
                 n->need[i] = in && in->value.requires_grad;
-                n->var[i] = n->need[i] ? ops[i]->tape_var - 1 - tape->base : 0;
-                n->in[i] = n->need[i] ? in->node : 0;
+                n->src[i] = 0;
+                if (n->need[i] && in->node) {
+                    n->src[i] = in->node - 1;
+                    n->state |= (uint8_t)(FTP_NODE_A_FROM_NODE << i);
+                } else if (n->need[i]) {
+                    n->src[i] = ops[i]->tape_var - 1 - tape->base;
+                }
             }
             n->result = result.value;
             n->out = (uint32_t)tape->nvars; /* a slot index, not an id */
-            n->state = 0;
             n->buf = 0;
             n->seen_epoch = 0; /* tape epochs start at 1 */
-            n->pending = 0;
             node = (uint32_t)tape->nnodes + 1;
         }
         ft_var_t v;
@@ -324,57 +328,8 @@ static uint32_t heap_pop(uint32_t *h, size_t *len) {
     return top;
 }
 
-/* Finds the nodes reachable from the root (depth-first, into tape->work) and
- * counts each one's consumer edges; fails before anything is accumulated if one
- * was released or has no derivative (and records which). Returns the number
- * reached, or a negative status. */
-static int64_t mark(ft_tape_t *tape, uint32_t root_node) {
-    size_t count = 0, top = 0;
-    uint32_t *stack = tape->work;
-    tape->nodes[root_node].seen_epoch = tape->epoch;
-    tape->nodes[root_node].pending = 0;
-    tape->nodes[root_node].state &= (uint8_t)~FTP_NODE_HAS_BUF;
-    stack[top++] = root_node;
-    while (top) {
-        const uint32_t n = stack[--top];
-        const tape_node_t *node = &tape->nodes[n];
-        count++;
-        if (node->state & FTP_NODE_RELEASED)
-            return ftp_error_set(&tape->error, FT_EGRAPH_RELEASED,
-                                 "the node (%s) that made variable %u was released by an earlier backward "
-                                 "(use retain_graph to backward through it again)",
-                                 node->autograd->kernel_name, (unsigned)(tape->base + node->out));
-        if (!node->autograd->backward)
-            return ftp_error_set(&tape->error, FT_ENO_DERIVATIVE, "%s has no derivative (needed for variable %u)",
-                                 node->autograd->kernel_name, (unsigned)(tape->base + node->out));
-        for (int i = 0; i < 2; i++) {
-            if (!node->in[i])
-                continue;
-            tape_node_t *in = &tape->nodes[node->in[i] - 1];
-            if (in->seen_epoch != tape->epoch) {
-                in->seen_epoch = tape->epoch;
-                in->state &= (uint8_t)~FTP_NODE_HAS_BUF;
-                in->pending = 0;
-                stack[top++] = node->in[i] - 1; /* each node is pushed once: the stack never outgrows nnodes */
-            }
-            in->pending++;
-        }
-    }
-    return (int64_t)count;
-}
-
-/* Adds g to the gradient buffer of a node's output (in its dtype). */
-static void deliver(tape_node_t *n, ft_dtype_t dt, double g) {
-    if (n->state & FTP_NODE_HAS_BUF) {
-        n->buf = in_dtype(dt, n->buf + g);
-    } else {
-        n->state |= FTP_NODE_HAS_BUF;
-        n->buf = g;
-    }
-}
-
-/* A failed walk leaves the graph as it found it: mark() saw every node it ran
- * unreleased. */
+/* A failed walk leaves the graph as it found it: every node it ran was
+ * unreleased when it ran. */
 static ft_status walk_failed(ft_tape_t *tape, const uint32_t *ran, size_t steps, bool released, ft_status st) {
     if (released)
         for (size_t i = 0; i < steps; i++)
@@ -474,28 +429,39 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
             tape->nodes[i].seen_epoch = 0;
         tape->epoch = 1;
     }
+    /* The walk. Node indices are a topological order (a node's inputs are older
+     * than it), so once every consumer of a reached node has run, nothing newer
+     * can reach it: popping the newest reached node each time runs exactly
+     * torch's order (the ready node created last first) with no dependency
+     * counts, and touches only the nodes the root reaches, once each. */
     const uint32_t root_node = r->node - 1;
-    const int64_t reached = mark(tape, root_node);
-    if (reached < 0)
-        return (ft_status)reached;
-    if (!RESERVE(tape, order, order_cap, (size_t)reached))
-        return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
-
     size_t steps = 0, ndeliv = 0, heap_len = 0;
     const bool release = !(opts && opts->retain_graph);
+    tape->nodes[root_node].seen_epoch = tape->epoch;
     tape->nodes[root_node].buf = 1.0;
-    tape->nodes[root_node].state |= FTP_NODE_HAS_BUF;
     heap_push(tape->work, &heap_len, root_node);
     while (heap_len) {
         const uint32_t n = heap_pop(tape->work, &heap_len);
         tape_node_t *node = &tape->nodes[n];
         const ft_registration_t *ag = node->autograd;
+        ft_status st = FT_OK;
+        if (node->state & FTP_NODE_RELEASED)
+            st = ftp_error_set(&tape->error, FT_EGRAPH_RELEASED,
+                               "the node (%s) that made variable %u was released by an earlier backward "
+                               "(use retain_graph to backward through it again)",
+                               ag->kernel_name, (unsigned)(tape->base + node->out));
+        else if (!ag->backward)
+            st = ftp_error_set(&tape->error, FT_ENO_DERIVATIVE, "%s has no derivative (needed for variable %u)",
+                               ag->kernel_name, (unsigned)(tape->base + node->out));
+        else if (!RESERVE(tape, order, order_cap, steps + 1))
+            st = ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
+        if (st != FT_OK) /* leaves untouched: accumulation happens after the walk */
+            return walk_failed(tape, tape->order, steps, release, st);
         const ft_backward_args_t args = {
             (ft_dtype_t)node->dtype, node->a, node->b, node->result, node->buf, node->need[0], node->need[1],
         };
         double g[2] = {0, 0};
-        ft_status st = ag->backward(&args, &g[0], &g[1], ag->payload);
-        if (st != FT_OK) /* leaves untouched: accumulation happens after the walk */
+        if ((st = ag->backward(&args, &g[0], &g[1], ag->payload)) != FT_OK)
             return walk_failed(tape, tape->order, steps, release,
                                ftp_error_set(&tape->error, st, "the derivative of %s failed (variable %u): %s",
                                              ag->kernel_name, (unsigned)(tape->base + node->out), ft_status_code(st)));
@@ -505,18 +471,22 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         for (int i = 0; i < 2; i++) {
             if (!node->need[i])
                 continue;
-            const uint32_t m = node->in[i];
-            if (m) { /* a node's output: its node runs once every consumer has delivered */
-                tape_node_t *producer = &tape->nodes[m - 1];
-                deliver(producer, args.dtype, g[i]);
-                if (--producer->pending == 0)
-                    heap_push(tape->work, &heap_len, m - 1);
+            const uint32_t m = node->src[i];
+            if (node->state & (FTP_NODE_A_FROM_NODE << i)) { /* a node's output: the first delivery reaches its node */
+                tape_node_t *producer = &tape->nodes[m];
+                if (producer->seen_epoch != tape->epoch) {
+                    producer->seen_epoch = tape->epoch;
+                    producer->buf = g[i];
+                    heap_push(tape->work, &heap_len, m); /* once: the heap never outgrows nnodes */
+                } else {
+                    producer->buf = in_dtype(args.dtype, producer->buf + g[i]);
+                }
             } else { /* a leaf (that requires grad): applied after the walk */
                 if (!RESERVE(tape, deliv, deliv_cap, ndeliv + 1))
                     return walk_failed(tape, tape->order, steps, release,
                                        ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward"));
                 tape->deliv[ndeliv].g = g[i];
-                tape->deliv[ndeliv++].slot = node->var[i];
+                tape->deliv[ndeliv++].slot = m;
             }
         }
     }

@@ -14,12 +14,12 @@ typedef struct {
 
 /* tape_node_t.state bits */
 enum {
-    FTP_NODE_RELEASED = 1, /* backward ran it without retain_graph */
-    FTP_NODE_HAS_BUF = 2   /* buf holds a gradient in the backward of seen_epoch */
+    FTP_NODE_RELEASED = 1,   /* backward ran it without retain_graph */
+    FTP_NODE_A_FROM_NODE = 2 /* operand 0's src is the node that made it (else a leaf's slot); 4 for operand 1 */
 };
 
 /* A recorded op: torch's grad_fn, with its saved operands and the gradient
- * buffer of its output. 72 bytes: backward streams through these, and
+ * buffer of its output. 64 bytes: backward streams through these, and
  * everything it needs is here, fixed when recorded (a variable's node and
  * requires_grad never change), so the walk never visits a variable; leaves get
  * their gradients after it (tape_delivery_t). */
@@ -27,11 +27,10 @@ typedef struct {
     const ft_registration_t *autograd; /* carries the derivative */
     double a, b, result;               /* saved operand values and the result (in dtype) */
     double buf;                        /* gradient of the output, in the backward of seen_epoch */
-    uint32_t var[2];                   /* the operands' variable slots, where need[i] */
-    uint32_t in[2];                    /* 1 + the node that made operand i when gradient flows into it, else 0 */
+    uint32_t src[2];                   /* where need[i], where operand i's gradient goes: the node that made it
+                                        * (state & FTP_NODE_A_FROM_NODE << i), else the leaf's variable slot */
     uint32_t out;                      /* output variable slot */
-    uint32_t seen_epoch;               /* reached by the backward of this epoch */
-    uint32_t pending;                  /* consumer edges still to deliver, in that backward */
+    uint32_t seen_epoch;               /* reached by the backward of this epoch (buf is its gradient) */
     uint8_t dtype;                     /* ft_dtype_t of the operands */
     bool need[2];                      /* operand i is a variable of this tape that requires grad */
     uint8_t state;                     /* FTP_NODE_* */
@@ -60,7 +59,7 @@ struct ft_tape {
     ft_var_t *leaves; /* leaves the last backward accumulated into, ascending */
     size_t leaves_cap;
     uint32_t epoch; /* one per backward */
-    uint32_t *work; /* reached nodes (then the ready heap), per backward */
+    uint32_t *work; /* reached nodes not run yet (a max-heap), per backward */
     size_t work_cap;
     tape_delivery_t *deliv, *deliv_tmp; /* leaf gradients of a backward, and sort scratch */
     size_t deliv_cap, deliv_tmp_cap;
