@@ -59,11 +59,14 @@ static inline unsigned char *ftf_test_slurp(const char *path, size_t *len) {
     fseek(f, 0, SEEK_END);
     const long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    unsigned char *b = n >= 0 ? malloc(n > 0 ? (size_t)n : 1) : NULL;
+    /* one byte more, a NUL, so tests may use string functions on text files */
+    unsigned char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
     if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
         free(b);
         b = NULL;
     }
+    if (b)
+        b[n] = '\0';
     fclose(f);
     *len = b ? (size_t)n : 0;
     return b;
