@@ -224,7 +224,7 @@ const ft_error_t *ft_session_last_error(const ft_session_t *s) {
 /* The tape's failure is the session's. */
 static ft_status tape_failed(ft_session_t *s, ft_status st) {
     if (st != FT_OK)
-        s->error = s->tape.error;
+        s->error = *ft_tape_last_error(&s->tape);
     return st;
 }
 
@@ -235,25 +235,29 @@ static ft_status out_of_ledger_memory(ft_session_t *s) {
 /* --- storing entries ------------------------------------------------------- */
 
 /* Everything that can fail before an entry is appended, done before the
- * operation it records changes anything: with FT_LEDGER_KEEP_ALL, the index
- * slot and the entry itself (*dst). Other policies need nothing (*dst NULL). */
-static ft_status reserve(ft_session_t *s, entry_t **dst) {
-    *dst = NULL;
+ * operation it records changes anything. Returns where to build the entry: with
+ * FT_LEDGER_KEEP_ALL the entry itself, in the arena, with its index slot ready;
+ * otherwise `local` (commit copies it into the ring, or shows it as it is).
+ * NULL when out of memory. */
+static entry_t *reserve(ft_session_t *s, entry_t *local) {
     if (s->policy != FT_LEDGER_KEEP_ALL)
-        return FT_OK;
+        return local;
     if (s->count == s->cap) {
         const size_t cap = s->cap * 2;
         entry_t **p = s->entries == s->entries_inline ? malloc(cap * sizeof *p) : realloc(s->entries, cap * sizeof *p);
-        if (!p)
-            return out_of_ledger_memory(s);
+        if (!p) {
+            out_of_ledger_memory(s);
+            return NULL;
+        }
         if (s->entries == s->entries_inline)
             memcpy(p, s->entries_inline, sizeof s->entries_inline);
         s->entries = p;
         s->cap = cap;
     }
-    if (!(*dst = arena_alloc(s, sizeof **dst)))
-        return out_of_ledger_memory(s);
-    return FT_OK;
+    entry_t *e = arena_alloc(s, sizeof *e);
+    if (!e)
+        out_of_ledger_memory(s);
+    return e;
 }
 
 /* Memory an entry points into (an op name, backward lists). *owned receives
@@ -287,18 +291,12 @@ static uint64_t mix(uint64_t h, uint64_t v) {
     return h ^ (h >> 32);
 }
 
-/* Over the summary fields; the hops follow from them in practice, and equality
- * compares them anyway. */
+/* Over the fields that pick the route (operator, mode, keysets, outcome); the
+ * rest follows from them in practice, and equality compares everything anyway. */
 static uint64_t decision_hash(const ft_decision_t *d) {
-    uint64_t h = mix(UINT64_C(0x9e3779b97f4a7c15), (uint64_t)(uintptr_t)d->op);
-    h = mix(h, (uint64_t)d->mode | (uint64_t)d->explicit_keyset << 2 | (uint64_t)d->fallback_used << 3 |
-                   (uint64_t)d->mode_split << 4 | (uint64_t)(uint32_t)d->status << 32);
-    h = mix(h, d->keyset.repr);
-    h = mix(h, d->effective_keyset.repr);
-    h = mix(h, (uint64_t)d->selected_key | (uint64_t)d->backend_key << 16 | (uint64_t)d->hop_count << 32);
-    h = mix(h, (uint64_t)(uintptr_t)d->kernel);
-    h = mix(h, (uint64_t)(uintptr_t)d->allowlist_id ^ d->unknown_mask);
-    return h;
+    uint64_t h = mix(UINT64_C(0x9e3779b97f4a7c15) ^ (uint64_t)(uintptr_t)d->op,
+                     d->effective_keyset.repr ^ (uint64_t)d->mode << 62 ^ (uint64_t)d->explicit_keyset << 61);
+    return mix(h, d->keyset.repr ^ (uint64_t)(uint32_t)d->status << 32 ^ (uint64_t)d->hop_count);
 }
 
 /* Field by field: a decision on the stack has indeterminate padding. Strings
@@ -383,8 +381,9 @@ static void release_decision(ft_session_t *s, const ft_decision_t *d) {
 }
 
 /* Appends the entry built in *e (its memory from reserve / extra_alloc /
- * keep_decision) and shows it to the sink. Cannot fail. */
-static void commit(ft_session_t *s, entry_t *e, entry_t *dst, void *owned) {
+ * keep_decision; with FT_LEDGER_KEEP_ALL, e is the reserved entry itself) and
+ * shows it to the sink. Cannot fail. */
+static void commit(ft_session_t *s, entry_t *e, void *owned) {
     e->seq = s->count;
     if (s->clock) {
         e->has_time = true;
@@ -393,9 +392,7 @@ static void commit(ft_session_t *s, entry_t *e, entry_t *dst, void *owned) {
     const entry_t *shown = e;
     switch (s->policy) {
     case FT_LEDGER_KEEP_ALL:
-        *dst = *e;
-        s->entries[s->count] = dst;
-        shown = dst;
+        s->entries[s->count] = e;
         break;
     case FT_LEDGER_KEEP_LAST: {
         ring_slot_t *slot = &s->ring[s->count % s->keep];
@@ -440,30 +437,28 @@ ft_status ft_session_set_mode(ft_session_t *s, ft_mode_t mode) {
     if (!ft_mode_name(mode))
         return ftp_error_set(&s->error, FT_EINVALID_ARGUMENT, "mode %d is neither strict (%d) nor hardened (%d)",
                              (int)mode, (int)FT_MODE_STRICT, (int)FT_MODE_HARDENED);
-    entry_t *dst;
-    if (reserve(s, &dst) != FT_OK)
+    entry_t local, *e = reserve(s, &local);
+    if (!e)
         return FT_ENOMEM; /* the mode stays */
-    entry_t e;
-    entry_init(&e, FT_EVIDENCE_MODE_CHANGE, FT_OK);
-    e.from = (int)s->ctx.mode;
-    e.to = (int)mode;
+    entry_init(e, FT_EVIDENCE_MODE_CHANGE, FT_OK);
+    e->from = (int)s->ctx.mode;
+    e->to = (int)mode;
     s->ctx.mode = mode;
-    commit(s, &e, dst, NULL);
+    commit(s, e, NULL);
     return FT_OK;
 }
 
 ft_status ft_session_set_grad_mode(ft_session_t *s, bool enabled) {
     if (!s)
         return FT_EINVALID_ARGUMENT;
-    entry_t *dst;
-    if (reserve(s, &dst) != FT_OK)
+    entry_t local, *e = reserve(s, &local);
+    if (!e)
         return FT_ENOMEM;
-    entry_t e;
-    entry_init(&e, FT_EVIDENCE_GRAD_MODE_CHANGE, FT_OK);
-    e.from = s->ctx.grad_mode;
-    e.to = enabled;
+    entry_init(e, FT_EVIDENCE_GRAD_MODE_CHANGE, FT_OK);
+    e->from = s->ctx.grad_mode;
+    e->to = enabled;
     s->ctx.grad_mode = enabled;
-    commit(s, &e, dst, NULL);
+    commit(s, e, NULL);
     return FT_OK;
 }
 
@@ -499,8 +494,8 @@ ft_status ft_session_clear_tape(ft_session_t *s) {
 /* op(lhs, rhs) and its entry. `op` NULL: `opname` named no operator. */
 static ft_status call(ft_session_t *s, const ft_op_t *op, const char *opname, ft_var_t lhs, ft_var_t rhs,
                       ft_var_t *out) {
-    entry_t *dst;
-    if (reserve(s, &dst) != FT_OK)
+    entry_t local, *e = reserve(s, &local);
+    if (!e)
         return FT_ENOMEM; /* nothing ran */
     ft_var_t result = 0;
     ft_decision_t d;
@@ -515,35 +510,34 @@ static ft_status call(ft_session_t *s, const ft_op_t *op, const char *opname, ft
         st = tape_failed(s, ft_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, &d));
         decided = true;
     }
-    entry_t e;
-    entry_init(&e, FT_EVIDENCE_DISPATCH, st);
-    e.lhs = lhs;
-    e.rhs = rhs;
+    entry_init(e, FT_EVIDENCE_DISPATCH, st);
+    e->lhs = lhs;
+    e->rhs = rhs;
     void *owned = NULL;
     bool kept = true;
     if (op) {
-        e.op = ft_op_name(op);
+        e->op = ft_op_name(op);
     } else { /* the name as asked for, so a failed lookup is still evidence of what was tried */
         const size_t n = strlen(opname) + 1;
         char *copy = extra_alloc(s, n, &owned);
         if (copy)
             memcpy(copy, opname, n);
-        kept = (e.op = copy) != NULL;
+        kept = (e->op = copy) != NULL;
     }
-    if (decided && !(e.decision = keep_decision(s, &d)))
+    if (decided && !(e->decision = keep_decision(s, &d)))
         kept = false;
     if (st == FT_OK) {
-        e.out = result;
-        ft_tape_value(&s->tape, result, &e.value);
+        e->out = result;
+        ft_tape_value(&s->tape, result, &e->value);
         *out = result;
     }
     if (!kept) {
-        discard(s, &e, owned);
+        discard(s, e, owned);
         /* the operation's status wins; a failure to record it is reported only
          * when the operation itself succeeded */
         return st != FT_OK ? st : out_of_ledger_memory(s);
     }
-    commit(s, &e, dst, owned);
+    commit(s, e, owned);
     return st;
 }
 
@@ -571,16 +565,15 @@ ft_status ft_session_call_op(ft_session_t *s, const ft_op_t *op, ft_var_t lhs, f
 ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph, ft_backward_report_t *report) {
     if (!s)
         return FT_EINVALID_ARGUMENT;
-    entry_t *dst;
-    if (reserve(s, &dst) != FT_OK)
+    entry_t local, *e = reserve(s, &local);
+    if (!e)
         return FT_ENOMEM; /* nothing ran */
     const ft_backward_options_t opts = {retain_graph};
     ft_backward_report_t rep = {root, 0, NULL, 0, NULL};
     const ft_status st = tape_failed(s, ft_tape_backward(&s->tape, root, &opts, &rep));
-    entry_t e;
-    entry_init(&e, FT_EVIDENCE_BACKWARD, st);
-    e.root = root;
-    e.retain_graph = retain_graph;
+    entry_init(e, FT_EVIDENCE_BACKWARD, st);
+    e->root = root;
+    e->retain_graph = retain_graph;
     void *owned = NULL;
     bool kept = true;
     if (st == FT_OK) {
@@ -607,20 +600,20 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
                     grads[k++] = g;
                 }
             }
-            e.steps = ns;
-            e.order = order;
-            e.grad_count = k;
-            e.grad_vars = vars;
-            e.grads = grads;
+            e->steps = ns;
+            e->order = order;
+            e->grad_count = k;
+            e->grad_vars = vars;
+            e->grads = grads;
         }
     }
     if (report)
         *report = rep;
     if (!kept) {
-        discard(s, &e, owned);
+        discard(s, e, owned);
         return out_of_ledger_memory(s);
     }
-    commit(s, &e, dst, owned);
+    commit(s, e, owned);
     return st;
 }
 

@@ -12,6 +12,15 @@
  * never reused, also across ft_tape_clear. */
 #define MAX_VARS (UINT32_MAX - 1u)
 
+/* The tape's error record, made at its first failure (so a tape stays small
+ * enough for malloc's fast path); NULL if even that fails, and the failure then
+ * goes unrecorded. */
+static ft_error_t *tape_error(ft_tape_t *t) {
+    if (!t->error)
+        t->error = calloc(1, sizeof *t->error);
+    return t->error;
+}
+
 /* A variable's slot; the caller has checked ftp_tape_has_var. */
 #define VAR(t, id) (&(t)->vars[(id) - (t)->base])
 
@@ -29,12 +38,12 @@ void ftp_tape_init(ft_tape_t *t) {
     t->work = t->work_inline;
     t->work_cap = FTP_TAPE_INLINE_NODES;
     t->deliv = t->deliv_inline;
-    t->deliv_cap = 2 * FTP_TAPE_INLINE_NODES;
+    t->deliv_cap = FTP_TAPE_INLINE_NODES;
     t->deliv_tmp = t->deliv_tmp_inline;
-    t->deliv_tmp_cap = 2 * FTP_TAPE_INLINE_NODES;
+    t->deliv_tmp_cap = 1;
     t->epoch = 0;
     t->base = 0;
-    ftp_error_clear(&t->error);
+    t->error = NULL;
 }
 
 void ftp_tape_dispose(ft_tape_t *t) {
@@ -52,6 +61,7 @@ void ftp_tape_dispose(ft_tape_t *t) {
         free(t->deliv);
     if (t->deliv_tmp != t->deliv_tmp_inline)
         free(t->deliv_tmp);
+    free(t->error);
 }
 
 ft_status ft_tape_new(ft_tape_t **out) {
@@ -73,18 +83,18 @@ void ft_tape_free(ft_tape_t *tape) {
 }
 
 const ft_error_t *ft_tape_last_error(const ft_tape_t *tape) {
-    static const ft_error_t no_tape = {FT_EINVALID_ARGUMENT, "no tape (NULL)"};
-    return tape ? &tape->error : &no_tape;
+    static const ft_error_t no_tape = {FT_EINVALID_ARGUMENT, "no tape (NULL)"}, none = {FT_OK, ""};
+    return !tape ? &no_tape : tape->error ? tape->error : &none;
 }
 
 ft_status ftp_tape_unknown_var(ft_tape_t *t, ft_var_t var) {
     if (var < t->base)
-        return ftp_error_set(&t->error, FT_EUNKNOWN_VAR, "variable %u was dropped when the tape was cleared",
+        return ftp_error_set(tape_error(t), FT_EUNKNOWN_VAR, "variable %u was dropped when the tape was cleared",
                              (unsigned)var);
     if (t->nvars == 0)
-        return ftp_error_set(&t->error, FT_EUNKNOWN_VAR, "variable %u does not exist (the tape has no variables)",
+        return ftp_error_set(tape_error(t), FT_EUNKNOWN_VAR, "variable %u does not exist (the tape has no variables)",
                              (unsigned)var);
-    return ftp_error_set(&t->error, FT_EUNKNOWN_VAR, "variable %u does not exist (the tape has variables %u..%u)",
+    return ftp_error_set(tape_error(t), FT_EUNKNOWN_VAR, "variable %u does not exist (the tape has variables %u..%u)",
                          (unsigned)var, (unsigned)t->base, (unsigned)(t->base + t->nvars - 1));
 }
 
@@ -123,10 +133,10 @@ static bool grow(void **array, size_t *cap, size_t need, size_t size, const void
 
 static ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
     if (tape->base + tape->nvars >= MAX_VARS)
-        return ftp_error_set(&tape->error, FT_ETAPE_FULL, "the tape has handed out %u variable ids, the most it can",
-                             (unsigned)MAX_VARS);
+        return ftp_error_set(tape_error(tape), FT_ETAPE_FULL,
+                             "the tape has handed out %u variable ids, the most it can", (unsigned)MAX_VARS);
     if (!RESERVE(tape, vars, cap_vars, tape->nvars + 1))
-        return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory for variable %u",
+        return ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory for variable %u",
                              (unsigned)(tape->base + tape->nvars));
     tape_var_t *v = &tape->vars[tape->nvars];
     v->value = *value;
@@ -142,12 +152,13 @@ ft_status ft_tape_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_t *out)
     if (!tape)
         return FT_EINVALID_ARGUMENT;
     if (!value || !out)
-        return ftp_error_set(&tape->error, FT_EINVALID_ARGUMENT, "ft_tape_leaf: %s is NULL", value ? "out" : "value");
+        return ftp_error_set(tape_error(tape), FT_EINVALID_ARGUMENT, "ft_tape_leaf: %s is NULL",
+                             value ? "out" : "value");
     if (!ft_dtype_name(value->dtype))
-        return ftp_error_set(&tape->error, FT_EINVALID_ARGUMENT, "leaf dtype %d is neither f64 (0) nor f32 (1)",
+        return ftp_error_set(tape_error(tape), FT_EINVALID_ARGUMENT, "leaf dtype %d is neither f64 (0) nor f32 (1)",
                              (int)value->dtype);
     if (value->device < FT_BACKEND_CPU || value->device > FT_BACKEND_PRIVATEUSE3)
-        return ftp_error_set(&tape->error, FT_EINVALID_ARGUMENT, "leaf device %d is not a backend component",
+        return ftp_error_set(tape_error(tape), FT_EINVALID_ARGUMENT, "leaf device %d is not a backend component",
                              (int)value->device);
     return add_var(tape, value, 0, out);
 }
@@ -179,7 +190,7 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
         uint32_t node = 0;
         if (result.requires_grad && autograd) {
             if (!RESERVE(tape, nodes, cap_nodes, tape->nnodes + 1))
-                return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory recording %s", op->name);
+                return ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory recording %s", op->name);
             tape_node_t *n = &tape->nodes[tape->nnodes];
             n->autograd = autograd;
             n->a = a->value;
@@ -224,7 +235,7 @@ static ft_status apply_failed(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, con
     if (st == FT_ENOMEM || st == FT_ETAPE_FULL)
         return st; /* add_var or the node reservation said what ran out */
     if (!ctx || !op)
-        return ftp_error_set(&tape->error, st, "ft_tape_apply: %s is NULL", op ? "ctx" : "op");
+        return ftp_error_set(tape_error(tape), st, "ft_tape_apply: %s is NULL", op ? "ctx" : "op");
     ft_decision_t routed;
     if (!decision) {
         ft_keyset_t ks;
@@ -237,9 +248,9 @@ static ft_status apply_failed(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, con
     if (decision->status == st) {
         char why[FT_ERROR_MESSAGE_MAX];
         ft_decision_message(decision, why, sizeof why);
-        return ftp_error_set(&tape->error, st, "%s: %s", op->name, why);
+        return ftp_error_set(tape_error(tape), st, "%s: %s", op->name, why);
     }
-    return ftp_error_set(&tape->error, st, "%s: %s: %s", op->name, ft_status_code(st), ft_strerror(st));
+    return ftp_error_set(tape_error(tape), st, "%s: %s: %s", op->name, ft_status_code(st), ft_strerror(st));
 }
 
 ft_status ft_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_var_t lhs, ft_var_t rhs,
@@ -247,7 +258,7 @@ ft_status ft_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_
     if (!tape)
         return FT_EINVALID_ARGUMENT;
     if (!out)
-        return ftp_error_set(&tape->error, FT_EINVALID_ARGUMENT, "ft_tape_apply: out is NULL");
+        return ftp_error_set(tape_error(tape), FT_EINVALID_ARGUMENT, "ft_tape_apply: out is NULL");
     if (!ftp_tape_has_var(tape, lhs))
         return ftp_tape_unknown_var(tape, lhs);
     if (!ftp_tape_has_var(tape, rhs))
@@ -337,6 +348,9 @@ static ft_status walk_failed(ft_tape_t *tape, const uint32_t *ran, size_t steps,
     return st;
 }
 
+/* Lists this short are insertion-sorted as they come. */
+enum { SHORT_LIST = 32 };
+
 /* Sorts a backward's leaf deliveries by slot, stably (a leaf's gradients are
  * summed in the order they were delivered, as torch's buffer does), in O(n)
  * whatever the order of arrival. Deliveries mostly arrive nearly sorted, often
@@ -349,7 +363,7 @@ static ft_status walk_failed(ft_tape_t *tape, const uint32_t *ran, size_t steps,
  * insertion-sorted alone, which was quadratic on leaves in any other order. */
 static void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound) {
     enum { DIGIT = 8, BUCKETS = 1 << DIGIT };
-    for (size_t i = 0; i < n;) {
+    for (size_t i = 0; n > SHORT_LIST && i < n;) {
         size_t j = i + 1;
         while (j < n && d[j].slot < d[j - 1].slot)
             j++;
@@ -360,7 +374,7 @@ static void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, 
         }
         i = j;
     }
-    size_t budget = n <= 32 || !tmp ? SIZE_MAX : 4 * n;
+    size_t budget = n <= SHORT_LIST || !tmp ? SIZE_MAX : 4 * n;
     for (size_t i = 1; i < n; i++) {
         const tape_delivery_t x = d[i];
         size_t j = i;
@@ -401,7 +415,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         return ftp_tape_unknown_var(tape, root);
     tape_var_t *r = VAR(tape, root);
     if (!r->value.requires_grad)
-        return ftp_error_set(&tape->error, FT_EROOT_NO_GRAD,
+        return ftp_error_set(tape_error(tape), FT_EROOT_NO_GRAD,
                              "backward root variable %u does not require grad and has no grad_fn", (unsigned)root);
     if (report) {
         report->root = root;
@@ -412,7 +426,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
     }
     if (r->node == 0) { /* a leaf root: d root / d root = 1 */
         if (!RESERVE(tape, leaves, leaves_cap, 1))
-            return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
+            return ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory in backward");
         r->grad = r->has_grad ? in_dtype(r->value.dtype, r->grad + 1.0) : 1.0;
         r->has_grad = true;
         tape->leaves[0] = root;
@@ -423,7 +437,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         return FT_OK;
     }
     if (!RESERVE(tape, work, work_cap, tape->nnodes))
-        return ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
+        return ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory in backward");
     if (++tape->epoch == 0) { /* wrapped after 2^32 backwards: clear the stamps once */
         for (size_t i = 0; i < tape->nnodes; i++)
             tape->nodes[i].seen_epoch = 0;
@@ -446,15 +460,15 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         const ft_registration_t *ag = node->autograd;
         ft_status st = FT_OK;
         if (node->state & FTP_NODE_RELEASED)
-            st = ftp_error_set(&tape->error, FT_EGRAPH_RELEASED,
+            st = ftp_error_set(tape_error(tape), FT_EGRAPH_RELEASED,
                                "the node (%s) that made variable %u was released by an earlier backward "
                                "(use retain_graph to backward through it again)",
                                ag->kernel_name, (unsigned)(tape->base + node->out));
         else if (!ag->backward)
-            st = ftp_error_set(&tape->error, FT_ENO_DERIVATIVE, "%s has no derivative (needed for variable %u)",
+            st = ftp_error_set(tape_error(tape), FT_ENO_DERIVATIVE, "%s has no derivative (needed for variable %u)",
                                ag->kernel_name, (unsigned)(tape->base + node->out));
         else if (!RESERVE(tape, order, order_cap, steps + 1))
-            st = ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward");
+            st = ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory in backward");
         if (st != FT_OK) /* leaves untouched: accumulation happens after the walk */
             return walk_failed(tape, tape->order, steps, release, st);
         const ft_backward_args_t args = {
@@ -463,7 +477,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         double g[2] = {0, 0};
         if ((st = ag->backward(&args, &g[0], &g[1], ag->payload)) != FT_OK)
             return walk_failed(tape, tape->order, steps, release,
-                               ftp_error_set(&tape->error, st, "the derivative of %s failed (variable %u): %s",
+                               ftp_error_set(tape_error(tape), st, "the derivative of %s failed (variable %u): %s",
                                              ag->kernel_name, (unsigned)(tape->base + node->out), ft_status_code(st)));
         tape->order[steps++] = node->out;
         if (release) /* undone if the walk fails */
@@ -484,7 +498,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
             } else { /* a leaf (that requires grad): applied after the walk */
                 if (!RESERVE(tape, deliv, deliv_cap, ndeliv + 1))
                     return walk_failed(tape, tape->order, steps, release,
-                                       ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward"));
+                                       ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory in backward"));
                 tape->deliv[ndeliv].g = g[i];
                 tape->deliv[ndeliv++].slot = m;
             }
@@ -493,8 +507,8 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
     /* at most one leaf per delivery; a sort without its scratch is slower, not wrong */
     if (!RESERVE(tape, leaves, leaves_cap, ndeliv))
         return walk_failed(tape, tape->order, steps, release,
-                           ftp_error_set(&tape->error, FT_ENOMEM, "out of memory in backward"));
-    const bool scratch = RESERVE(tape, deliv_tmp, deliv_tmp_cap, ndeliv);
+                           ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory in backward"));
+    const bool scratch = ndeliv > SHORT_LIST && RESERVE(tape, deliv_tmp, deliv_tmp_cap, ndeliv);
     /* torch's AccumulateGrad, leaf by leaf in ascending order: the buffer is the
      * leaf's deliveries summed in delivery order (in its dtype, which is its
      * nodes' dtype), then leaf.grad = leaf.grad + buffer (or the buffer) */

@@ -63,14 +63,14 @@ struct ft_tape {
     size_t work_cap;
     tape_delivery_t *deliv, *deliv_tmp; /* leaf gradients of a backward, and sort scratch */
     size_t deliv_cap, deliv_tmp_cap;
-    ft_error_t error; /* last failure (ft_tape_last_error) */
+    ft_error_t *error; /* last failure (ft_tape_last_error), allocated at the first */
     tape_var_t vars_inline[FTP_TAPE_INLINE_VARS];
     tape_node_t nodes_inline[FTP_TAPE_INLINE_NODES];
     ft_var_t order_inline[FTP_TAPE_INLINE_NODES];
     ft_var_t leaves_inline[FTP_TAPE_INLINE_NODES];
     uint32_t work_inline[FTP_TAPE_INLINE_NODES];
-    tape_delivery_t deliv_inline[2 * FTP_TAPE_INLINE_NODES];
-    tape_delivery_t deliv_tmp_inline[2 * FTP_TAPE_INLINE_NODES];
+    tape_delivery_t deliv_inline[FTP_TAPE_INLINE_NODES];
+    tape_delivery_t deliv_tmp_inline[1]; /* only a long list is radix-sorted */
 };
 
 /* Initialise / release an embedded tape (ft_tape_new / ft_tape_free do this

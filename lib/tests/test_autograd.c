@@ -258,12 +258,12 @@ static void autograd_last_error_says_where(void) {
     FT_CHECK(env_open(&e, FT_MODE_STRICT));
     const bool clean = ft_tape_last_error(e.tape)->code == FT_OK;
     ft_var_t x = leaf(&e, 3, true), k = leaf(&e, 2, false), y = 0, r = 0;
-    const ft_error_t *err = ft_tape_last_error(e.tape);
     char m[5][FT_ERROR_MESSAGE_MAX];
     ft_status st[5];
     st[0] = apply(&e, "mul", x, x, &y, NULL);
     st[0] = st[0] ? st[0] : ft_tape_backward(e.tape, y, NULL, NULL);
     st[0] = st[0] ? st[0] : ft_tape_backward(e.tape, y, NULL, NULL);
+    const ft_error_t *err = ft_tape_last_error(e.tape); /* made at the first failure, then stable */
     snprintf(m[0], sizeof m[0], "%s", err->message);
     st[1] = ft_tape_backward(e.tape, k, NULL, NULL);
     snprintf(m[1], sizeof m[1], "%s", err->message);

@@ -66,8 +66,12 @@ FT_API void ft_tape_clear(ft_tape_t *tape);
 /* The tape's last error: the most recent failure of a function that takes a
  * non-const tape (ft_tape_leaf, ft_tape_apply, ft_tape_backward), with what and
  * where ("variable 12 was dropped when the tape was cleared", "add: no_kernel:
- * ..."); code FT_OK and "" if none (a later success does not clear it). Owned by
- * the tape. Never NULL (for a NULL tape: a static FT_EINVALID_ARGUMENT record). */
+ * ..."); a later success does not clear it. Never NULL. Owned by the tape, which
+ * makes the record at its first failure (a tape stays small until then): before
+ * that this is a static record with code FT_OK and "", so fetch it after a
+ * failure; from then on the pointer is the tape's until ft_tape_free, and each
+ * failure overwrites it. (For a NULL tape: a static FT_EINVALID_ARGUMENT record;
+ * if the record cannot be allocated, failures go unrecorded.) */
 FT_API const ft_error_t *ft_tape_last_error(const ft_tape_t *tape);
 /* The variable's forward value (tape_var set). FT_EUNKNOWN_VAR if the tape does
  * not hold it. */
