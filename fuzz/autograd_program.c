@@ -5,8 +5,9 @@
  * decide at kinks and poles), backward runs exactly when it must, two runs
  * identical, and the split policy.
  *
- * Layout (bytes past the end read as 0, trailing bytes are ignored: every byte
- * string is a valid program):
+ * Layout (decoded by ftfz_decode_program in fuzz_scenario.c; bytes past the
+ * end read as 0, trailing bytes are ignored: every byte string is a valid
+ * program):
  *
  *   offset  size  field
  *   0       1     bits 0-2: leaf count - 1 (1..8); bit 3: float32 (else

@@ -1,8 +1,10 @@
 /* Fuzz target route_select: one dispatch call, judged in strict and hardened
  * mode against the reference model and the mode-split policy.
  *
- * The input is a compact binary scenario; bytes past the end read as 0 and
- * trailing bytes are ignored, so every byte string is a valid scenario.
+ * The input is a compact binary scenario (decoded by ftfz_decode_dispatch in
+ * fuzz_scenario.c, which also encodes campaign scenarios for the seeds); bytes
+ * past the end read as 0 and trailing bytes are ignored, so every byte string
+ * is a valid scenario.
  *
  *   offset  size  field
  *   0       1     op: low nibble 0..9 a built-in (add, sub, mul, div, maximum,
