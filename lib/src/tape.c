@@ -351,34 +351,24 @@ static ft_status walk_failed(ft_tape_t *tape, const uint32_t *ran, size_t steps,
 /* Lists this short are insertion-sorted as they come. */
 enum { SHORT_LIST = 32 };
 
-/* Sorts a backward's leaf deliveries by slot, stably (a leaf's gradients are
- * summed in the order they were delivered, as torch's buffer does), in O(n)
- * whatever the order of arrival. Deliveries mostly arrive nearly sorted, often
- * reversed (acc = acc + x_i delivers its leaves newest first), so: reverse each
- * strictly descending run (no two of its entries share a slot, so this keeps
- * the order of equal slots), then insertion sort with a budget of 4n moves;
- * past the budget, an LSD radix sort through `tmp`, one pass per byte of
- * `bound` (8-bit digits keep the scatter within the TLB's reach). Without
- * `tmp` (out of memory), the insertion sort just goes on. The leaves used to be
- * insertion-sorted alone, which was quadratic on leaves in any other order. */
+/* Sorts a backward's leaf deliveries by slot, descending and stably (a leaf's
+ * gradients are summed in the order they were delivered, as torch's buffer
+ * does), in O(n) whatever the order of arrival. The walk runs the newest node
+ * first, so deliveries mostly arrive in descending order already (acc = acc +
+ * x_i delivers x_n-1 first): an insertion sort with a budget of 4n moves
+ * finishes those in one pass; past the budget, an LSD radix sort through `tmp`,
+ * one pass per byte of `bound` (8-bit digits keep the scatter within the TLB's
+ * reach). Without `tmp` (out of memory), the insertion sort just goes on. The
+ * leaves used to be insertion-sorted alone, quadratic in any other order. */
 static void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound) {
     enum { DIGIT = 8, BUCKETS = 1 << DIGIT };
-    for (size_t i = 0; n > SHORT_LIST && i < n;) {
-        size_t j = i + 1;
-        while (j < n && d[j].slot < d[j - 1].slot)
-            j++;
-        for (size_t a = i, b = j - 1; a < b; a++, b--) {
-            const tape_delivery_t t = d[a];
-            d[a] = d[b];
-            d[b] = t;
-        }
-        i = j;
-    }
     size_t budget = n <= SHORT_LIST || !tmp ? SIZE_MAX : 4 * n;
     for (size_t i = 1; i < n; i++) {
+        if (d[i - 1].slot >= d[i].slot)
+            continue;
         const tape_delivery_t x = d[i];
         size_t j = i;
-        for (; j > 0 && d[j - 1].slot > x.slot && budget; j--, budget--)
+        for (; j > 0 && d[j - 1].slot < x.slot && budget; j--, budget--)
             d[j] = d[j - 1];
         d[j] = x; /* never past an equal slot: stable, also when cut short */
         if (!budget)
@@ -392,7 +382,7 @@ static void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, 
         for (size_t i = 0; i < n; i++)
             at[(from[i].slot >> shift) & (BUCKETS - 1)]++;
         uint32_t sum = 0;
-        for (unsigned b = 0; b < BUCKETS; b++) {
+        for (unsigned b = BUCKETS; b-- > 0;) { /* high digits first: descending */
             const uint32_t c = at[b];
             at[b] = sum;
             sum += c;
@@ -514,16 +504,20 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
      * nodes' dtype), then leaf.grad = leaf.grad + buffer (or the buffer) */
     sort_deliveries(tape->deliv, ndeliv, scratch ? tape->deliv_tmp : NULL, tape->nvars);
     size_t nleaves = 0;
-    for (size_t i = 0; i < ndeliv;) {
-        const uint32_t slot = tape->deliv[i].slot;
+    for (size_t end = ndeliv; end > 0;) { /* from the end: ascending slots, each leaf's group in delivery order */
+        const uint32_t slot = tape->deliv[end - 1].slot;
+        size_t i = end - 1;
+        while (i > 0 && tape->deliv[i - 1].slot == slot)
+            i--;
         tape_var_t *v = &tape->vars[slot];
         const ft_dtype_t dt = v->value.dtype;
-        double buf = tape->deliv[i++].g;
-        for (; i < ndeliv && tape->deliv[i].slot == slot; i++)
-            buf = in_dtype(dt, buf + tape->deliv[i].g);
+        double buf = tape->deliv[i].g;
+        for (size_t k = i + 1; k < end; k++)
+            buf = in_dtype(dt, buf + tape->deliv[k].g);
         v->grad = v->has_grad ? in_dtype(dt, v->grad + buf) : buf;
         v->has_grad = true;
         tape->leaves[nleaves++] = slot;
+        end = i;
     }
     if (tape->base) { /* slots to ids */
         for (size_t i = 0; i < steps; i++)

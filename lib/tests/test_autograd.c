@@ -212,6 +212,52 @@ static void autograd_many_leaves_in_any_order(void) {
     }
 }
 
+/* A leaf's gradients are summed in the order they are delivered (newest node
+ * first), also when the deliveries are many and arrive scrambled (the radix
+ * path): the weights are chosen so that any other order rounds differently. */
+static void autograd_leaf_sums_keep_delivery_order(void) {
+    enum { LEAVES = 10, USES = 2000 };
+    static const double pattern[] = {1e16, 1.0, -1e16, 3.0, 0.5, -1.0, 1e-3, 7e15};
+    env_t e;
+    FT_CHECK(env_open(&e, FT_MODE_STRICT));
+    ft_var_t xs[LEAVES];
+    for (int j = 0; j < LEAVES; j++)
+        xs[j] = leaf(&e, j + 1, true);
+    ft_var_t acc = 0, m;
+    ft_status st = FT_OK;
+    double want[LEAVES];
+    bool seen[LEAVES] = {false};
+    for (int i = 0; i < USES && st == FT_OK; i++) {
+        const double w = pattern[(i * 5 + i / 8) % 8];
+        const ft_var_t wv = leaf(&e, w, false);
+        st = apply(&e, "mul", xs[(i * 7) % LEAVES], wv, &m, NULL);
+        if (st == FT_OK)
+            st = i ? apply(&e, "add", acc, m, &acc, NULL) : FT_OK;
+        if (i == 0)
+            acc = m;
+    }
+    /* the walk runs use USES-1 first: x_j's buffer is w of its last use, then
+     * + w of each earlier one */
+    for (int i = USES - 1; i >= 0; i--) {
+        const int j = (i * 7) % LEAVES;
+        const double w = pattern[(i * 5 + i / 8) % 8];
+        want[j] = seen[j] ? want[j] + w : w;
+        seen[j] = true;
+    }
+    st = st ? st : ft_tape_backward(e.tape, acc, NULL, NULL);
+    bool ok = st == FT_OK;
+    for (int j = 0; ok && j < LEAVES; j++) {
+        bool defined;
+        const double g = grad_of(&e, xs[j], &defined);
+        ok = defined && memcmp(&g, &want[j], sizeof g) == 0;
+        if (!ok)
+            ft_test_fail(__FILE__, __LINE__, "leaf %d: %.17g, want %.17g", j, g, want[j]);
+    }
+    env_close(&e);
+    FT_CHECK_STATUS(st, FT_OK);
+    FT_CHECK(ok);
+}
+
 /* ft_tape_clear drops every variable; ids go on and never name two variables. */
 static void autograd_clear_drops_variables_ids_go_on(void) {
     env_t e;
@@ -481,6 +527,7 @@ int main(int argc, char **argv) {
         FT_CASE(autograd_composite_records_its_decomposition),
         FT_CASE(autograd_retain_graph_and_errors),
         FT_CASE(autograd_many_leaves_in_any_order),
+        FT_CASE(autograd_leaf_sums_keep_delivery_order),
         FT_CASE(autograd_clear_drops_variables_ids_go_on),
         FT_CASE(autograd_last_error_says_where),
         FT_CASE(autograd_ops_without_derivatives),
