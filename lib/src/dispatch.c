@@ -30,6 +30,22 @@ ft_status ft_mode_from_name(const char *name, ft_mode_t *out) {
     return FT_EINVALID_ARGUMENT;
 }
 
+const char *ft_profile_name(ft_profile_t profile) {
+    return profile == FT_PROFILE_PACKET ? "packet" : profile == FT_PROFILE_C10 ? "c10" : NULL;
+}
+
+ft_status ft_profile_from_name(const char *name, ft_profile_t *out) {
+    if (!name || !out)
+        return FT_EINVALID_ARGUMENT;
+    for (int p = FT_PROFILE_PACKET; p <= FT_PROFILE_C10; p++) {
+        if (strcmp(name, ft_profile_name((ft_profile_t)p)) == 0) {
+            *out = (ft_profile_t)p;
+            return FT_OK;
+        }
+    }
+    return FT_EINVALID_ARGUMENT;
+}
+
 const char *ft_mode_split_name(ft_mode_split_t split) {
     switch (split) {
     case FT_SPLIT_NONE:
@@ -109,32 +125,94 @@ void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *s) {
 
 /* --- the walk ------------------------------------------------------------- */
 
-/* The keyset one operand contributes: Dense+device, ADInplaceOrView, and
- * AutogradFunctionality+device when it requires grad. Operand checked already. */
-static inline uint64_t operand_bits(const ft_scalar_t *t) {
+/* The keyset one operand contributes under the packet profile: Dense+device,
+ * ADInplaceOrView, and AutogradFunctionality+device when it requires grad. */
+static inline uint64_t packet_bits(const ft_scalar_t *t) {
     uint64_t bits = FBIT(FT_KEY_DENSE) | FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | (UINT64_C(1) << (t->device - 1));
     if (t->requires_grad)
         bits |= FBIT(FT_KEY_AUTOGRAD_FUNCTIONALITY);
     return bits;
 }
 
+/* Under the c10 profile, per backend component (index = ft_backend_t): the keys
+ * torch 1.13 gives every tensor of that backend besides Dense+backend — [0] an
+ * ordinary tensor (ADInplaceOrView, the autograd key, the autocast key), [1] an
+ * inference tensor (the autocast key only). Autograd: AutogradFunctionality for
+ * the backends with their own Autograd<backend> key in c10's
+ * getAutogradRelatedKeySetFromBackend, AutogradOther for HIP and VE (whose
+ * AutogradHIP / AutogradVE keys exist but are never given to a tensor).
+ * Autocast: CPU -> AutocastCPU, XPU -> AutocastXPU, CUDA and XLA -> AutocastCUDA,
+ * none otherwise. Probed with torch 1.13 (differential/oracle/gen_c10_fixtures.py). */
+#define C10_OWN   (FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | FBIT(FT_KEY_AUTOGRAD_FUNCTIONALITY))
+#define C10_OTHER (FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | FBIT(FT_KEY_AUTOGRAD_OTHER))
+static const uint64_t c10_extra[FT_BACKEND_COUNT + 1][2] = {
+    [FT_BACKEND_CPU] = {C10_OWN | FBIT(FT_KEY_AUTOCAST_CPU), FBIT(FT_KEY_AUTOCAST_CPU)},
+    [FT_BACKEND_CUDA] = {C10_OWN | FBIT(FT_KEY_AUTOCAST_CUDA), FBIT(FT_KEY_AUTOCAST_CUDA)},
+    [FT_BACKEND_HIP] = {C10_OTHER, 0},
+    [FT_BACKEND_XLA] = {C10_OWN | FBIT(FT_KEY_AUTOCAST_CUDA), FBIT(FT_KEY_AUTOCAST_CUDA)},
+    [FT_BACKEND_MPS] = {C10_OWN, 0},
+    [FT_BACKEND_IPU] = {C10_OWN, 0},
+    [FT_BACKEND_XPU] = {C10_OWN | FBIT(FT_KEY_AUTOCAST_XPU), FBIT(FT_KEY_AUTOCAST_XPU)},
+    [FT_BACKEND_HPU] = {C10_OWN, 0},
+    [FT_BACKEND_VE] = {C10_OTHER, 0},
+    [FT_BACKEND_LAZY] = {C10_OWN, 0},
+    [FT_BACKEND_META] = {C10_OWN, 0},
+    [FT_BACKEND_PRIVATEUSE1] = {C10_OWN, 0},
+    [FT_BACKEND_PRIVATEUSE2] = {C10_OWN, 0},
+    [FT_BACKEND_PRIVATEUSE3] = {C10_OWN, 0},
+};
+
+/* c10: requires_grad plays no part (it changes what the autograd kernel
+ * records, never the route); an inference tensor has no autograd keys. */
+static inline uint64_t c10_bits(const ft_scalar_t *t) {
+    return FBIT(FT_KEY_DENSE) | (UINT64_C(1) << (t->device - 1)) | c10_extra[t->device][t->inference ? 1 : 0];
+}
+
+/* The keyset one operand contributes. Operand checked already. */
+static inline uint64_t operand_bits(const ft_dispatch_ctx_t *ctx, const ft_scalar_t *t) {
+    return ctx->profile == FT_PROFILE_C10 ? c10_bits(t) : packet_bits(t);
+}
+
 static inline bool scalar_ok(const ft_scalar_t *t) {
     return t && (unsigned)t->dtype <= FT_DTYPE_F32 && (unsigned)t->device - 1u < FT_BACKEND_COUNT;
 }
 
+/* packet: grad mode off excludes the autograd keys. c10: grad mode changes no
+ * set (torch.no_grad leaves the TLS sets alone); inference mode removes
+ * ADInplaceOrView from the include set and adds the autograd keys to the
+ * exclude set, as c10::InferenceMode does. */
 static inline uint64_t context_keyset(const ft_dispatch_ctx_t *ctx, uint64_t input) {
-    const uint64_t exclude = ctx->exclude.repr | (ctx->grad_mode ? 0 : FT_KEYSET_AUTOGRAD_MASK);
-    return (input | ctx->include.repr) & (FT_KEYSET_BACKEND_MASK | ~exclude); /* c10's a - b */
+    uint64_t include = ctx->include.repr, exclude = ctx->exclude.repr;
+    if (ctx->profile == FT_PROFILE_C10) {
+        if (ctx->inference_mode) {
+            include &= ~FBIT(FT_KEY_AD_INPLACE_OR_VIEW);
+            exclude |= FT_KEYSET_AUTOGRAD_MASK;
+        }
+    } else if (!ctx->grad_mode) {
+        exclude |= FT_KEYSET_AUTOGRAD_MASK;
+    }
+    return (input | include) & (FT_KEYSET_BACKEND_MASK | ~exclude); /* c10's a - b */
 }
 
 ft_status ft_dispatch_compute_keyset(const ft_dispatch_ctx_t *ctx, const ft_scalar_t *lhs, const ft_scalar_t *rhs,
                                      ft_keyset_t *input, ft_keyset_t *out) {
-    if (!ctx || !out || !scalar_ok(lhs) || !scalar_ok(rhs))
+    if (!ctx || !ft_profile_name(ctx->profile) || !out || !scalar_ok(lhs) || !scalar_ok(rhs))
         return FT_EINVALID_ARGUMENT;
-    const uint64_t in = operand_bits(lhs) | operand_bits(rhs);
+    const uint64_t in = operand_bits(ctx, lhs) | operand_bits(ctx, rhs);
     if (input)
         input->repr = in;
     out->repr = context_keyset(ctx, in);
+    return FT_OK;
+}
+
+bool ft_dispatch_records_grad(const ft_dispatch_ctx_t *ctx) {
+    return ctx && ctx->grad_mode && !(ctx->profile == FT_PROFILE_C10 && ctx->inference_mode);
+}
+
+ft_status ft_dispatch_operand_keyset(const ft_dispatch_ctx_t *ctx, const ft_scalar_t *t, ft_keyset_t *out) {
+    if (!ctx || !ft_profile_name(ctx->profile) || !out || !scalar_ok(t))
+        return FT_EINVALID_ARGUMENT;
+    out->repr = operand_bits(ctx, t);
     return FT_OK;
 }
 
@@ -250,7 +328,8 @@ static ft_status early_failure(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, c
 
 /* Strict unless exactly hardened would fail open on a corrupt mode: reject it. */
 static inline bool ctx_ok(const ft_dispatch_ctx_t *ctx) {
-    return ctx && (ctx->mode == FT_MODE_STRICT || ctx->mode == FT_MODE_HARDENED);
+    return ctx && (ctx->mode == FT_MODE_STRICT || ctx->mode == FT_MODE_HARDENED) &&
+           (ctx->profile == FT_PROFILE_PACKET || ctx->profile == FT_PROFILE_C10);
 }
 
 static inline ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input, uint64_t effective,
@@ -294,6 +373,20 @@ static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op,
     return FT_OK;
 }
 
+/* What the profile makes of a result. packet: nothing (grad mode off already
+ * kept the route off autograd). c10: the autograd hop ran whatever the modes,
+ * but with grad mode off or in inference mode it records nothing, so the result
+ * does not require grad; a result made in inference mode is an inference
+ * tensor. */
+static inline void c10_result(const ft_dispatch_ctx_t *ctx, ft_scalar_t *out) {
+    out->inference = false;
+    if (ctx->profile != FT_PROFILE_C10)
+        return;
+    out->inference = ctx->inference_mode;
+    if (!ft_dispatch_records_grad(ctx))
+        out->requires_grad = false;
+}
+
 ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
                        const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision,
                        unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
@@ -305,7 +398,7 @@ ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool exp
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EDISPATCH_DEPTH);
     uint64_t input = keyset, effective = keyset;
     if (!explicit_keyset) {
-        input = operand_bits(lhs) | operand_bits(rhs);
+        input = operand_bits(ctx, lhs) | operand_bits(ctx, rhs);
         effective = context_keyset(ctx, input);
     }
     landing_t land = {NULL, 0, NULL};
@@ -315,7 +408,10 @@ ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool exp
         return st;
     if (autograd)
         *autograd = land.autograd;
-    return d->status = execute(ctx, op, &land, depth, tape, lhs, rhs, out);
+    st = execute(ctx, op, &land, depth, tape, lhs, rhs, out);
+    if (st == FT_OK)
+        c10_result(ctx, out);
+    return d->status = st;
 }
 
 ft_status ft_dispatch_binary(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const ft_scalar_t *lhs,

@@ -8,7 +8,7 @@
  *                 fallthrough, kernel}]], lhs, rhs, out, value, dtype, requires_grad
  *                 (the bracketed part only when the call reached the dispatcher)
  *   backward:     root, retain_graph, steps, order[], grads[{var, value}]
- *   mode_change / grad_mode_change: from, to
+ *   mode_change / grad_mode_change / inference_mode_change: from, to
  *
  * Strings follow the project's one JSON rule (ft/json_text.h: op and kernel
  * names come from users and need not be UTF-8); doubles are exact text
@@ -134,6 +134,7 @@ size_t ft_evidence_json(const ft_evidence_t *e, char *buf, size_t cap) {
         field_str(&t, "to", ft_mode_name((ft_mode_t)e->to));
         break;
     case FT_EVIDENCE_GRAD_MODE_CHANGE:
+    case FT_EVIDENCE_INFERENCE_MODE_CHANGE:
         field_bool(&t, "from", e->from != 0);
         field_bool(&t, "to", e->to != 0);
         break;

@@ -113,6 +113,8 @@ const char *ft_evidence_kind_name(ft_evidence_kind_t kind) {
         return "mode_change";
     case FT_EVIDENCE_GRAD_MODE_CHANGE:
         return "grad_mode_change";
+    case FT_EVIDENCE_INFERENCE_MODE_CHANGE:
+        return "inference_mode_change";
     }
     return NULL;
 }
@@ -123,7 +125,7 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
         return FT_EINVALID_ARGUMENT;
     if (!opts)
         opts = &defaults;
-    if (!ft_mode_name(opts->mode))
+    if (!ft_mode_name(opts->mode) || !ft_profile_name(opts->profile))
         return FT_EINVALID_ARGUMENT;
     if (opts->ledger != FT_LEDGER_KEEP_ALL && opts->ledger != FT_LEDGER_KEEP_LAST &&
         opts->ledger != FT_LEDGER_SINK_ONLY)
@@ -137,6 +139,8 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
     ft_dispatch_ctx_init(&s->ctx);
     s->ctx.mode = opts->mode;
     s->ctx.grad_mode = opts->grad_mode;
+    s->ctx.profile = opts->profile;
+    s->ctx.inference_mode = opts->inference_mode;
     s->owned_registry = NULL;
     s->registry = opts->registry;
     s->sink = opts->sink;
@@ -462,6 +466,20 @@ ft_status ft_session_set_grad_mode(ft_session_t *s, bool enabled) {
     return FT_OK;
 }
 
+ft_status ft_session_set_inference_mode(ft_session_t *s, bool enabled) {
+    if (!s)
+        return FT_EINVALID_ARGUMENT;
+    entry_t local, *e = reserve(s, &local);
+    if (!e)
+        return FT_ENOMEM;
+    entry_init(e, FT_EVIDENCE_INFERENCE_MODE_CHANGE, FT_OK);
+    e->from = s->ctx.inference_mode;
+    e->to = enabled;
+    s->ctx.inference_mode = enabled;
+    commit(s, e, NULL);
+    return FT_OK;
+}
+
 ft_status ft_session_set_include(ft_session_t *s, ft_keyset_t include) {
     if (!s)
         return FT_EINVALID_ARGUMENT;
@@ -479,8 +497,9 @@ ft_status ft_session_set_exclude(ft_session_t *s, ft_keyset_t exclude) {
 ft_status ft_session_leaf(ft_session_t *s, double value, ft_dtype_t dtype, bool requires_grad, ft_var_t *out) {
     if (!s)
         return FT_EINVALID_ARGUMENT;
-    const ft_scalar_t v =
+    ft_scalar_t v =
         ft_scalar_make(dtype == FT_DTYPE_F32 ? (double)(float)value : value, dtype, FT_BACKEND_CPU, requires_grad);
+    v.inference = s->ctx.profile == FT_PROFILE_C10 && s->ctx.inference_mode; /* torch: made in inference mode */
     return tape_failed(s, ft_tape_leaf(&s->tape, &v, out));
 }
 

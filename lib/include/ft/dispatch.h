@@ -47,30 +47,78 @@ FT_API const char *ft_mode_split_name(ft_mode_split_t split);
 /* Allowlist id of the only routing difference hardened mode may show. */
 #define FT_ALLOWLIST_COMPOSITE_FALLBACK "dispatch.composite_backend_fallback"
 
+/* How a call's keyset is derived from its operands and the context. Routing
+ * (the walk over the computed table) is the same under both.
+ *
+ * FT_PROFILE_PACKET (the default, SPEC §5): an operand contributes Dense+backend
+ * and ADInplaceOrView, plus AutogradFunctionality(+backend) only when it
+ * requires grad; grad mode off adds {AutogradFunctionality, AutogradOther,
+ * AutogradNestedTensor} to the exclude set. So requires_grad and grad mode pick
+ * the route. This is the packet's contract, NOT what torch does; the drift is
+ * allowlisted as "dispatch.profile_packet_derivation" (differential/allowlist.json).
+ * inference_mode and ft_scalar_t.inference are ignored.
+ *
+ * FT_PROFILE_C10: torch 1.13's derivation, probed (differential/oracle/
+ * gen_c10_fixtures.py, fixtures/c10_routes.jsonl). An ordinary tensor contributes
+ * Dense+backend, ADInplaceOrView, its backend's autograd key and its backend's
+ * autocast key, whether or not it requires grad:
+ *   backend         autograd key                    autocast key
+ *   CPU             AutogradCPU                     AutocastCPU
+ *   CUDA            AutogradCUDA                    AutocastCUDA
+ *   XLA             AutogradXLA                     AutocastCUDA
+ *   XPU             AutogradXPU                     AutocastXPU
+ *   HIP, VE         AutogradOther                   none
+ *   MPS, IPU, HPU, Lazy, Meta, PrivateUse1..3
+ *                   Autograd<backend>               none
+ * An inference tensor (ft_scalar_t.inference: made in inference mode) contributes
+ * only Dense+backend and the autocast key. Grad mode changes no set: with it off
+ * (torch.no_grad) the autograd hop still runs but records nothing and the result
+ * does not require grad. Inference mode (torch.inference_mode) removes
+ * ADInplaceOrView from the include set and adds {AutogradFunctionality,
+ * AutogradOther, AutogradNestedTensor} to the exclude set; it records nothing
+ * whatever grad_mode says, and every result made in it is an inference tensor.
+ * The autocast keys reach a route only if taken out of the exclude set (the
+ * default exclude set holds all three, as torch's does outside autocast). */
+typedef enum ft_profile { FT_PROFILE_PACKET = 0, FT_PROFILE_C10 = 1 } ft_profile_t;
+
+/* "packet" / "c10"; NULL for an unknown value. */
+FT_API const char *ft_profile_name(ft_profile_t profile);
+FT_API ft_status ft_profile_from_name(const char *name, ft_profile_t *out);
+
 /* Thread-local state of c10, made explicit. A plain struct: initialise it with
- * ft_dispatch_ctx_init (or FT_DISPATCH_CTX_INIT) and change fields freely. */
+ * ft_dispatch_ctx_init (or FT_DISPATCH_CTX_INIT) and change fields freely. An
+ * initializer that lists only the first four fields gets the packet profile
+ * outside inference mode. */
 typedef struct ft_dispatch_ctx {
     ft_mode_t mode;
-    bool grad_mode;      /* off: the autograd keys join the exclude set */
-    ft_keyset_t include; /* default {BackendSelect, ADInplaceOrView} */
-    ft_keyset_t exclude; /* default {AutocastCPU, AutocastXPU, AutocastCUDA} */
+    bool grad_mode;       /* torch.is_grad_enabled(); see ft_profile_t for its effect */
+    ft_keyset_t include;  /* default {BackendSelect, ADInplaceOrView} */
+    ft_keyset_t exclude;  /* default {AutocastCPU, AutocastXPU, AutocastCUDA} */
+    ft_profile_t profile; /* default FT_PROFILE_PACKET */
+    bool inference_mode;  /* torch.inference_mode(); c10 profile only; default false */
 } ft_dispatch_ctx_t;
 
 #define FT_DISPATCH_CTX_INIT                                                                                           \
-    {                                                                                                                  \
-        FT_MODE_STRICT, true, {UINT64_C(0x804000000)}, {                                                               \
-            UINT64_C(0x70000000000)                                                                                    \
-        }                                                                                                              \
-    }
+    { FT_MODE_STRICT, true, {UINT64_C(0x804000000)}, {UINT64_C(0x70000000000)}, FT_PROFILE_PACKET, false }
 
 FT_API void ft_dispatch_ctx_init(ft_dispatch_ctx_t *ctx);
 
 /* The keyset a call on these operands dispatches on:
- * ((keyset(lhs) | keyset(rhs)) | include) - exclude, where exclude also holds
- * {AutogradFunctionality, AutogradOther, AutogradNestedTensor} when grad mode is
- * off. `input` (may be NULL) receives keyset(lhs) | keyset(rhs). */
+ * ((keyset(lhs) | keyset(rhs)) | include') - exclude', with each operand's keyset
+ * and include'/exclude' derived from the context's sets by ctx->profile (see
+ * ft_profile_t). `input` (may be NULL) receives keyset(lhs) | keyset(rhs).
+ * FT_EINVALID_ARGUMENT for NULL or out-of-range arguments (profile included). */
 FT_API ft_status ft_dispatch_compute_keyset(const ft_dispatch_ctx_t *ctx, const ft_scalar_t *lhs,
                                             const ft_scalar_t *rhs, ft_keyset_t *input, ft_keyset_t *out);
+
+/* One operand's own keyset under ctx->profile (torch's _dispatch_keys(t) for the
+ * c10 profile; ft_scalar_keyset's for the packet one). */
+FT_API ft_status ft_dispatch_operand_keyset(const ft_dispatch_ctx_t *ctx, const ft_scalar_t *t, ft_keyset_t *out);
+
+/* Whether an autograd hop under this context records a node (the tape's node,
+ * requires_grad on the result): grad mode on and, under the c10 profile, not in
+ * inference mode. False for NULL. */
+FT_API bool ft_dispatch_records_grad(const ft_dispatch_ctx_t *ctx);
 
 #define FT_DECISION_MAX_HOPS 64
 
@@ -119,7 +167,9 @@ FT_API ft_status ft_dispatch_binary(const ft_dispatch_ctx_t *ctx, const ft_op_t 
 
 /* Same, on an explicit raw keyset (the packet's dispatch_scalar_binary_with_keyset,
  * c10's redispatch): `keyset` is routed as given — the context's include/exclude
- * sets and grad mode are not applied; only ctx->mode is used. */
+ * sets, grad mode and inference mode are not applied to it. Under the c10
+ * profile the result still follows ft_dispatch_records_grad and inference mode
+ * (see ft_profile_t), as a redispatched call's result does in torch. */
 FT_API ft_status ft_dispatch_binary_with_keyset(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
                                                 const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out,
                                                 ft_decision_t *decision);

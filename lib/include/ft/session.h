@@ -34,10 +34,11 @@ FT_BEGIN_DECLS
 typedef struct ft_session ft_session_t;
 
 typedef enum ft_evidence_kind {
-    FT_EVIDENCE_DISPATCH = 0,    /* "dispatch": one op */
-    FT_EVIDENCE_BACKWARD,        /* "backward" */
-    FT_EVIDENCE_MODE_CHANGE,     /* "mode_change" */
-    FT_EVIDENCE_GRAD_MODE_CHANGE /* "grad_mode_change" */
+    FT_EVIDENCE_DISPATCH = 0,         /* "dispatch": one op */
+    FT_EVIDENCE_BACKWARD,             /* "backward" */
+    FT_EVIDENCE_MODE_CHANGE,          /* "mode_change" */
+    FT_EVIDENCE_GRAD_MODE_CHANGE,     /* "grad_mode_change" */
+    FT_EVIDENCE_INFERENCE_MODE_CHANGE /* "inference_mode_change" */
 } ft_evidence_kind_t;
 
 FT_API const char *ft_evidence_kind_name(ft_evidence_kind_t kind);
@@ -72,7 +73,8 @@ typedef struct ft_evidence {
     const ft_var_t *grad_vars; /* [grad_count] leaves this backward reached, ascending */
     const double *grads;       /* [grad_count] their .grad after it */
 
-    /* FT_EVIDENCE_MODE_CHANGE (ft_mode_t) / FT_EVIDENCE_GRAD_MODE_CHANGE (0/1) */
+    /* FT_EVIDENCE_MODE_CHANGE (ft_mode_t) / FT_EVIDENCE_GRAD_MODE_CHANGE and
+     * FT_EVIDENCE_INFERENCE_MODE_CHANGE (0/1) */
     int from, to;
 } ft_evidence_t;
 
@@ -104,13 +106,15 @@ typedef struct ft_session_options {
     ft_ledger_policy_t ledger; /* default FT_LEDGER_KEEP_ALL */
     size_t ledger_keep;        /* with FT_LEDGER_KEEP_LAST: how many entries (its
                                 * slots are reserved up front, ~150 bytes each) */
+    ft_profile_t profile;      /* keyset derivation (ft_profile_t); default FT_PROFILE_PACKET */
+    bool inference_mode;       /* default false; c10 profile only (ft_profile_t) */
 } ft_session_options_t;
 
 #define FT_SESSION_OPTIONS_INIT                                                                                        \
-    { FT_MODE_STRICT, true, NULL, NULL, NULL, NULL, NULL, FT_LEDGER_KEEP_ALL, 0 }
+    { FT_MODE_STRICT, true, NULL, NULL, NULL, NULL, NULL, FT_LEDGER_KEEP_ALL, 0, FT_PROFILE_PACKET, false }
 
-/* `opts` may be NULL for the defaults. FT_EINVALID_ARGUMENT for an unknown mode
- * or ledger policy, or FT_LEDGER_KEEP_LAST with ledger_keep 0. */
+/* `opts` may be NULL for the defaults. FT_EINVALID_ARGUMENT for an unknown mode,
+ * profile or ledger policy, or FT_LEDGER_KEEP_LAST with ledger_keep 0. */
 FT_API ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out);
 FT_API void ft_session_free(ft_session_t *session);
 
@@ -123,12 +127,22 @@ FT_API const ft_dispatch_ctx_t *ft_session_context(const ft_session_t *session);
  * call fails (FT_EINVALID_ARGUMENT for a mode that is not an ft_mode_t, FT_ENOMEM
  * when the entry cannot be stored), never both. */
 FT_API ft_status ft_session_set_mode(ft_session_t *session, ft_mode_t mode);
+/* Under the c10 profile grad mode off keeps the autograd hop but records no node
+ * (results do not require grad); under the packet profile it routes around
+ * autograd. See ft_profile_t. */
 FT_API ft_status ft_session_set_grad_mode(ft_session_t *session, bool enabled);
+/* torch.inference_mode(enabled): appends an "inference_mode_change" entry, same
+ * contract as ft_session_set_grad_mode. Under the c10 profile, while it is on,
+ * ops record nothing, their results and new leaves are inference tensors; the
+ * packet profile ignores it (it is still recorded). */
+FT_API ft_status ft_session_set_inference_mode(ft_session_t *session, bool enabled);
 /* c10's TLS include/exclude sets (no entry: they are part of every decision). */
 FT_API ft_status ft_session_set_include(ft_session_t *session, ft_keyset_t include);
 FT_API ft_status ft_session_set_exclude(ft_session_t *session, ft_keyset_t exclude);
 
-/* A leaf variable (no entry: leaves are data, not operations). */
+/* A leaf variable (no entry: leaves are data, not operations). A CPU tensor; an
+ * inference tensor when made under the c10 profile in inference mode (torch
+ * lets an inference tensor require grad; it still carries no autograd key). */
 FT_API ft_status ft_session_leaf(ft_session_t *session, double value, ft_dtype_t dtype, bool requires_grad,
                                  ft_var_t *out);
 

@@ -4,7 +4,11 @@
  * tape records a node when the route passes an autograd wrapper (AutogradCPU and
  * friends) and an operand requires grad — so requires_grad routes through
  * AutogradCPU and shows the hop, and an op whose autograd key only falls through
- * gives a result that does not require grad, as in torch. Composite implicit
+ * gives a result that does not require grad, as in torch. How grad mode acts
+ * depends on the context's profile (ft_profile_t): packet — grad mode off routes
+ * around autograd; c10 — the autograd hop still runs with grad mode off or in
+ * inference mode, but no node is recorded and the result does not require grad.
+ * Composite implicit
  * kernels (sqdiff) record the ops they call, so their gradient flows through the
  * decomposition.
  *

@@ -44,6 +44,11 @@ typedef struct ft_scalar {
      * it 0 (an initializer that omits it does). Composite kernels pass operands
      * through unchanged so the ops they call can record themselves. */
     uint32_t tape_var;
+    /* An inference tensor (torch: made under torch.inference_mode(), is_inference()
+     * true): under the c10 profile it carries no autograd keys. false (what an
+     * initializer that omits it gives) is an ordinary tensor. The packet profile
+     * ignores it. Dispatch sets it on results (see ft_profile_t). */
+    bool inference;
 } ft_scalar_t;
 
 /* A plain (untracked) scalar tensor. */
@@ -54,6 +59,7 @@ static inline ft_scalar_t ft_scalar_make(double value, ft_dtype_t dtype, ft_back
     t.device = device;
     t.requires_grad = requires_grad;
     t.tape_var = 0;
+    t.inference = false;
     return t;
 }
 
@@ -61,9 +67,10 @@ static inline ft_scalar_t ft_scalar_make(double value, ft_dtype_t dtype, ft_back
  * contract; 32 bytes always suffice. */
 FT_API size_t ft_value_format(double value, char *buf, size_t cap);
 
-/* The tensor's own keyset: Dense+device and ADInplaceOrView, plus
- * AutogradFunctionality+device when requires_grad (the packet's contract:
- * requires_grad drives key selection). FT_EINVALID_ARGUMENT if the device or
+/* The tensor's own keyset under the packet profile: Dense+device and
+ * ADInplaceOrView, plus AutogradFunctionality+device when requires_grad (the
+ * packet's contract: requires_grad drives key selection; torch's own keyset is
+ * ft_dispatch_operand_keyset under FT_PROFILE_C10). FT_EINVALID_ARGUMENT if the device or
  * dtype is out of range or an argument is NULL. */
 FT_API ft_status ft_scalar_keyset(const ft_scalar_t *t, ft_keyset_t *out);
 
