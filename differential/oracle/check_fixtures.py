@@ -88,13 +88,13 @@ def main():
             continue
         for l in open(os.path.join(d, fn)):
             o = json.loads(l)
-            if fn == "c10_routes.jsonl":
+            q, a = o["query"], o["expect"]
+            if q["q"] == "probe":
                 # torch's dispatch keyset is c10's (a | b | include) - exclude
-                bits = [int(o[k], 16) for k in ("tls_include_bits", "tls_exclude_bits", "dispatch_keyset_bits")]
-                ops = int(o["lhs"]["keyset_bits"], 16) | int(o["rhs"]["keyset_bits"], 16)
+                bits = [int(a[k], 16) for k in ("include_bits", "exclude_bits", "dispatch_keyset_bits")]
+                ops = int(a["lhs"]["keyset_bits"], 16) | int(a["rhs"]["keyset_bits"], 16)
                 expect(bits[2] == (ops | bits[0]) & (BACKEND_MASK | ~bits[1]), o["id"])
                 continue
-            q, a = o["query"], o["expect"]
             if q["q"] == "keyset":
                 expect(int(a["raw"], 16) == parse(q["keyset"]), l)
             elif q["q"] == "binop":

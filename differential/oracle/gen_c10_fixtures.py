@@ -16,29 +16,32 @@ that really ran, in order.
 
 Each line is one call probe(a, b) under one of four modes (enable_grad, no_grad,
 inference_mode, inference_mode with enable_grad inside) on one backend, a and b each
-ordinary or inference (made under inference_mode) and requiring grad or not:
+ordinary or inference (made under inference_mode) and requiring grad or not. Lines
+are ft-fixture-replay cases (differential/BATCH.md) of the batch query "probe",
+which routes a libft operator with the same registrations under the c10 profile:
 
-  {"id", "backend", "tensor": "real"|"wrapper", "mode", "grad_mode", "inference_mode",
-   "lhs": {"inference", "requires_grad", "keyset_bits", "keyset"}, "rhs": {...},
-   "tls_include_bits", "tls_exclude_bits", "dispatch_keyset_bits", "dispatch_keyset",
-   "route": [KEY...], "result": {"requires_grad", "grad_fn", "inference"} | null,
-   "observed": {...}}
+  {"id", ["match":"subset",] "query": {"q":"probe", "registrations", "profile":"c10",
+     "grad_mode", "inference_mode", "lhs": {"value", "device", "requires_grad",
+     "inference"}, "rhs": {...}},
+   "expect": {"ok":true, "error":null, "lhs": {"keyset_bits", "keyset"}, "rhs": {...},
+     "include_bits", "exclude_bits", "dispatch_keyset_bits", "dispatch_keyset",
+     "route": [KEY...], "result": {"requires_grad", "inference", "grad_fn"}}}
 
 Torch-computed: each operand's keys (torch._C._dispatch_keys, raw bits read with
-torch_oracle's ctypes trick), the TLS include/exclude sets read inside the mode,
-the dispatch keyset ((keys(a) | keys(b) | include) - exclude, computed with torch's
-own DispatchKeySet operators: the dispatcher's computeDispatchKeySet, which Python
-kernels cannot see directly), the route (the kernel log), and "result": what
-torch.add(a, b) gives under the same mode (requires_grad, grad_fn is not None,
-is_inference) - only for real tensors.
+torch_oracle's ctypes trick, and str()), the TLS include/exclude sets read inside
+the mode, the dispatch keyset ((keys(a) | keys(b) | include) - exclude, computed
+with torch's own DispatchKeySet operators: the dispatcher's computeDispatchKeySet,
+which Python kernels cannot see directly), the route (the kernel log), and
+"result": what torch.add(a, b) gives under the same mode (requires_grad, is_inference,
+grad_fn is not None) - only for real tensors.
 
 Real tensors exist on CPU and Meta. The other backends are faked with
 torch.Tensor._make_wrapper_subclass(device=...), which builds a TensorImpl with that
-device's keys but also adds Python and PythonTLSSnapshot. For those lines
-("tensor": "wrapper") the generator removes exactly those two keys from every
-keyset and the "Python" hop from the route; "observed" keeps what torch reported.
-CPU and Meta are also probed as wrappers, so the fixture shows the wrapper rows
-equal the real ones after that removal (the generator asserts it). PrivateUse2/3
+device's keys but also adds Python and PythonTLSSnapshot. For those lines the
+generator removes exactly those two keys from every keyset and the "Python" hop from
+the route, and has no "result" ("match":"subset"); it asserts that the wrapper had
+exactly those keys and one Python hop. CPU and Meta are also probed as wrappers, and
+the generator asserts those rows equal the real ones after the removal. PrivateUse2/3
 have no device type and cannot be probed.
 
 The output is a pure function of the torch build; MANIFEST.json gets this file's
@@ -172,17 +175,16 @@ def hexs(bits):
     return "0x%x" % bits
 
 
-def operand_json(t, strip):
-    ks = torch._C._dispatch_keys(t)
-    bits = T.raw(ks) & ~strip
-    return {"inference": t.is_inference(), "requires_grad": t.requires_grad, "keyset_bits": hexs(bits),
-            "keyset": str(T.make(bits))}
+def operand_expect(t, strip):
+    bits = T.raw(torch._C._dispatch_keys(t)) & ~strip
+    return {"keyset_bits": hexs(bits), "keyset": str(T.make(bits))}
 
 
 def probe(backend, device, fake, mode, kinds):
     name, grad_mode, inference_mode = mode
-    a = make_tensor(device, fake, kinds[0][0], kinds[0][1], 1.5)
-    b = make_tensor(device, fake, kinds[1][0], kinds[1][1], 2.25)
+    values = (1.5, 2.25)
+    a = make_tensor(device, fake, kinds[0][0], kinds[0][1], values[0])
+    b = make_tensor(device, fake, kinds[1][0], kinds[1][1], values[1])
     strip = PYTHON_BITS if fake else 0
     with Mode(grad_mode, inference_mode):
         inc = torch._C._dispatch_tls_local_include_set()
@@ -193,37 +195,33 @@ def probe(backend, device, fake, mode, kinds):
         route = list(LOG)
         result = None
         if not fake:
-            try:
-                r = torch.add(a, b)
-                result = {"requires_grad": r.requires_grad, "grad_fn": r.grad_fn is not None,
-                          "inference": r.is_inference()}
-            except RuntimeError as e:  # recorded, never expected for add
-                result = {"error": str(e).splitlines()[0]}
-    line = {
-        "id": "%s/%s/%s/%s/lhs_%s/rhs_%s" % (backend, "wrapper" if fake else "real", name,
-                                               "x", kind_name(kinds[0]), kind_name(kinds[1])),
-        "backend": backend,
-        "tensor": "wrapper" if fake else "real",
-        "mode": name,
-        "grad_mode": grad_mode,
-        "inference_mode": inference_mode,
-        "lhs": operand_json(a, strip),
-        "rhs": operand_json(b, strip),
-        "tls_include_bits": hexs(T.raw(inc)),
-        "tls_exclude_bits": hexs(T.raw(exc)),
-        "dispatch_keyset_bits": hexs(T.raw(ks) & ~strip),
-        "dispatch_keyset": str(T.make(T.raw(ks) & ~strip)),
-        "route": [k for k in route if not (fake and k == "Python")],
-        "result": result,
-    }
-    line["id"] = line["id"].replace("/x/", "/")
+            r = torch.add(a, b)  # an error here stops the generator: none is expected
+            result = {"requires_grad": r.requires_grad, "inference": r.is_inference(),
+                      "grad_fn": r.grad_fn is not None}
     if fake:
-        line["observed"] = {"dispatch_keyset_bits": hexs(T.raw(ks)), "route": route,
-                            "lhs_keyset_bits": hexs(T.raw(torch._C._dispatch_keys(a))),
-                            "rhs_keyset_bits": hexs(T.raw(torch._C._dispatch_keys(b)))}
         # the wrapper adds exactly Python and PythonTLSSnapshot, and one Python hop
-        assert T.raw(torch._C._dispatch_keys(a)) & PYTHON_BITS == PYTHON_BITS
+        for t in (a, b):
+            assert T.raw(torch._C._dispatch_keys(t)) & PYTHON_BITS == PYTHON_BITS
         assert route.count("Python") == 1
+        route = [k for k in route if k != "Python"]
+    assert T.raw(inc) & PYTHON_BITS == 0 and T.raw(exc) & PYTHON_BITS == 0
+    query = {"q": "probe", "registrations": BACKEND_KEYS + AUTOGRAD_KEYS, "profile": "c10",
+             "grad_mode": grad_mode, "inference_mode": inference_mode}
+    for side, t, v, kind in (("lhs", a, values[0], kinds[0]), ("rhs", b, values[1], kinds[1])):
+        assert t.is_inference() == kind[0] and t.requires_grad == kind[1]
+        query[side] = {"value": v, "device": backend, "requires_grad": kind[1], "inference": kind[0]}
+    dks = T.raw(ks) & ~strip
+    expect = {"ok": True, "error": None, "lhs": operand_expect(a, strip), "rhs": operand_expect(b, strip),
+              "include_bits": hexs(T.raw(inc)), "exclude_bits": hexs(T.raw(exc)),
+              "dispatch_keyset_bits": hexs(dks), "dispatch_keyset": str(T.make(dks)), "route": route}
+    line = {"id": "c10/%s/%s/%s/lhs_%s/rhs_%s" % (backend, "wrapper" if fake else "real", name,
+                                                   kind_name(kinds[0]), kind_name(kinds[1]))}
+    if fake:
+        line["match"] = "subset"
+    else:
+        expect["result"] = result
+    line["query"] = query
+    line["expect"] = expect
     return line
 
 
@@ -250,10 +248,9 @@ def main():
                     lines.append(line)
                     by_key.setdefault((backend, mode[0], kinds), []).append(line)
     # real and wrapper rows agree once the wrapper's own keys are removed
-    fields = ("lhs", "rhs", "tls_include_bits", "tls_exclude_bits", "dispatch_keyset_bits", "route")
     for group in by_key.values():
-        for f in fields:
-            assert len({json.dumps(g[f], sort_keys=True) for g in group}) == 1, (group[0]["id"], f)
+        seen = {json.dumps({k: v for k, v in g["expect"].items() if k != "result"}, sort_keys=True) for g in group}
+        assert len(seen) == 1, group[0]["id"]
     del lib
     data = "".join(json.dumps(x, separators=(",", ":"), ensure_ascii=True, allow_nan=False) + "\n"
                    for x in lines).encode("ascii")
@@ -273,7 +270,7 @@ def main():
     manifest.setdefault("files", {})[FILE] = entry
     counts = {}
     for x in lines:
-        k = "%s/%s" % (x["backend"], x["tensor"])
+        k = "/".join(x["id"].split("/")[1:3])
         counts[k] = counts.get(k, 0) + 1
     manifest["c10_fixtures"] = {"command": cmd, "torch_version": torch.__version__, "files": [FILE],
                                 "lines_per_backend": counts, "modes": [m[0] for m in MODES]}

@@ -294,9 +294,13 @@ static bool get_scalar(const json_t *q, const char *field, ft_scalar_t *t, json_
     t->dtype = FT_DTYPE_F64;
     t->device = FT_BACKEND_CPU;
     t->requires_grad = false;
+    t->tape_var = 0;
+    t->inference = false;
     if (!json_is_object(o)) {
-        snprintf(m, sizeof m, "field \"%s\" must be an object {\"value\":X, \"dtype\", \"device\", \"requires_grad\"}",
-                 field);
+        snprintf(
+            m, sizeof m,
+            "field \"%s\" must be an object {\"value\":X, \"dtype\", \"device\", \"requires_grad\", \"inference\"}",
+            field);
         goto bad;
     }
     if (!parse_value(json_object_get(o, "value"), &t->value)) {
@@ -329,6 +333,14 @@ static bool get_scalar(const json_t *q, const char *field, ft_scalar_t *t, json_
         }
         t->requires_grad = json_is_true(rg);
     }
+    const json_t *inf = json_object_get(o, "inference");
+    if (inf) {
+        if (!json_is_boolean(inf)) {
+            snprintf(m, sizeof m, "%s.inference must be a boolean", field);
+            goto bad;
+        }
+        t->inference = json_is_true(inf);
+    }
     if (t->dtype == FT_DTYPE_F32)
         t->value = (double)(float)t->value; /* as torch.tensor(x, dtype=float32) rounds */
     return true;
@@ -354,6 +366,23 @@ static json_t *value_json(const ft_scalar_t *v, bool have) {
     return json_pack("{s:s, s:s}", "value", (ft_value_format(v->value, text, sizeof text), text), "value_bits", bits);
 }
 
+/* "profile" ("packet" default, "c10") and "inference_mode" (bool, default false). */
+static bool get_profile(const json_t *q, ft_dispatch_ctx_t *ctx, json_t **answer) {
+    const json_t *p = json_object_get(q, "profile"), *im = json_object_get(q, "inference_mode");
+    if (p && (!json_is_string(p) || ft_profile_from_name(json_string_value(p), &ctx->profile) != FT_OK)) {
+        *answer = error_answer("bad_query", "field \"profile\" must be \"packet\" or \"c10\"");
+        return false;
+    }
+    if (im) {
+        if (!json_is_boolean(im)) {
+            *answer = error_answer("bad_query", "field \"inference_mode\" must be a boolean");
+            return false;
+        }
+        ctx->inference_mode = json_is_true(im);
+    }
+    return true;
+}
+
 static json_t *q_dispatch(ftd_batch_t *b, const json_t *q) {
     const char *opname = json_string_value(json_object_get(q, "op"));
     const char *mode = json_string_value(json_object_get(q, "mode"));
@@ -373,6 +402,8 @@ static json_t *q_dispatch(ftd_batch_t *b, const json_t *q) {
             return error_answer("bad_query", "field \"grad_mode\" must be a boolean");
         ctx.grad_mode = json_is_true(gm);
     }
+    if (!get_profile(q, &ctx, &a))
+        return a;
     if (json_object_get(q, "include") && !get_keyset(q, "include", &ctx.include, &a))
         return a;
     if (json_object_get(q, "exclude") && !get_keyset(q, "exclude", &ctx.exclude, &a))
@@ -524,6 +555,150 @@ static json_t *q_grad(ftd_batch_t *b, const json_t *q) {
     return answer;
 }
 
+/* --- probe ----------------------------------------------------------------- */
+
+/* The probe operator: a kernel that adds on every registered key but the
+ * autograd ones, which get the autograd wrapper with add's derivative (what runs
+ * is what the answer reports, as torch's recording probe logs it). */
+static ft_status probe_kernel(const ft_kernel_call_t *call, const ft_scalar_t *a, const ft_scalar_t *b,
+                              ft_scalar_t *out) {
+    (void)call;
+    out->value = a->value + b->value;
+    return FT_OK;
+}
+
+static ft_status probe_backward(const ft_backward_args_t *args, double *ga, double *gb, void *payload) {
+    (void)payload;
+    *ga = args->grad;
+    *gb = args->grad;
+    return FT_OK;
+}
+
+static json_t *keyset_json(const char *bits_name, const char *repr_name, ft_keyset_t ks) {
+    char hex[19], repr[FT_KEYSET_TEXT_MAX];
+    ft_keyset_format(ks, repr, sizeof repr);
+    return json_pack("{s:s, s:s}", bits_name, ft_keyset_format_hex(ks, hex), repr_name, repr);
+}
+
+/* Sets the fields of `src` into `dst` and drops `src`; false (dst dropped too)
+ * when memory ran out. */
+static bool merge(json_t *dst, json_t *src) {
+    const bool ok = dst && src && json_object_update(dst, src) == 0;
+    json_decref(src);
+    return ok;
+}
+
+static json_t *probe_answer(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, const ft_scalar_t *lhs,
+                            const ft_scalar_t *rhs) {
+    ft_keyset_t lk, rk, inc, exc, eff;
+    ft_status st = ft_dispatch_operand_keyset(ctx, lhs, &lk);
+    st = st ? st : ft_dispatch_operand_keyset(ctx, rhs, &rk);
+    st = st ? st : ft_dispatch_context_sets(ctx, &inc, &exc);
+    st = st ? st : ft_dispatch_compute_keyset(ctx, lhs, rhs, NULL, &eff);
+    if (st != FT_OK)
+        return status_answer(st, NULL);
+    ft_tape_t *tape = NULL;
+    ft_var_t va = 0, vb = 0, r = 0;
+    ft_decision_t d;
+    d.hop_count = 0;
+    if (ft_tape_new(&tape) != FT_OK)
+        return NULL;
+    st = ft_tape_leaf(tape, lhs, &va);
+    st = st ? st : ft_tape_leaf(tape, rhs, &vb);
+    if (st == FT_ENOMEM) {
+        ft_tape_free(tape);
+        return NULL;
+    }
+    st = st ? st : ft_tape_apply(tape, ctx, op, va, vb, &r, &d);
+    json_t *route = json_array(), *result = json_null();
+    for (size_t i = 0; route && i < d.hop_count; i++)
+        if (!d.hops[i].fallthrough && json_array_append_new(route, json_string(ft_key_name(d.hops[i].key))) != 0) {
+            json_decref(route);
+            route = NULL;
+        }
+    if (st == FT_OK) {
+        ft_scalar_t v;
+        ft_tape_value(tape, r, &v);
+        /* a node exactly when backward from the result runs (torch: grad_fn) */
+        const bool node = v.requires_grad && ft_tape_backward(tape, r, NULL, NULL) == FT_OK;
+        result =
+            json_pack("{s:b, s:b, s:b}", "requires_grad", v.requires_grad, "inference", v.inference, "grad_fn", node);
+    }
+    ft_tape_free(tape);
+    char ihex[19], ehex[19];
+    json_t *a =
+        json_pack("{s:b, s:o, s:o, s:o, s:s, s:s}", "ok", st == FT_OK, "error",
+                  st == FT_OK ? json_null() : json_string(ft_status_code(st)), "lhs",
+                  keyset_json("keyset_bits", "keyset", lk), "rhs", keyset_json("keyset_bits", "keyset", rk),
+                  "include_bits", ft_keyset_format_hex(inc, ihex), "exclude_bits", ft_keyset_format_hex(exc, ehex));
+    const bool ok = merge(a, keyset_json("dispatch_keyset_bits", "dispatch_keyset", eff)) && route && result &&
+                    json_object_set_new(a, "route", route) == 0 && json_object_set_new(a, "result", result) == 0;
+    if (!ok) {
+        if (!a) {
+            json_decref(route);
+            json_decref(result);
+        }
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+static json_t *q_probe(ftd_batch_t *b, const json_t *q) {
+    (void)b;
+    const json_t *regs = json_object_get(q, "registrations"), *gm = json_object_get(q, "grad_mode");
+    const char *mode = json_string_value(json_object_get(q, "mode"));
+    json_t *a;
+    if (!json_is_array(regs) || json_array_size(regs) == 0)
+        return error_answer("bad_query", "field \"registrations\" must be a non-empty array of key names");
+    const size_t n = json_array_size(regs);
+    if (n > FT_KEY_ID_COUNT)
+        return error_answer("bad_query", "too many registrations");
+    ft_registration_t r[FT_KEY_ID_COUNT];
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(regs, i);
+        ft_key_t k;
+        if (!json_is_string(v))
+            return error_answer("bad_query", "registrations must be key names (strings)");
+        ft_status st = ft_key_from_name_n(json_string_value(v), json_string_length(v), &k);
+        if (st != FT_OK)
+            return status_answer(st, NULL);
+        const bool autograd = k == FT_KEY_AUTOGRAD || ft_key_is_autograd(k);
+        r[i] = (ft_registration_t){k, autograd ? "probe::autograd" : "probe::kernel", autograd ? NULL : probe_kernel,
+                                   NULL, autograd ? probe_backward : NULL};
+    }
+    ft_dispatch_ctx_t ctx;
+    ft_dispatch_ctx_init(&ctx);
+    if (json_object_get(q, "mode") && (!mode || ft_mode_from_name(mode, &ctx.mode) != FT_OK))
+        return error_answer("bad_query", "field \"mode\" must be \"strict\" or \"hardened\"");
+    if (gm) {
+        if (!json_is_boolean(gm))
+            return error_answer("bad_query", "field \"grad_mode\" must be a boolean");
+        ctx.grad_mode = json_is_true(gm);
+    }
+    if (!get_profile(q, &ctx, &a))
+        return a;
+    if (json_object_get(q, "include") && !get_keyset(q, "include", &ctx.include, &a))
+        return a;
+    if (json_object_get(q, "exclude") && !get_keyset(q, "exclude", &ctx.exclude, &a))
+        return a;
+    ft_scalar_t lhs, rhs;
+    if (!get_scalar(q, "lhs", &lhs, &a) || !get_scalar(q, "rhs", &rhs, &a))
+        return a;
+    ft_registry_t *reg = NULL;
+    const ft_op_t *op = NULL;
+    if (ft_registry_new_empty(&reg) != FT_OK)
+        return NULL;
+    ft_status st = ft_registry_register(reg, "probe", r, n, &op);
+    if (st == FT_ENOMEM) {
+        ft_registry_free(reg);
+        return NULL;
+    }
+    a = st != FT_OK ? status_answer(st, ft_registry_last_error(reg)->message) : probe_answer(op, &ctx, &lhs, &rhs);
+    ft_registry_free(reg);
+    return a;
+}
+
 /* --- query kinds and their fields ------------------------------------------ */
 
 /* A field a query (or an object inside one) may carry. `members`, when set, lists
@@ -536,8 +711,9 @@ typedef struct field_spec {
     bool each;
 } field_spec_t;
 
-static const field_spec_t operand_fields[] = {
-    {"value", NULL, false}, {"dtype", NULL, false}, {"device", NULL, false}, {"requires_grad", NULL, false}, {0}};
+static const field_spec_t operand_fields[] = {{"value", NULL, false},     {"dtype", NULL, false},
+                                              {"device", NULL, false},    {"requires_grad", NULL, false},
+                                              {"inference", NULL, false}, {0}};
 static const field_spec_t leaf_fields[] = {{"value", NULL, false}, {"requires_grad", NULL, false}, {0}};
 static const field_spec_t step_fields[] = {{"op", NULL, false}, {"lhs", NULL, false}, {"rhs", NULL, false}, {0}};
 
@@ -552,12 +728,25 @@ static const field_spec_t dispatch_fields[] = {{"q", NULL, false},
                                                {"op", NULL, false},
                                                {"mode", NULL, false},
                                                {"grad_mode", NULL, false},
+                                               {"profile", NULL, false},
+                                               {"inference_mode", NULL, false},
                                                {"include", NULL, false},
                                                {"exclude", NULL, false},
                                                {"keyset", NULL, false},
                                                {"lhs", operand_fields, false},
                                                {"rhs", operand_fields, false},
                                                {0}};
+static const field_spec_t probe_fields[] = {{"q", NULL, false},
+                                            {"registrations", NULL, false},
+                                            {"mode", NULL, false},
+                                            {"grad_mode", NULL, false},
+                                            {"profile", NULL, false},
+                                            {"inference_mode", NULL, false},
+                                            {"include", NULL, false},
+                                            {"exclude", NULL, false},
+                                            {"lhs", operand_fields, false},
+                                            {"rhs", operand_fields, false},
+                                            {0}};
 static const field_spec_t grad_fields[] = {{"q", NULL, false},
                                            {"mode", NULL, false},
                                            {"dtype", NULL, false},
@@ -581,6 +770,7 @@ static const query_kind_t query_kinds[] = {
     {"table", q_table, table_fields},
     {"dispatch", q_dispatch, dispatch_fields},
     {"grad", q_grad, grad_fields},
+    {"probe", q_probe, probe_fields},
 };
 
 static const field_spec_t *field_find(const field_spec_t *known, const char *name) {
@@ -673,7 +863,8 @@ json_t *ftd_batch_answer(ftd_batch_t *b, const json_t *query) {
             return unknown_field_answer(&u);
         return k->answer(b, query);
     }
-    return error_answer("bad_query", "unknown query kind (keyset, binop, has, full_after, key, table, dispatch, grad)");
+    return error_answer("bad_query",
+                        "unknown query kind (keyset, binop, has, full_after, key, table, dispatch, grad, probe)");
 }
 
 json_t *ftd_batch_answer_line(ftd_batch_t *b, const char *line, size_t len) {

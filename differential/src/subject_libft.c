@@ -140,6 +140,11 @@ static ft_scalar_t scalar_of(const ftd_operand_t *o) {
 
 int ftd_libft_dispatch(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode, ftd_dispatch_outcome_t *out,
                        char *why) {
+    return ftd_libft_dispatch_profile(s, sc, mode, FT_PROFILE_PACKET, out, why);
+}
+
+int ftd_libft_dispatch_profile(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode, ft_profile_t profile,
+                               ftd_dispatch_outcome_t *out, char *why) {
     memset(out, 0, sizeof *out);
     if (sc->kind != FTD_KIND_DISPATCH || !ftd_scenario_valid(sc)) {
         say(why, sc->kind != FTD_KIND_DISPATCH ? "not a dispatch scenario"
@@ -160,7 +165,8 @@ int ftd_libft_dispatch(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode,
         out->status = st;
         return 0;
     }
-    const ft_dispatch_ctx_t ctx = context_of(sc, mode);
+    ft_dispatch_ctx_t ctx = context_of(sc, mode);
+    ctx.profile = profile;
     const ft_scalar_t a = scalar_of(&sc->lhs), b = scalar_of(&sc->rhs);
     ft_scalar_t r;
     ft_decision_t d;

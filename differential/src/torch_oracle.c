@@ -697,27 +697,37 @@ static void compare_route(cx_t *c, const ftd_scenario_t *s, const ft_key_t *regs
 
 /* ---- dispatch ------------------------------------------------------------------------- */
 
-/* c10's keyset of an ordinary tensor on `dev` (TensorImpl's constructor, 1.13):
- * Dense+device, ADInplaceOrView, the backend's autograd key (AutogradOther for
- * the backends c10 gives no autograd key of their own: HIP and VE), its autocast
- * key (CPU, XPU; CUDA and XLA share AutocastCUDA). requires_grad plays no part. */
-static uint64_t c10_tensor_keyset(ft_backend_t dev) {
-    uint64_t ks = FBIT(FT_KEY_DENSE) | (UINT64_C(1) << (dev - 1)) | FBIT(FT_KEY_AD_INPLACE_OR_VIEW);
-    ks |= dev == FT_BACKEND_HIP || dev == FT_BACKEND_VE ? FBIT(FT_KEY_AUTOGRAD_OTHER)
-                                                        : FBIT(FT_KEY_AUTOGRAD_FUNCTIONALITY);
-    if (dev == FT_BACKEND_CPU)
-        ks |= FBIT(FT_KEY_AUTOCAST_CPU);
-    else if (dev == FT_BACKEND_XPU)
-        ks |= FBIT(FT_KEY_AUTOCAST_XPU);
-    else if (dev == FT_BACKEND_CUDA || dev == FT_BACKEND_XLA)
-        ks |= FBIT(FT_KEY_AUTOCAST_CUDA);
-    return ks;
+/* libft's c10 profile (FT_PROFILE_C10, checked against torch by the
+ * c10_routes.jsonl fixtures): the keyset of an ordinary tensor on `dev`
+ * (requires_grad plays no part), and a scenario's dispatch keyset (grad mode
+ * changes nothing; scenarios are never in inference mode). */
+static ft_dispatch_ctx_t c10_context(const ftd_scenario_t *s) {
+    ft_dispatch_ctx_t ctx;
+    ft_dispatch_ctx_init(&ctx);
+    ctx.profile = FT_PROFILE_C10;
+    if (s) {
+        ctx.grad_mode = s->grad_mode;
+        ctx.include = ft_keyset_from_raw(s->include);
+        ctx.exclude = ft_keyset_from_raw(s->exclude);
+    }
+    return ctx;
 }
 
-/* The dispatch keyset under the c10 profile: grad mode changes nothing. */
+static uint64_t c10_tensor_keyset(ft_backend_t dev) {
+    const ft_dispatch_ctx_t ctx = c10_context(NULL);
+    const ft_scalar_t t = ft_scalar_make(0, FT_DTYPE_F64, dev, false);
+    ft_keyset_t ks = {0};
+    ft_dispatch_operand_keyset(&ctx, &t, &ks);
+    return ks.repr;
+}
+
 static uint64_t c10_dispatch_keyset(const ftd_scenario_t *s) {
-    const uint64_t in = c10_tensor_keyset(s->lhs.device) | c10_tensor_keyset(s->rhs.device) | s->include;
-    return in & (FT_KEYSET_BACKEND_MASK | ~s->exclude);
+    const ft_dispatch_ctx_t ctx = c10_context(s);
+    const ft_scalar_t a = ft_scalar_make(0, FT_DTYPE_F64, s->lhs.device, s->lhs.requires_grad),
+                      b = ft_scalar_make(0, FT_DTYPE_F64, s->rhs.device, s->rhs.requires_grad);
+    ft_keyset_t ks = {0};
+    ft_dispatch_compute_keyset(&ctx, &a, &b, NULL, &ks);
+    return ks.repr;
 }
 
 static int builtin_mirror(const char *op) {
@@ -891,11 +901,8 @@ static void check_dispatch(cx_t *c, ftd_libft_t *lib, const ftd_scenario_t *s, f
     const uint64_t word = s->has_keyset ? s->keyset : s->include | s->exclude;
     const bool route = !(word & FT_KEYSET_UNKNOWN_MASK) && !subject_failed;
     const bool derived = !s->has_keyset;
-    if (derived) {
-        ftd_scenario_t sc = *s;
-        sc.has_keyset = true;
-        sc.keyset = c10_dispatch_keyset(s);
-        if (ftd_libft_dispatch(lib, &sc, mode, &c10o, why) != 0) {
+    if (derived) { /* libft's c10 profile on the same call */
+        if (ftd_libft_dispatch_profile(lib, s, mode, FT_PROFILE_C10, &c10o, why) != 0) {
             harness(c->out, "libft: %s", why);
             return;
         }
@@ -934,6 +941,14 @@ static void check_dispatch(cx_t *c, ftd_libft_t *lib, const ftd_scenario_t *s, f
         compare_value(c, s, jv, &got, plain);
         if (derived && got.status != FT_OK)
             compare_value(c, s, jv, &c10o, false);
+        /* the c10 profile's result must require grad exactly when torch's does */
+        if (plain && c10o.status == FT_OK && json_is_true(json_object_get(jv, "ok")) &&
+            json_is_true(json_object_get(jv, "rg")) != c10o.requires_grad) {
+            char a[TEXT], b[TEXT];
+            snprintf(a, sizeof a, "{\"requires_grad\":%s}", c10o.requires_grad ? "false" : "true");
+            snprintf(b, sizeof b, "{\"c10_profile_requires_grad\":%s}", c10o.requires_grad ? "true" : "false");
+            finding(c, "c10_requires_grad", a, b);
+        }
     } else if (!s->op.custom) {
         skipped(c, FTD_TORCH_SKIP_DEVICE_VALUE);
     }

@@ -181,16 +181,22 @@ static inline bool scalar_ok(const ft_scalar_t *t) {
  * set (torch.no_grad leaves the TLS sets alone); inference mode removes
  * ADInplaceOrView from the include set and adds the autograd keys to the
  * exclude set, as c10::InferenceMode does. */
-static inline uint64_t context_keyset(const ft_dispatch_ctx_t *ctx, uint64_t input) {
-    uint64_t include = ctx->include.repr, exclude = ctx->exclude.repr;
+static inline void context_sets(const ft_dispatch_ctx_t *ctx, uint64_t *include, uint64_t *exclude) {
+    *include = ctx->include.repr;
+    *exclude = ctx->exclude.repr;
     if (ctx->profile == FT_PROFILE_C10) {
         if (ctx->inference_mode) {
-            include &= ~FBIT(FT_KEY_AD_INPLACE_OR_VIEW);
-            exclude |= FT_KEYSET_AUTOGRAD_MASK;
+            *include &= ~FBIT(FT_KEY_AD_INPLACE_OR_VIEW);
+            *exclude |= FT_KEYSET_AUTOGRAD_MASK;
         }
     } else if (!ctx->grad_mode) {
-        exclude |= FT_KEYSET_AUTOGRAD_MASK;
+        *exclude |= FT_KEYSET_AUTOGRAD_MASK;
     }
+}
+
+static inline uint64_t context_keyset(const ft_dispatch_ctx_t *ctx, uint64_t input) {
+    uint64_t include, exclude;
+    context_sets(ctx, &include, &exclude);
     return (input | include) & (FT_KEYSET_BACKEND_MASK | ~exclude); /* c10's a - b */
 }
 
@@ -202,6 +208,13 @@ ft_status ft_dispatch_compute_keyset(const ft_dispatch_ctx_t *ctx, const ft_scal
     if (input)
         input->repr = in;
     out->repr = context_keyset(ctx, in);
+    return FT_OK;
+}
+
+ft_status ft_dispatch_context_sets(const ft_dispatch_ctx_t *ctx, ft_keyset_t *include, ft_keyset_t *exclude) {
+    if (!ctx || !ft_profile_name(ctx->profile) || !include || !exclude)
+        return FT_EINVALID_ARGUMENT;
+    context_sets(ctx, &include->repr, &exclude->repr);
     return FT_OK;
 }
 

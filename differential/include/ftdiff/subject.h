@@ -28,6 +28,10 @@ void ftd_libft_free(ftd_libft_t *s);
  * wrong kind); `why` (may be NULL, 160 bytes) then says what. */
 int ftd_libft_dispatch(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode, ftd_dispatch_outcome_t *out,
                        char *why);
+/* Same under a keyset-derivation profile (ftd_libft_dispatch: the packet's).
+ * Scenarios have no inference mode or inference tensors: both are off. */
+int ftd_libft_dispatch_profile(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode, ft_profile_t profile,
+                               ftd_dispatch_outcome_t *out, char *why);
 int ftd_libft_program(ftd_libft_t *s, const ftd_scenario_t *sc, ft_mode_t mode, ftd_program_outcome_t *out, char *why);
 /* `order` is a permutation of 0..reg_count-1 giving the registration order, or
  * NULL for the scenario's own order (the registration-order metamorphic check

@@ -115,6 +115,11 @@ FT_API ft_status ft_dispatch_compute_keyset(const ft_dispatch_ctx_t *ctx, const 
  * c10 profile; ft_scalar_keyset's for the packet one). */
 FT_API ft_status ft_dispatch_operand_keyset(const ft_dispatch_ctx_t *ctx, const ft_scalar_t *t, ft_keyset_t *out);
 
+/* The include and exclude sets a derived call is computed with: ctx's own, as
+ * the profile adjusts them for grad mode and inference mode (c10: exactly
+ * torch's TLS local include/exclude sets under the same modes). */
+FT_API ft_status ft_dispatch_context_sets(const ft_dispatch_ctx_t *ctx, ft_keyset_t *include, ft_keyset_t *exclude);
+
 /* Whether an autograd hop under this context records a node (the tape's node,
  * requires_grad on the result): grad mode on and, under the c10 profile, not in
  * inference mode. False for NULL. */
