@@ -965,6 +965,7 @@ int ftd_campaign_run(const ftd_campaign_options_t *o, ftd_campaign_totals_t *tot
         }
         if (o->oracle == FTD_ORACLE_TORCH)
             c.workers[j].torch = ftd_torch_open(o->python, o->oracle_script);
+        ftd_torch_allow_packet_derivation(c.workers[j].torch, c.allow.packet_derivation);
     }
     /* A pipeline of two chunks: the workers check chunk k + 1 while this thread
        writes chunk k, so the log's cost hides behind the checking. */

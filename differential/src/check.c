@@ -49,6 +49,8 @@ int ftd_allowlist_load(const char *path, ftd_allowlist_t *out, char *why) {
             } else {
                 out->composite_fallback = true;
             }
+        } else if (strcmp(id, FTD_ALLOWLIST_PACKET_DERIVATION) == 0) {
+            out->packet_derivation = true;
         } else {
             snprintf(why, 256, "%s: unknown drift id \"%s\"", path, id);
             rc = -1;

@@ -601,6 +601,7 @@ static json_t *probe_answer(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, con
     ft_var_t va = 0, vb = 0, r = 0;
     ft_decision_t d;
     d.hop_count = 0;
+    d.status = FT_OK; /* set by the dispatch, if the call gets that far */
     if (ft_tape_new(&tape) != FT_OK)
         return NULL;
     st = ft_tape_leaf(tape, lhs, &va);
@@ -640,6 +641,17 @@ static json_t *probe_answer(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, con
         }
         json_decref(a);
         return NULL;
+    }
+    if (st != FT_OK) { /* why, as a failed dispatch explains itself */
+        char why[FT_ERROR_MESSAGE_MAX];
+        if (d.status == st)
+            ft_decision_message(&d, why, sizeof why);
+        else
+            snprintf(why, sizeof why, "%s", ft_strerror(st));
+        if (json_object_set_new(a, "message", json_string(why)) != 0) {
+            json_decref(a);
+            return NULL;
+        }
     }
     return a;
 }

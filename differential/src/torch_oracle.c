@@ -66,7 +66,8 @@ struct ftd_torch {
     ttable_t builtin[BUILTIN_MIRRORS];
     ttable_t scratch; /* a custom operator's table */
     ftd_torch_stats_t stats;
-    int trace_fd; /* FTD_TORCH_TRACE: every exchange and verdict, or -1 */
+    int trace_fd;         /* FTD_TORCH_TRACE: every exchange and verdict, or -1 */
+    bool packet_drift_ok; /* FTD_ALLOWLIST_PACKET_DERIVATION is allowlisted */
 };
 
 static const char *const counter_names[FTD_TORCH_COUNTER_COUNT] = {"cmp_value",
@@ -235,6 +236,11 @@ ftd_torch_t *ftd_torch_open(const char *python, const char *script) {
         return NULL;
     }
     return t;
+}
+
+void ftd_torch_allow_packet_derivation(ftd_torch_t *t, bool allowed) {
+    if (t)
+        t->packet_drift_ok = allowed;
 }
 
 static void write_stats(const ftd_torch_t *t) {
@@ -997,8 +1003,13 @@ static void check_dispatch(cx_t *c, ftd_libft_t *lib, const ftd_scenario_t *s, f
             snprintf(a, sizeof a, "{\"c10_profile_keyset\":\"0x%" PRIx64 "\"}", c10o.effective_keyset);
             snprintf(b, sizeof b, "{\"packet_keyset\":\"0x%" PRIx64 "\"}", got.effective_keyset);
             finding(c, "packet_keyset", a, b);
-        } else {
+        } else if (t->packet_drift_ok) {
             drifted(c, FTD_TORCH_DRIFT_C10_DERIVATION);
+        } else {
+            char a[TEXT], b[TEXT];
+            snprintf(a, sizeof a, "{\"c10_profile_keyset\":\"0x%" PRIx64 "\"}", c10o.effective_keyset);
+            snprintf(b, sizeof b, "{\"packet_keyset\":\"0x%" PRIx64 "\",\"allowlisted\":false}", got.effective_keyset);
+            finding(c, "packet_derivation", a, b);
         }
     }
 }

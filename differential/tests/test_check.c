@@ -13,7 +13,7 @@
 #define FTD_SOURCE_DIR "."
 #endif
 
-static const ftd_allowlist_t allow = {true}, deny = {false};
+static const ftd_allowlist_t allow = {true, true}, deny = {false, false};
 
 static ftd_scenario_t add_1_2(const char *op) {
     ftd_scenario_t s;
@@ -133,6 +133,7 @@ static void check_allowlist_file(void) {
     char why[256];
     FT_CHECK_MSG(ftd_allowlist_load(FTD_SOURCE_DIR "/differential/allowlist.json", &a, why) == 0, "%s", why);
     FT_CHECK(a.composite_fallback);
+    FT_CHECK(a.packet_derivation);
     const char *path = "check_allowlist_bad.json";
     FILE *f = fopen(path, "w");
     FT_CHECK(f != NULL);

@@ -65,6 +65,20 @@ static void batch_bad_queries_get_error_codes(void) {
          "bad_query"},
         {"{\"q\":\"dispatch\",\"op\":\"add\",\"grad_mode\":1,\"keyset\":\"CPU\"}", "bad_query"},
         {"{\"q\":\"dispatch\",\"op\":\"add\",\"keyset\":\"0x1234567890abcdef01\"}", "parse_error"},
+        {"{\"q\":\"dispatch\",\"op\":\"add\",\"profile\":\"torch\",\"keyset\":\"CPU\"}", "bad_query"},
+        {"{\"q\":\"dispatch\",\"op\":\"add\",\"profile\":1,\"keyset\":\"CPU\"}", "bad_query"},
+        {"{\"q\":\"dispatch\",\"op\":\"add\",\"inference_mode\":\"yes\",\"keyset\":\"CPU\"}", "bad_query"},
+        {"{\"q\":\"dispatch\",\"op\":\"add\",\"lhs\":{\"value\":1,\"inference\":1},\"rhs\":{\"value\":1}}",
+         "bad_query"},
+        {"{\"q\":\"probe\",\"lhs\":{\"value\":1},\"rhs\":{\"value\":1}}", "bad_query"},
+        {"{\"q\":\"probe\",\"registrations\":[],\"lhs\":{\"value\":1},\"rhs\":{\"value\":1}}", "bad_query"},
+        {"{\"q\":\"probe\",\"registrations\":[\"CPU\",\"CPU\"],\"lhs\":{\"value\":1},\"rhs\":{\"value\":1}}",
+         "invalid_registration"},
+        {"{\"q\":\"probe\",\"registrations\":[\"Bogus\"],\"lhs\":{\"value\":1},\"rhs\":{\"value\":1}}",
+         "unknown_key_name"},
+        {"{\"q\":\"probe\",\"registrations\":[\"CPU\"],\"lhs\":{\"value\":1}}", "bad_query"},
+        {"{\"q\":\"probe\",\"registrations\":[\"CUDA\"],\"lhs\":{\"value\":1},\"rhs\":{\"value\":1}}",
+         "no_kernel"}, /* answered, ok false: the CPU entry is missing */
     };
     ftd_batch_t *b = ftd_batch_new();
     FT_CHECK(b != NULL);
@@ -79,6 +93,45 @@ static void batch_bad_queries_get_error_codes(void) {
         strlen("{\"q\":\"dispatch\",\"op\":\"div\",\"lhs\":{\"value\":\"-0\"},\"rhs\":{\"value\":\"inf\"}}"), NULL);
     ftd_batch_free(b);
     FT_CHECK(all);
+}
+
+static json_t *answer_of(ftd_batch_t *b, const char *line) {
+    return ftd_batch_answer_line(b, line, strlen(line));
+}
+
+static const char *text_at(const json_t *o, const char *a, const char *k) {
+    const json_t *v = json_object_get(a ? json_object_get(o, a) : o, k);
+    return json_is_string(v) ? json_string_value(v) : "(none)";
+}
+
+/* "profile" picks the derivation: the same call's keysets under packet and c10
+ * (torch's, see differential/oracle/fixtures/c10_routes.jsonl). */
+static void batch_profile_changes_derivation(void) {
+    ftd_batch_t *b = ftd_batch_new();
+    FT_CHECK(b != NULL);
+    json_t *p = answer_of(b, "{\"q\":\"dispatch\",\"op\":\"mul\",\"grad_mode\":false,"
+                             "\"lhs\":{\"value\":2,\"requires_grad\":true},\"rhs\":{\"value\":3}}");
+    json_t *c = answer_of(b, "{\"q\":\"dispatch\",\"op\":\"mul\",\"grad_mode\":false,\"profile\":\"c10\","
+                             "\"lhs\":{\"value\":2,\"requires_grad\":true},\"rhs\":{\"value\":3}}");
+    json_t *i = answer_of(b, "{\"q\":\"dispatch\",\"op\":\"mul\",\"profile\":\"c10\",\"inference_mode\":true,"
+                             "\"lhs\":{\"value\":2,\"inference\":true},\"rhs\":{\"value\":3}}");
+    FT_CHECK_STR(text_at(p, "decision", "keyset_bits"), "0x2800004001");
+    FT_CHECK_STR(text_at(p, "decision", "effective_keyset_bits"), "0x804004001");
+    FT_CHECK_STR(text_at(c, "decision", "keyset_bits"), "0x12800004001");
+    FT_CHECK_STR(text_at(c, "decision", "effective_keyset_bits"), "0x2804004001");
+    FT_CHECK_STR(text_at(c, "decision", "selected_key"), "AutogradCPU");
+    FT_CHECK_STR(text_at(c, NULL, "value"), "6");
+    FT_CHECK_STR(text_at(i, "decision", "effective_keyset_bits"), "0x804004001"); /* rhs keeps ADInplaceOrView */
+    FT_CHECK_STR(text_at(i, "decision", "selected_key"), "CPU");
+    json_t *pr =
+        answer_of(b, "{\"q\":\"probe\",\"registrations\":[\"CPU\",\"AutogradCPU\"],\"profile\":\"c10\","
+                     "\"grad_mode\":false,\"lhs\":{\"value\":2,\"requires_grad\":true},\"rhs\":{\"value\":3}}");
+    FT_CHECK(json_is_true(json_object_get(pr, "ok")));
+    FT_CHECK_EQ_INT(json_array_size(json_object_get(pr, "route")), 2);
+    FT_CHECK_STR(json_string_value(json_array_get(json_object_get(pr, "route"), 0)), "AutogradCPU");
+    FT_CHECK(json_is_false(json_object_get(json_object_get(pr, "result"), "grad_fn")));
+    json_decref(p), json_decref(c), json_decref(i), json_decref(pr);
+    ftd_batch_free(b);
 }
 
 static void batch_deep_nesting_is_rejected(void) {
@@ -325,6 +378,7 @@ int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
         FT_CASE(batch_bad_queries_get_error_codes),
         FT_CASE(batch_deep_nesting_is_rejected),
+        FT_CASE(batch_profile_changes_derivation),
         FT_CASE(batch_stream_answers_every_line_in_order),
         FT_CASE(batch_cut_character_in_parse_error_is_bad_query),
         FT_CASE(batch_line_corpus_answers_are_documented_errors),

@@ -23,7 +23,11 @@ static const char usage_text[] =
     "  table --registrations K,...   computed table for kernels registered under keys K,...\n"
     "  route <op> [--mode strict|hardened] [--keyset T]\n"
     "             [--lhs X] [--rhs Y] [--dtype f64|f32] [--device CPU] [--requires-grad] [--no-grad-mode]\n"
-    "                                route one call (with --keyset and no operands: decide only)\n"
+    "             [--profile packet|c10] [--inference-mode] [--inference]\n"
+    "                                route one call (with --keyset and no operands: decide only);\n"
+    "                                --profile: how the keyset is derived (packet, the default, or\n"
+    "                                torch's c10), --inference-mode: torch.inference_mode() (c10),\n"
+    "                                --inference: the operands are inference tensors (c10)\n"
     "  keys                          every key id with its name and kind\n"
     "  ops                           registered operators and their registrations\n"
     "  --batch [--allow-unknown-fields]\n"
@@ -188,6 +192,12 @@ static int cmd_route(ftd_batch_t *b, int argc, char **argv) {
             operands = true;
         } else if (strcmp(a, "--no-grad-mode") == 0) {
             json_object_set_new(q, "grad_mode", json_false());
+        } else if (strcmp(a, "--inference-mode") == 0) {
+            json_object_set_new(q, "inference_mode", json_true());
+        } else if (strcmp(a, "--inference") == 0) {
+            json_object_set_new(lhs, "inference", json_true());
+            json_object_set_new(rhs, "inference", json_true());
+            operands = true;
         } else if (!v) {
             json_decref(q), json_decref(lhs), json_decref(rhs);
             return usage_error("option needs a value");
@@ -195,6 +205,8 @@ static int cmd_route(ftd_batch_t *b, int argc, char **argv) {
             i++;
             if (strcmp(a, "--mode") == 0)
                 json_object_set_new(q, "mode", arg_json(v));
+            else if (strcmp(a, "--profile") == 0)
+                json_object_set_new(q, "profile", arg_json(v));
             else if (strcmp(a, "--keyset") == 0)
                 json_object_set_new(q, "keyset", arg_json(v));
             else if (strcmp(a, "--lhs") == 0 || strcmp(a, "--rhs") == 0) {

@@ -51,11 +51,17 @@ typedef struct ftd_check_result {
     ftd_mode_result_t mode[2];
 } ftd_check_result_t;
 
-/* The allowlist (differential/allowlist.json): drift ids accepted in hardened
- * mode. Only "dispatch.composite_backend_fallback" is meaningful today; an
- * allowlist without it makes every hardened fallback a blocking drift. */
+/* The allowlist (differential/allowlist.json): the drift ids accepted.
+ * "dispatch.composite_backend_fallback" (hardened mode only): an allowlist
+ * without it makes every hardened fallback a blocking drift.
+ * "dispatch.profile_packet_derivation" (both modes): the packet profile derives
+ * another keyset, so another route, than torch (libft's c10 profile) for a call
+ * on real tensors; without it the live torch oracle reports that as blocking. */
+#define FTD_ALLOWLIST_PACKET_DERIVATION "dispatch.profile_packet_derivation"
+
 typedef struct ftd_allowlist {
     bool composite_fallback;
+    bool packet_derivation;
 } ftd_allowlist_t;
 
 /* Loads an allowlist file: {"allowlist":[{"id":..., "modes":["hardened"],

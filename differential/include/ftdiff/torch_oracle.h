@@ -38,6 +38,9 @@ typedef struct ftd_torch ftd_torch_t;
 ftd_torch_t *ftd_torch_open(const char *python, const char *script);
 /* Stops and reaps the worker; NULL is a no-op. */
 void ftd_torch_close(ftd_torch_t *t);
+/* Whether the packet profile's derivation drift (FTD_ALLOWLIST_PACKET_DERIVATION)
+ * is allowlisted: off (the default) it is a blocking finding "packet_derivation". */
+void ftd_torch_allow_packet_derivation(ftd_torch_t *t, bool allowed);
 
 /* Runs `s` in `mode` on torch and on libft (through `lib`) and compares what
  * torch decides: values, gradients, tables, keyset algebra, explicit-keyset

@@ -1,5 +1,9 @@
 /* libft — routing a call through an operator's computed table (SPEC §5, §6).
  *
+ * The keyset a call routes on is derived from its operands and the context by
+ * one of two profiles (ft_profile_t below): the packet's (default) or torch
+ * 1.13's own (c10).
+ *
  * The walk: take the keyset's highest-priority runtime key, look its entry up;
  * a fallthrough fallback drops that functionality and goes on; an autograd kernel
  * is recorded as a hop and the walk goes on with keyset & after_autograd; a

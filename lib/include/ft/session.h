@@ -1,8 +1,9 @@
 /* libft — a session: the packet's FrankenTorchSession.
  *
- * A session owns a dispatch context (mode, grad mode, include/exclude sets), an
- * autograd tape and an evidence ledger. Every op, backward, mode change and
- * grad-mode change appends an entry, whether it succeeded or not; entries are
+ * A session owns a dispatch context (mode, grad mode, include/exclude sets, keyset
+ * derivation profile, inference mode), an autograd tape and an evidence ledger.
+ * Every op, backward, mode change, grad-mode change and inference-mode change
+ * appends an entry, whether it succeeded or not; entries are
  * deterministic (sequence numbers, no wall clock unless the caller supplies
  * one). A sink callback sees each entry as it is appended — the forensics layer
  * plugs in there — and the ledger can be walked or rendered as JSON.
