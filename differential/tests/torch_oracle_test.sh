@@ -2,7 +2,9 @@
 # The live torch oracle (ft-campaign --oracle torch).
 #
 #   torch_oracle_test.sh live   FT_CAMPAIGN   a small campaign against real torch 1.13:
-#       exit 0 and the torch comparator ran. Exit 77 (ctest SKIP) when
+#       exit 0 and the torch comparator ran; then, with an allowlist lacking
+#       dispatch.profile_packet_derivation, exit 1 with packet_derivation findings
+#       (the packet profile's drift from torch is blocking). Exit 77 (ctest SKIP) when
 #       /usr/bin/python3 (or $FTD_TORCH_PYTHON) cannot import torch — never a
 #       silent pass. Needs python3 (the JSON checks).
 #   torch_oracle_test.sh robust FT_CAMPAIGN   workers that refuse, never start, die,
@@ -71,6 +73,29 @@ PY
     [ "${runs:-0}" -gt 0 ] 2>/dev/null || fail "the torch comparator did not run (runs=$runs)"
     [ "$unavailable" = 0 ] || fail "$unavailable checks found the oracle unavailable"
     echo "torch comparator: $runs comparisons, 0 unavailable"
+    # without dispatch.profile_packet_derivation in the allowlist, the packet
+    # profile's derivation drift against torch is blocking
+    python3 - "$here/../allowlist.json" "$tmp/allow.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+a["allowlist"] = [e for e in a["allowlist"] if e["id"] != "dispatch.profile_packet_derivation"]
+json.dump(a, open(sys.argv[2], "w"))
+PY
+    "$campaign" --oracle torch --scenarios 200 --no-fixtures --no-oracle-fixtures --out "$tmp/strict" --allowlist "$tmp/allow.json" \
+        --no-progress >"$tmp/log2" 2>&1
+    rc=$?
+    [ $rc -eq 1 ] || { cat "$tmp/log2"; fail "without the packet-derivation allowance: exit $rc, want 1"; }
+    n=$(python3 - "$tmp/strict/campaign.jsonl.gz" <<'PY'
+import gzip, json, sys
+n = 0
+for line in gzip.open(sys.argv[1], "rt"):
+    o = json.loads(line).get("observed")
+    n += isinstance(o, dict) and "packet_keyset" in o and o.get("allowlisted") is False
+print(n)
+PY
+)
+    [ "${n:-0}" -gt 0 ] || fail "no packet_derivation finding without the allowance"
+    echo "without the allowance: $n packet_derivation findings, blocking"
     ;;
 robust)
     command -v python3 >/dev/null || { echo "SKIP: no python3 for the fake worker"; exit 77; }
