@@ -177,6 +177,30 @@ static void c10_effective_keysets(void) {
     FT_CHECK(ft_keyset_has(eff, FT_KEY_AUTOCAST_CPU));
 }
 
+/* torch 1.13's TLS local sets, read with _dispatch_tls_local_include_set() /
+ * exclude_set() (raw bits from c10_routes.jsonl): the same under enable_grad and
+ * no_grad; inference_mode (whatever grad mode inside) 0x4000000 / 0x77000000000. */
+static void c10_context_sets_are_torch_tls(void) {
+    ft_keyset_t inc, exc;
+    for (int grad = 0; grad < 2; grad++) {
+        ft_dispatch_ctx_t ctx = c10_ctx(grad, false);
+        FT_CHECK_STATUS(ft_dispatch_context_sets(&ctx, &inc, &exc), FT_OK);
+        FT_CHECK_EQ_U64(inc.repr, UINT64_C(0x804000000));
+        FT_CHECK_EQ_U64(exc.repr, UINT64_C(0x70000000000));
+        ctx.inference_mode = true;
+        FT_CHECK_STATUS(ft_dispatch_context_sets(&ctx, &inc, &exc), FT_OK);
+        FT_CHECK_EQ_U64(inc.repr, UINT64_C(0x4000000));
+        FT_CHECK_EQ_U64(exc.repr, UINT64_C(0x77000000000));
+        /* the packet profile: grad mode off excludes the autograd keys, inference
+         * mode is ignored */
+        ctx.profile = FT_PROFILE_PACKET;
+        FT_CHECK_STATUS(ft_dispatch_context_sets(&ctx, &inc, &exc), FT_OK);
+        FT_CHECK_EQ_U64(inc.repr, UINT64_C(0x804000000));
+        FT_CHECK_EQ_U64(exc.repr, grad ? UINT64_C(0x70000000000) : UINT64_C(0x77000000000));
+    }
+    FT_CHECK_STATUS(ft_dispatch_context_sets(NULL, &inc, &exc), FT_EINVALID_ARGUMENT);
+}
+
 static bool has_hop(const ft_decision_t *d, ft_key_t k) {
     for (size_t i = 0; i < d->hop_count; i++)
         if (d->hops[i].key == k)
@@ -348,9 +372,9 @@ int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
         FT_CASE(profile_names_round_trip),        FT_CASE(default_context_is_packet),
         FT_CASE(c10_operand_keysets_per_backend), FT_CASE(packet_operand_keysets_unchanged),
-        FT_CASE(c10_effective_keysets),           FT_CASE(c10_routes_and_results),
-        FT_CASE(corrupt_profile_fails_closed),    FT_CASE(c10_tape_records_only_with_grad),
-        FT_CASE(c10_session_inference_mode),
+        FT_CASE(c10_effective_keysets),           FT_CASE(c10_context_sets_are_torch_tls),
+        FT_CASE(c10_routes_and_results),          FT_CASE(corrupt_profile_fails_closed),
+        FT_CASE(c10_tape_records_only_with_grad), FT_CASE(c10_session_inference_mode),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
