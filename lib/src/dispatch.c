@@ -391,7 +391,7 @@ static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op,
  * but with grad mode off or in inference mode it records nothing, so the result
  * does not require grad; a result made in inference mode is an inference
  * tensor. */
-static inline void c10_result(const ft_dispatch_ctx_t *ctx, ft_scalar_t *out) {
+static inline void profile_result(const ft_dispatch_ctx_t *ctx, ft_scalar_t *out) {
     out->inference = false;
     if (ctx->profile != FT_PROFILE_C10)
         return;
@@ -423,7 +423,7 @@ ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool exp
         *autograd = land.autograd;
     st = execute(ctx, op, &land, depth, tape, lhs, rhs, out);
     if (st == FT_OK)
-        c10_result(ctx, out);
+        profile_result(ctx, out);
     return d->status = st;
 }
 

@@ -82,7 +82,10 @@ FT_API const char *ft_mode_split_name(ft_mode_split_t split);
  * AutogradOther, AutogradNestedTensor} to the exclude set; it records nothing
  * whatever grad_mode says, and every result made in it is an inference tensor.
  * The autocast keys reach a route only if taken out of the exclude set (the
- * default exclude set holds all three, as torch's does outside autocast). */
+ * default exclude set holds all three, as torch's does outside autocast). Not
+ * modelled: torch refuses to save an inference tensor for backward ("Inference
+ * tensors cannot be saved for backward", e.g. mul with an inference operand and
+ * an operand that requires grad); libft records the node. */
 typedef enum ft_profile { FT_PROFILE_PACKET = 0, FT_PROFILE_C10 = 1 } ft_profile_t;
 
 /* "packet" / "c10"; NULL for an unknown value. */
