@@ -43,16 +43,55 @@ typedef struct ftp_step {
     int8_t status; /* ft_status, with FTP_STEP_FAIL */
 } ftp_step_t;
 
+/* What an operator owns (ft_op_t.owns); a shared built-in owns nothing. */
+enum { FTP_OWNS_NAME = 1, FTP_OWNS_REGS = 2, FTP_OWNS_TABLES = 4 };
+
+/* An operator. The built-in ones are static const objects (builtin_tables.c,
+ * computed at build time) that belong to the static built-in registry
+ * (ft_registry_builtins) and are shared by every registry made by
+ * ft_registry_new. */
 struct ft_op {
-    char *name;
+    const char *name;
     const ft_registry_t *registry;
-    ft_registration_t *regs; /* kernel_name strings owned by the op */
+    const ft_registration_t *regs;
     size_t reg_count;
-    /* Computed entry for every non-alias id; ids that are not runtime keys stay
-     * missing and are never reached (validation rules them out first). */
+    /* Computed entry (and its routing step) for every non-alias id; ids that
+     * are not runtime keys stay missing and are never reached (validation rules
+     * them out first). FTP_ALIAS_FIRST of each; with FTP_OWNS_TABLES both lie
+     * in one ftp_op_tables_t allocation starting at `table`. */
+    const ft_table_entry_t *table;
+    const ftp_step_t *steps;
+    unsigned owns; /* FTP_OWNS_*: what freeing the operator frees */
+};
+
+/* Storage of an operator's own table and steps. */
+typedef struct ftp_op_tables {
     ft_table_entry_t table[FTP_ALIAS_FIRST];
     ftp_step_t steps[FTP_ALIAS_FIRST];
+} ftp_op_tables_t;
+
+/* One slot of a registry's name table: the name's hash (so most probes compare
+ * no string) and the operator, NULL when empty. */
+typedef struct ftp_name_slot {
+    uint64_t hash;
+    const ft_op_t *op;
+} ftp_name_slot_t;
+
+/* A registry. Read through const views so the static built-in registry can be
+ * const data; registry.c writes only registries it allocated. */
+struct ft_registry {
+    /* The registry whose operators this one holds first (ft_registry_new: the
+     * built-in registry), or NULL. Its operators come first in op_at order. */
+    const ft_registry_t *base;
+    const ft_op_t *const *ops; /* own operators, after the base's */
+    size_t count, cap;
+    const ftp_name_slot_t *slots; /* own names: power-of-two size, at most half full */
+    size_t nslots;
+    ft_error_t error;
 };
+
+/* The static built-in registry (builtin_tables.c). */
+extern const ft_registry_t ftp_builtin_registry;
 
 struct ft_kernel_call {
     const ft_dispatch_ctx_t *ctx;
@@ -92,7 +131,15 @@ void ftp_table_compute(const ftp_regset_t *regs, ft_key_t key, ft_table_entry_t 
 /* Compiles a table entry into the routing step for it. */
 void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *step);
 
-/* Built-in operators, registered by ft_registry_new. */
-ft_status ftp_register_builtins(ft_registry_t *reg);
+/* The whole computed table of an operator whose registrations are
+ * regs[0..count) with key set `set`, and the routing step of every entry:
+ * entries point into `regs`. What registration computes, and what the build
+ * computes the built-in operators' tables with (gen_builtin_tables.c). */
+void ftp_op_compute_tables(const ftp_regset_t *set, const ft_registration_t *regs, size_t count,
+                           ft_table_entry_t table[FTP_ALIAS_FIRST], ftp_step_t steps[FTP_ALIAS_FIRST]);
+
+/* The registry's hash of an operator name (builtin_tables.c stores the
+ * built-ins' hashes so a new registry hashes nothing). */
+uint64_t ftp_name_hash(const char *name);
 
 #endif

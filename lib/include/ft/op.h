@@ -70,6 +70,13 @@ typedef struct ft_registration {
  * maximum, minimum, atan2, pow (CPU + Autograd), rsub (CompositeExplicitAutograd +
  * Autograd), sqdiff (CompositeImplicitAutograd). Free with ft_registry_free. */
 FT_API ft_status ft_registry_new(ft_registry_t **out);
+/* The built-in operators' own registry: static const data computed at build
+ * time, shared by the whole process, never freed (do not pass it to
+ * ft_registry_free or to a function that changes a registry; those refuse it
+ * with FT_EINVALID_ARGUMENT). The built-in operators belong to it
+ * (ft_op_registry), whichever registry they were found in. ft_session_new
+ * without a registry uses it, so a default session allocates no registry. */
+FT_API const ft_registry_t *ft_registry_builtins(void);
 /* New registry with no operators. */
 FT_API ft_status ft_registry_new_empty(ft_registry_t **out);
 /* Frees the registry and every operator in it. NULL is a no-op. */
@@ -98,7 +105,14 @@ FT_API size_t ft_registry_op_count(const ft_registry_t *reg);
 /* Operators in registration order; NULL past the end. */
 FT_API const ft_op_t *ft_registry_op_at(const ft_registry_t *reg, size_t index);
 
+/* Whether `reg` routes `op`: `op` was registered in `reg`, or is one of the
+ * shared built-in operators `reg` holds (ft_registry_new). */
+FT_API bool ft_registry_contains(const ft_registry_t *reg, const ft_op_t *op);
+
 FT_API const char *ft_op_name(const ft_op_t *op);
+/* The registry the operator was registered in: for a built-in operator found in
+ * a registry from ft_registry_new, the shared ft_registry_builtins() (use
+ * ft_registry_contains to ask whether a registry holds an operator). */
 FT_API const ft_registry_t *ft_op_registry(const ft_op_t *op);
 /* The operator's registrations (borrowed); returns the count. */
 FT_API size_t ft_op_registrations(const ft_op_t *op, const ft_registration_t **out);
