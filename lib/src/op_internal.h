@@ -61,7 +61,32 @@ struct ft_op {
      * in one ftp_op_tables_t allocation starting at `table`. */
     const ft_table_entry_t *table;
     const ftp_step_t *steps;
-    unsigned owns; /* FTP_OWNS_*: what freeing the operator frees */
+    unsigned owns;            /* FTP_OWNS_*: what freeing the operator frees */
+    struct ftp_op_live *live; /* NULL until kernels are added to the operator */
+};
+
+/* An operator whose kernels come and go (ft_registry_add_kernels). Table
+ * entries point at registration records that never move: the operator's first
+ * registrations and each handle's; `regs` is a listing of copies, rebuilt on
+ * every change. Records and listings live until the registry is freed, so
+ * pointers a decision, a ledger or a tape borrowed stay valid. */
+typedef struct ftp_op_live {
+    const ft_registration_t **recs; /* the live registrations' records, in listing order */
+    size_t nrecs, cap_recs;
+    ft_registration_t **listings; /* every listing built (the newest is `regs`) */
+    size_t nlistings, cap_listings;
+    ft_registration_t *first; /* the first registrations when the operator owned them */
+    size_t nfirst;
+} ftp_op_live_t;
+
+/* Kernels added to an operator by one ft_registry_add_kernels call. */
+struct ft_registration_handle {
+    ft_registry_t *registry;
+    ft_op_t *op;
+    ft_registration_t *recs; /* records; kernel names owned */
+    size_t count;
+    bool released;
+    struct ft_registration_handle *next; /* the registry's list */
 };
 
 /* Storage of an operator's own table and steps. */
@@ -88,6 +113,7 @@ struct ft_registry {
     const ftp_name_slot_t *slots; /* own names: power-of-two size, at most half full */
     size_t nslots;
     ft_error_t error;
+    ft_registration_handle_t *handles; /* every handle made, newest first; freed with the registry */
 };
 
 /* The static built-in registry (builtin_tables.c). */
@@ -127,6 +153,11 @@ ft_status ftp_regset_add_checked(ftp_regset_t *r, ft_key_t key, ft_error_t *err)
 /* torch 1.13's computeDispatchTableEntry for runtime key `key`. Writes tag,
  * source and fallthrough; registration is left NULL. */
 void ftp_table_compute(const ftp_regset_t *regs, ft_key_t key, ft_table_entry_t *out);
+
+/* Whether the entry of runtime key `key` can change when registration key
+ * `changed` is added or removed (dispatch_table.c: the inputs of
+ * ftp_table_compute; what a released or added registration recomputes). */
+bool ftp_table_key_affects(ft_key_t changed, ft_key_t key);
 
 /* Compiles a table entry into the routing step for it. */
 void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *step);

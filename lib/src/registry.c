@@ -79,6 +79,7 @@ static ft_status registry_alloc(const ft_registry_t *base, ft_registry_t **out) 
     reg->count = reg->cap = 0;
     reg->slots = NULL;
     reg->nslots = 0;
+    reg->handles = NULL;
     ftp_error_clear(&reg->error);
     *out = reg;
     return FT_OK;
@@ -109,6 +110,16 @@ static void op_free(ft_op_t *op) {
         free((char *)op->name);
     if (op->owns & FTP_OWNS_TABLES)
         free((void *)op->table);
+    if (op->live) {
+        for (size_t i = 0; i < op->live->nfirst; i++)
+            free((char *)op->live->first[i].kernel_name);
+        free(op->live->first);
+        for (size_t i = 0; i < op->live->nlistings; i++)
+            free(op->live->listings[i]);
+        free(op->live->listings);
+        free(op->live->recs);
+        free(op->live);
+    }
     free(op);
 }
 
@@ -117,6 +128,13 @@ void ft_registry_free(ft_registry_t *reg) {
         return;
     for (size_t i = 0; i < reg->count; i++)
         op_free((ft_op_t *)reg->ops[i]);
+    for (ft_registration_handle_t *h = reg->handles, *next; h; h = next) {
+        next = h->next;
+        for (size_t i = 0; i < h->count; i++)
+            free((char *)h->recs[i].kernel_name);
+        free(h->recs);
+        free(h);
+    }
     free((void *)reg->ops);
     free((void *)reg->slots);
     free(reg);
@@ -358,4 +376,238 @@ ft_status ft_op_table_entry(const ft_op_t *op, ft_key_t key, ft_table_entry_t *o
         return FT_EINVALID_ARGUMENT;
     *out = op->table[key];
     return FT_OK;
+}
+
+/* --- kernels that come and go ---------------------------------------------- */
+
+/* Grows *arr (elements of `size` bytes) to hold `need`; false, unchanged, on
+ * failure. */
+static bool grow(void *arr, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 8;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*(void **)arr, n * size);
+    if (!p)
+        return false;
+    *(void **)arr = p;
+    *cap = n;
+    return true;
+}
+
+/* Gives the registry its own handles on the base's operators (sharing their
+ * names, registrations and tables), at the same op_at positions, and drops the
+ * base: the registry's built-ins can then change without touching the shared
+ * ones. All of them at once, so a composite built-in (sqdiff) calls the
+ * registry's own sub and mul. FT_ENOMEM leaves the registry as it was. */
+static ft_status detach(ft_registry_t *reg) {
+    const ft_registry_t *base = reg->base;
+    const size_t nbase = base->count, total = nbase + reg->count;
+    ft_op_t **copies = calloc(nbase, sizeof *copies);
+    const ft_op_t **ops = malloc((total ? total : 1) * sizeof *ops);
+    bool ok = copies && ops;
+    for (size_t i = 0; ok && i < nbase; i++)
+        ok = (copies[i] = malloc(sizeof *copies[i])) != NULL;
+    while (ok && (total + 1) * 2 > reg->nslots) {
+        const size_t had = reg->count;
+        reg->count = total; /* reserve_slot sizes for count + 1 names */
+        ok = reserve_slot(reg);
+        reg->count = had;
+    }
+    if (!ok) {
+        for (size_t i = 0; copies && i < nbase; i++)
+            free(copies[i]);
+        free(copies);
+        free((void *)ops);
+        return FT_ENOMEM;
+    }
+    for (size_t i = 0; i < nbase; i++) {
+        *copies[i] = *base->ops[i];
+        copies[i]->registry = reg;
+        copies[i]->owns = 0;
+        copies[i]->live = NULL;
+        ops[i] = copies[i];
+        ftp_name_slot_t *sl =
+            (ftp_name_slot_t *)slot_for(reg->slots, reg->nslots, copies[i]->name, ftp_name_hash(copies[i]->name));
+        sl->hash = ftp_name_hash(copies[i]->name);
+        sl->op = copies[i];
+    }
+    for (size_t i = 0; i < reg->count; i++)
+        ops[nbase + i] = reg->ops[i];
+    free((void *)reg->ops);
+    free(copies);
+    reg->ops = ops;
+    reg->count = reg->cap = total;
+    reg->base = NULL;
+    return FT_OK;
+}
+
+/* The operator's own table storage and live-registration state, made on its
+ * first change (copies of what it shares; nothing else changes). */
+static ft_status make_changeable(ft_op_t *op) {
+    if (!(op->owns & FTP_OWNS_TABLES)) {
+        ftp_op_tables_t *t = malloc(sizeof *t);
+        if (!t)
+            return FT_ENOMEM;
+        memcpy(t->table, op->table, sizeof t->table);
+        memcpy(t->steps, op->steps, sizeof t->steps);
+        op->table = t->table;
+        op->steps = t->steps;
+        op->owns |= FTP_OWNS_TABLES;
+    }
+    if (!op->live) {
+        ftp_op_live_t *live = calloc(1, sizeof *live);
+        if (!live || !grow(&live->recs, &live->cap_recs, op->reg_count, sizeof *live->recs)) {
+            free(live);
+            return FT_ENOMEM;
+        }
+        for (size_t i = 0; i < op->reg_count; i++)
+            live->recs[i] = &op->regs[i];
+        live->nrecs = op->reg_count;
+        /* the first registrations become records: `regs` will be listings */
+        if (op->owns & FTP_OWNS_REGS) {
+            live->first = (ft_registration_t *)op->regs;
+            live->nfirst = op->reg_count;
+            op->owns &= ~(unsigned)FTP_OWNS_REGS;
+        }
+        op->live = live;
+    }
+    return FT_OK;
+}
+
+/* Recomputes the entries (and steps) that a change of the keys in changed[]
+ * can affect (ftp_table_key_affects), from the live registrations; every other
+ * entry is left as it is. */
+static void recompute_affected(ft_op_t *op, const ft_key_t *changed, size_t nchanged) {
+    const ftp_op_live_t *live = op->live;
+    ftp_regset_t set;
+    memset(&set, 0, sizeof set);
+    for (size_t i = 0; i < live->nrecs; i++)
+        ftp_regset_add(&set, live->recs[i]->key);
+    ft_table_entry_t *table = (ft_table_entry_t *)op->table;
+    ftp_step_t *steps = (ftp_step_t *)op->steps;
+    for (unsigned k = 0; k < FTP_ALIAS_FIRST; k++) {
+        if (!ft_key_is_runtime((ft_key_t)k))
+            continue;
+        bool affected = false;
+        for (size_t c = 0; c < nchanged && !affected; c++)
+            affected = ftp_table_key_affects(changed[c], (ft_key_t)k);
+        if (!affected)
+            continue;
+        ft_table_entry_t *e = &table[k];
+        ftp_table_compute(&set, (ft_key_t)k, e);
+        for (size_t i = 0; i < live->nrecs && e->source != FT_KEY_UNDEFINED; i++)
+            if (live->recs[i]->key == e->source)
+                e->registration = live->recs[i];
+        ftp_step_compile(e, &steps[k]);
+    }
+}
+
+/* A new listing of the live records (copies) as the operator's `regs`; kept
+ * until the registry is freed. Room in live->listings was reserved. */
+static void relist(ft_op_t *op, ft_registration_t *listing) {
+    ftp_op_live_t *live = op->live;
+    for (size_t i = 0; i < live->nrecs; i++)
+        listing[i] = *live->recs[i];
+    live->listings[live->nlistings++] = listing;
+    op->regs = listing;
+    op->reg_count = live->nrecs;
+}
+
+ft_status ft_registry_add_kernels(ft_registry_t *reg, const ft_op_t *op, const ft_registration_t *regs, size_t count,
+                                  ft_registration_handle_t **out) {
+    if (!writable(reg))
+        return FT_EINVALID_ARGUMENT;
+    if (!op)
+        return ftp_error_set(&reg->error, FT_EINVALID_ARGUMENT, "ft_registry_add_kernels: operator is NULL");
+    if (!ft_registry_contains(reg, op))
+        return ftp_error_set(&reg->error, FT_EINVALID_ARGUMENT,
+                             "ft_registry_add_kernels: operator '%s' is not in this registry", op->name);
+    ftp_regset_t added;
+    ft_status st = check_registrations(regs, count, &added, &reg->error);
+    if (st != FT_OK)
+        return st;
+    for (size_t i = 0; i < op->reg_count; i++)
+        if (added.has[op->regs[i].key])
+            return ftp_error_set(&reg->error, FT_EINVALID_REGISTRATION,
+                                 "duplicate registration for %s on operator '%s'", ft_key_name(op->regs[i].key),
+                                 op->name);
+
+    ft_registration_handle_t *h = calloc(1, sizeof *h);
+    ft_registration_t *recs = calloc(count, sizeof *recs);
+    bool ok = h && recs;
+    for (size_t i = 0; ok && i < count; i++) {
+        recs[i] = regs[i];
+        ok = (recs[i].kernel_name = dup_string(regs[i].kernel_name)) != NULL;
+    }
+    if (ok && reg->base && op->registry == reg->base) {
+        const char *name = op->name;
+        ok = detach(reg) == FT_OK && (op = lookup(reg, name, ftp_name_hash(name))) != NULL;
+    }
+    ft_op_t *m = (ft_op_t *)op; /* the registry's own: allocated by it */
+    ft_registration_t *listing = NULL;
+    ok = ok && make_changeable(m) == FT_OK;
+    ok = ok && grow(&m->live->recs, &m->live->cap_recs, m->live->nrecs + count, sizeof *m->live->recs) &&
+         grow(&m->live->listings, &m->live->cap_listings, m->live->nlistings + 1, sizeof *m->live->listings) &&
+         (listing = malloc((m->live->nrecs + count) * sizeof *listing)) != NULL;
+    if (!ok) {
+        for (size_t i = 0; recs && i < count; i++)
+            free((char *)recs[i].kernel_name);
+        free(recs);
+        free(h);
+        return ftp_error_set(&reg->error, FT_ENOMEM, "out of memory adding kernels to '%s'", op->name);
+    }
+
+    ft_key_t changed[FT_KEY_ID_COUNT];
+    for (size_t i = 0; i < count; i++) {
+        m->live->recs[m->live->nrecs++] = &recs[i];
+        changed[i] = recs[i].key;
+    }
+    relist(m, listing);
+    recompute_affected(m, changed, count);
+    h->registry = reg;
+    h->op = m;
+    h->recs = recs;
+    h->count = count;
+    h->next = reg->handles;
+    reg->handles = h;
+    if (out)
+        *out = h;
+    return FT_OK;
+}
+
+ft_status ft_registration_release(ft_registration_handle_t *h) {
+    if (!h)
+        return FT_EINVALID_ARGUMENT;
+    ft_registry_t *reg = h->registry;
+    ft_op_t *op = h->op;
+    if (h->released)
+        return ftp_error_set(&reg->error, FT_EINVALID_ARGUMENT, "registration handle on '%s' was already released",
+                             op->name);
+    ftp_op_live_t *live = op->live;
+    ft_registration_t *listing = NULL;
+    if (!grow(&live->listings, &live->cap_listings, live->nlistings + 1, sizeof *live->listings) ||
+        !(listing = malloc((live->nrecs - h->count ? live->nrecs - h->count : 1) * sizeof *listing)))
+        return ftp_error_set(&reg->error, FT_ENOMEM, "out of memory releasing kernels of '%s'", op->name);
+    size_t kept = 0;
+    for (size_t i = 0; i < live->nrecs; i++) {
+        bool mine = false;
+        for (size_t j = 0; j < h->count && !mine; j++)
+            mine = live->recs[i] == &h->recs[j];
+        if (!mine)
+            live->recs[kept++] = live->recs[i];
+    }
+    live->nrecs = kept;
+    ft_key_t changed[FT_KEY_ID_COUNT];
+    for (size_t i = 0; i < h->count; i++)
+        changed[i] = h->recs[i].key;
+    relist(op, listing);
+    recompute_affected(op, changed, h->count);
+    h->released = true;
+    return FT_OK;
+}
+
+const ft_op_t *ft_registration_op(const ft_registration_handle_t *h) {
+    return h ? h->op : NULL;
 }

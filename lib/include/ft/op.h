@@ -31,6 +31,7 @@ FT_BEGIN_DECLS
 
 typedef struct ft_registry ft_registry_t;
 typedef struct ft_op ft_op_t;
+typedef struct ft_registration_handle ft_registration_handle_t;
 
 /* What a kernel is told about the call it serves; valid only during the call. */
 typedef struct ft_kernel_call ft_kernel_call_t;
@@ -91,6 +92,56 @@ FT_API void ft_registry_free(ft_registry_t *reg);
  * *out (if not NULL) is the new operator. */
 FT_API ft_status ft_registry_register(ft_registry_t *reg, const char *name, const ft_registration_t *regs, size_t count,
                                       const ft_op_t **out);
+
+/* --- kernels that come and go ---------------------------------------------- */
+
+/* Adds kernels to an operator of `reg` (as c10's Library.impl on an existing
+ * operator). `regs` follow ft_registry_register's rules, and no key may already
+ * have a registration on the operator. On success *out (if not NULL) is a
+ * handle whose ft_registration_release removes exactly these kernels again (as
+ * c10's RegistrationHandleRAII); only the table entries the added keys can
+ * affect are recomputed (for an alias key: the runtime keys it covers and the
+ * entries whose rule reads it, e.g. every CompositeImplicitAutograd entry for
+ * CompositeExplicitAutograd; for a backend key: its own entry and the autograd
+ * entries whose backend keyset holds it, AutogradOther included) and each equals
+ * the table computed from scratch for the registrations now live.
+ *
+ * Errors: FT_EINVALID_ARGUMENT (reg NULL or the static ft_registry_builtins();
+ * op NULL or not in `reg`), FT_EINVALID_REGISTRATION (as ft_registry_register,
+ * and "duplicate registration for CPU on operator 'add'" for a key the operator
+ * has), FT_ENOMEM; each also sets the registry's last error. On failure the
+ * operator's registrations and table are unchanged.
+ *
+ * A shared built-in operator (ft_registry_new) is never changed: the first
+ * change to any built-in of `reg` gives `reg` its own copies of all of them, at
+ * the same ft_registry_op_at positions (ft_op_registry is then `reg`). Handles
+ * on the shared ones found earlier keep routing by the unchanged shared tables
+ * and are no longer held by `reg` (ft_registry_contains; a session on `reg`
+ * refuses them): look the operator up again, or use ft_registration_op.
+ *
+ * Lifetimes: handles belong to the registry and stay valid, released or not,
+ * until ft_registry_free, which frees them (so freeing a registry with live
+ * handles is fine). Registration records, kernel names and
+ * ft_op_registrations listings are kept until ft_registry_free too, so a
+ * decision, ledger entry or tape node that borrowed a released kernel's name
+ * or registration stays valid; the memory grows with the number of changes.
+ *
+ * Thread-safety: like ft_registry_register, add and release need exclusive
+ * access to the registry: no other thread may look up, dispatch through or run
+ * sessions on its operators meanwhile. */
+FT_API ft_status ft_registry_add_kernels(ft_registry_t *reg, const ft_op_t *op, const ft_registration_t *regs,
+                                         size_t count, ft_registration_handle_t **out);
+
+/* Removes the handle's kernels from its operator and recomputes the affected
+ * entries (see ft_registry_add_kernels). FT_EINVALID_ARGUMENT for NULL (nothing
+ * recorded) and for a handle already released (recorded in its registry's last
+ * error: "registration handle on 'add' was already released"); FT_ENOMEM
+ * leaves everything as it was. */
+FT_API ft_status ft_registration_release(ft_registration_handle_t *handle);
+
+/* The operator the handle's kernels were added to (the registry's own, after a
+ * built-in was copied); NULL for NULL. */
+FT_API const ft_op_t *ft_registration_op(const ft_registration_handle_t *handle);
 
 /* The registry's last error: the most recent failure of ft_registry_register on
  * it (code FT_OK and "" if none; a later success does not clear it). Owned by the
