@@ -8,16 +8,23 @@
  *
  * Operators live in a registry, an explicit context object: ft_registry_new gives
  * one holding the built-in operators; users add theirs with ft_registry_register.
- * Operator handles are borrowed from the registry and valid until it is freed.
- * Looking an operator up by name is a hash lookup (O(1) expected), and
- * registering n operators costs O(n) in all.
+ * The built-in operators, their tables and their registry
+ * (ft_registry_builtins) are static const data computed at build time and
+ * shared by every registry, so ft_registry_new is one small allocation.
+ * Operator handles are borrowed from the registry and valid until it is freed
+ * (the shared built-ins: forever). Looking an operator up by name is a hash
+ * lookup (O(1) expected), and registering n operators costs O(n) in all.
+ * Kernels can be added to an existing operator and released again
+ * (ft_registry_add_kernels, ft_registration_release).
  *
- * Thread-safety: ft_registry_register (the one function that changes a registry,
- * and the only one that records its last error) needs exclusive access. Every
- * other function here only reads: once registration is over, any number of
- * threads may look operators up, read their tables and dispatch through them at
- * once (sessions on different threads may borrow one registry). Operators never
- * change after registration. ft_table_* functions are pure. */
+ * Thread-safety: the functions that change a registry — ft_registry_register,
+ * ft_registry_add_kernels, ft_registration_release, the only ones that record
+ * its last error — need exclusive access (no other thread using the registry or
+ * its operators meanwhile). Every other function here only reads: between
+ * changes, any number of threads may look operators up, read their tables and
+ * dispatch through them at once (sessions on different threads may borrow one
+ * registry). ft_registry_builtins() never changes. ft_table_* functions are
+ * pure. */
 #ifndef FT_OP_H
 #define FT_OP_H
 
@@ -143,8 +150,9 @@ FT_API ft_status ft_registration_release(ft_registration_handle_t *handle);
  * built-in was copied); NULL for NULL. */
 FT_API const ft_op_t *ft_registration_op(const ft_registration_handle_t *handle);
 
-/* The registry's last error: the most recent failure of ft_registry_register on
- * it (code FT_OK and "" if none; a later success does not clear it). Owned by the
+/* The registry's last error: the most recent failure of ft_registry_register,
+ * ft_registry_add_kernels or ft_registration_release on it (code FT_OK and "" if
+ * none; a later success does not clear it). Owned by the
  * registry, overwritten by its next failure. Never NULL (for a NULL registry: a
  * static FT_EINVALID_ARGUMENT record). Lookups (const) never record errors, so
  * threads sharing a registry do not write to it. */
@@ -165,7 +173,10 @@ FT_API const char *ft_op_name(const ft_op_t *op);
  * a registry from ft_registry_new, the shared ft_registry_builtins() (use
  * ft_registry_contains to ask whether a registry holds an operator). */
 FT_API const ft_registry_t *ft_op_registry(const ft_op_t *op);
-/* The operator's registrations (borrowed); returns the count. */
+/* The operator's live registrations (borrowed, valid until the registry is
+ * freed; after ft_registry_add_kernels or ft_registration_release a new listing
+ * holds copies, so compare table entries' `registration` with these by key, not
+ * by address); returns the count. */
 FT_API size_t ft_op_registrations(const ft_op_t *op, const ft_registration_t **out);
 
 /* How a computed entry was filled; the names are torch's dump tags. */
