@@ -380,19 +380,36 @@ ft_status ft_op_table_entry(const ft_op_t *op, ft_key_t key, ft_table_entry_t *o
 
 /* --- kernels that come and go ---------------------------------------------- */
 
-/* Grows *arr (elements of `size` bytes) to hold `need`; false, unchanged, on
- * failure. */
-static bool grow(void *arr, size_t *cap, size_t need, size_t size) {
-    if (need <= *cap)
-        return true;
-    size_t n = *cap ? *cap : 8;
+/* A capacity of at least `need`, doubling from `cap`. */
+static size_t grown(size_t cap, size_t need) {
+    size_t n = cap ? cap : 8;
     while (n < need)
         n *= 2;
-    void *p = realloc(*(void **)arr, n * size);
+    return n;
+}
+
+/* Room for `need` records / listings; false, unchanged, on failure. */
+static bool grow_recs(ftp_op_live_t *live, size_t need) {
+    if (need <= live->cap_recs)
+        return true;
+    const size_t n = grown(live->cap_recs, need);
+    const ft_registration_t **p = realloc(live->recs, n * sizeof *p);
     if (!p)
         return false;
-    *(void **)arr = p;
-    *cap = n;
+    live->recs = p;
+    live->cap_recs = n;
+    return true;
+}
+
+static bool grow_listings(ftp_op_live_t *live, size_t need) {
+    if (need <= live->cap_listings)
+        return true;
+    const size_t n = grown(live->cap_listings, need);
+    ft_registration_t **p = realloc(live->listings, n * sizeof *p);
+    if (!p)
+        return false;
+    live->listings = p;
+    live->cap_listings = n;
     return true;
 }
 
@@ -458,7 +475,7 @@ static ft_status make_changeable(ft_op_t *op) {
     }
     if (!op->live) {
         ftp_op_live_t *live = calloc(1, sizeof *live);
-        if (!live || !grow(&live->recs, &live->cap_recs, op->reg_count, sizeof *live->recs)) {
+        if (!live || !grow_recs(live, op->reg_count)) {
             free(live);
             return FT_ENOMEM;
         }
@@ -548,8 +565,7 @@ ft_status ft_registry_add_kernels(ft_registry_t *reg, const ft_op_t *op, const f
     ft_op_t *m = (ft_op_t *)op; /* the registry's own: allocated by it */
     ft_registration_t *listing = NULL;
     ok = ok && make_changeable(m) == FT_OK;
-    ok = ok && grow(&m->live->recs, &m->live->cap_recs, m->live->nrecs + count, sizeof *m->live->recs) &&
-         grow(&m->live->listings, &m->live->cap_listings, m->live->nlistings + 1, sizeof *m->live->listings) &&
+    ok = ok && grow_recs(m->live, m->live->nrecs + count) && grow_listings(m->live, m->live->nlistings + 1) &&
          (listing = malloc((m->live->nrecs + count) * sizeof *listing)) != NULL;
     if (!ok) {
         for (size_t i = 0; recs && i < count; i++)
@@ -587,7 +603,7 @@ ft_status ft_registration_release(ft_registration_handle_t *h) {
                              op->name);
     ftp_op_live_t *live = op->live;
     ft_registration_t *listing = NULL;
-    if (!grow(&live->listings, &live->cap_listings, live->nlistings + 1, sizeof *live->listings) ||
+    if (!grow_listings(live, live->nlistings + 1) ||
         !(listing = malloc((live->nrecs - h->count ? live->nrecs - h->count : 1) * sizeof *listing)))
         return ftp_error_set(&reg->error, FT_ENOMEM, "out of memory releasing kernels of '%s'", op->name);
     size_t kept = 0;
