@@ -442,7 +442,7 @@ static void memory_child(mem_case_t which, size_t calls) {
         o.sink_payload = &seen;
     }
     ft_session_t *s;
-    TRY("session", ft_session_new(&o, &s)); /* its own registry, as ft_session_new(NULL) */
+    TRY("session", ft_session_new(&o, &s)); /* the shared built-in registry, as ft_session_new(NULL) */
     ft_var_t x = 0, y = 0, z;
     const bool clears = which != MEM_DEFAULT_SESSION;
     enum { SAMPLES = 10 };

@@ -162,3 +162,22 @@ const char *ft_table_source_name(ft_table_tag_t tag, ft_key_t source) {
 bool ft_table_tag_is_composite(ft_table_tag_t tag) {
     return tag == FT_TAG_DEFAULT_BACKEND || tag == FT_TAG_NESTED || tag == FT_TAG_MATH;
 }
+
+/* Which entries can change when `changed` gains or loses its registration: the
+ * inputs ftp_table_compute reads, key by key. An entry reads has[] of its own
+ * key; of the aliases covering it (Undefined: of every composite alias); of
+ * CompositeExplicitAutograd wherever the CompositeImplicitAutograd rule asks
+ * "is there a backend kernel" (keys CompositeImplicitAutograd covers); and of
+ * the backend keys inside its autograd backend keyset, or (AutogradOther) inside
+ * the AutogradOther backends. Exact for those rules, so conservative only where
+ * an input is read but cannot change the outcome. */
+bool ftp_table_key_affects(ft_key_t changed, ft_key_t key) {
+    if (changed == key)
+        return true;
+    if (ft_key_is_alias(changed))
+        return key == FT_KEY_UNDEFINED || covered(changed, key) ||
+               (changed == FT_KEY_COMPOSITE_EXPLICIT_AUTOGRAD && covered(FT_KEY_COMPOSITE_IMPLICIT_AUTOGRAD, key));
+    const ft_keyset_t own = ft_keyset_from_key(changed);
+    return ft_keyset_has_all(ft_keyset_from_raw(ftp_backend_keyset_from_autograd[key]), own) ||
+           (key == FT_KEY_AUTOGRAD_OTHER && ft_keyset_has_all(ft_keyset_from_raw(ftp_autogradother_backends), own));
+}

@@ -168,14 +168,9 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
         ft_session_free(s);
         return FT_ENOMEM;
     }
-    if (!s->registry) {
-        ft_status st = ft_registry_new(&s->owned_registry);
-        if (st != FT_OK) {
-            ft_session_free(s);
-            return st;
-        }
-        s->registry = s->owned_registry;
-    }
+    /* the shared built-in registry: a default session allocates no registry */
+    if (!s->registry)
+        s->registry = ft_registry_builtins();
     *out = s;
     return FT_OK;
 }
@@ -575,7 +570,7 @@ ft_status ft_session_call_op(ft_session_t *s, const ft_op_t *op, ft_var_t lhs, f
         return FT_EINVALID_ARGUMENT;
     if (!op || !out)
         return ftp_error_set(&s->error, FT_EINVALID_ARGUMENT, "ft_session_call_op: %s is NULL", op ? "out" : "op");
-    if (ft_op_registry(op) != s->registry)
+    if (!ft_registry_contains(s->registry, op))
         return ftp_error_set(&s->error, FT_EINVALID_ARGUMENT,
                              "operator '%s' belongs to another registry than the session's", ft_op_name(op));
     return call(s, op, NULL, lhs, rhs, out);

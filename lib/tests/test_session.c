@@ -337,16 +337,20 @@ static void session_call_op_takes_a_handle(void) {
     ft_registry_t *other;
     FT_CHECK_STATUS(ft_session_new(NULL, &s), FT_OK);
     FT_CHECK_STATUS(ft_registry_new(&other), FT_OK);
-    const ft_op_t *mul = NULL, *foreign = NULL;
+    const ft_op_t *mul = NULL, *foreign = NULL, *shared_mul = NULL;
     ft_registry_find(ft_session_registry(s), "mul", &mul);
-    ft_registry_find(other, "mul", &foreign);
+    ft_registry_find(other, "mul", &shared_mul);
+    const ft_registration_t r = {FT_KEY_AUTOGRAD, "autograd::mul2", NULL, NULL, NULL};
+    ft_registry_register(other, "mul2", &r, 1, &foreign);
+    /* the built-ins are shared: the other registry's mul is the session's */
+    FT_CHECK(mul && shared_mul == mul);
     ft_var_t x = 0, y = 0, z = 0, q = 0;
     ft_status st = ft_session_leaf(s, 2, FT_DTYPE_F64, true, &x);
     st = st ? st : ft_session_leaf(s, 3, FT_DTYPE_F64, true, &y);
     st = st ? st : ft_session_call_op(s, mul, x, y, &z);
     const ft_status wrong = ft_session_call_op(s, foreign, x, y, &q);
-    const bool said =
-        strcmp(ft_session_last_error(s)->message, "operator 'mul' belongs to another registry than the session's") == 0;
+    const bool said = strcmp(ft_session_last_error(s)->message,
+                             "operator 'mul2' belongs to another registry than the session's") == 0;
     const ft_status null_op = ft_session_call_op(s, NULL, x, y, &q);
     const ft_evidence_t *e = ft_session_evidence_at(s, 0);
     ft_scalar_t zv;

@@ -8,16 +8,23 @@
  *
  * Operators live in a registry, an explicit context object: ft_registry_new gives
  * one holding the built-in operators; users add theirs with ft_registry_register.
- * Operator handles are borrowed from the registry and valid until it is freed.
- * Looking an operator up by name is a hash lookup (O(1) expected), and
- * registering n operators costs O(n) in all.
+ * The built-in operators, their tables and their registry
+ * (ft_registry_builtins) are static const data computed at build time and
+ * shared by every registry, so ft_registry_new is one small allocation.
+ * Operator handles are borrowed from the registry and valid until it is freed
+ * (the shared built-ins: forever). Looking an operator up by name is a hash
+ * lookup (O(1) expected), and registering n operators costs O(n) in all.
+ * Kernels can be added to an existing operator and released again
+ * (ft_registry_add_kernels, ft_registration_release).
  *
- * Thread-safety: ft_registry_register (the one function that changes a registry,
- * and the only one that records its last error) needs exclusive access. Every
- * other function here only reads: once registration is over, any number of
- * threads may look operators up, read their tables and dispatch through them at
- * once (sessions on different threads may borrow one registry). Operators never
- * change after registration. ft_table_* functions are pure. */
+ * Thread-safety: the functions that change a registry — ft_registry_register,
+ * ft_registry_add_kernels, ft_registration_release, the only ones that record
+ * its last error — need exclusive access (no other thread using the registry or
+ * its operators meanwhile). Every other function here only reads: between
+ * changes, any number of threads may look operators up, read their tables and
+ * dispatch through them at once (sessions on different threads may borrow one
+ * registry). ft_registry_builtins() never changes. ft_table_* functions are
+ * pure. */
 #ifndef FT_OP_H
 #define FT_OP_H
 
@@ -31,6 +38,7 @@ FT_BEGIN_DECLS
 
 typedef struct ft_registry ft_registry_t;
 typedef struct ft_op ft_op_t;
+typedef struct ft_registration_handle ft_registration_handle_t;
 
 /* What a kernel is told about the call it serves; valid only during the call. */
 typedef struct ft_kernel_call ft_kernel_call_t;
@@ -70,6 +78,13 @@ typedef struct ft_registration {
  * maximum, minimum, atan2, pow (CPU + Autograd), rsub (CompositeExplicitAutograd +
  * Autograd), sqdiff (CompositeImplicitAutograd). Free with ft_registry_free. */
 FT_API ft_status ft_registry_new(ft_registry_t **out);
+/* The built-in operators' own registry: static const data computed at build
+ * time, shared by the whole process, never freed (do not pass it to
+ * ft_registry_free or to a function that changes a registry; those refuse it
+ * with FT_EINVALID_ARGUMENT). The built-in operators belong to it
+ * (ft_op_registry), whichever registry they were found in. ft_session_new
+ * without a registry uses it, so a default session allocates no registry. */
+FT_API const ft_registry_t *ft_registry_builtins(void);
 /* New registry with no operators. */
 FT_API ft_status ft_registry_new_empty(ft_registry_t **out);
 /* Frees the registry and every operator in it. NULL is a no-op. */
@@ -85,8 +100,59 @@ FT_API void ft_registry_free(ft_registry_t *reg);
 FT_API ft_status ft_registry_register(ft_registry_t *reg, const char *name, const ft_registration_t *regs, size_t count,
                                       const ft_op_t **out);
 
-/* The registry's last error: the most recent failure of ft_registry_register on
- * it (code FT_OK and "" if none; a later success does not clear it). Owned by the
+/* --- kernels that come and go ---------------------------------------------- */
+
+/* Adds kernels to an operator of `reg` (as c10's Library.impl on an existing
+ * operator). `regs` follow ft_registry_register's rules, and no key may already
+ * have a registration on the operator. On success *out (if not NULL) is a
+ * handle whose ft_registration_release removes exactly these kernels again (as
+ * c10's RegistrationHandleRAII); only the table entries the added keys can
+ * affect are recomputed (for an alias key: the runtime keys it covers and the
+ * entries whose rule reads it, e.g. every CompositeImplicitAutograd entry for
+ * CompositeExplicitAutograd; for a backend key: its own entry and the autograd
+ * entries whose backend keyset holds it, AutogradOther included) and each equals
+ * the table computed from scratch for the registrations now live.
+ *
+ * Errors: FT_EINVALID_ARGUMENT (reg NULL or the static ft_registry_builtins();
+ * op NULL or not in `reg`), FT_EINVALID_REGISTRATION (as ft_registry_register,
+ * and "duplicate registration for CPU on operator 'add'" for a key the operator
+ * has), FT_ENOMEM; each also sets the registry's last error. On failure the
+ * operator's registrations and table are unchanged.
+ *
+ * A shared built-in operator (ft_registry_new) is never changed: the first
+ * change to any built-in of `reg` gives `reg` its own copies of all of them, at
+ * the same ft_registry_op_at positions (ft_op_registry is then `reg`). Handles
+ * on the shared ones found earlier keep routing by the unchanged shared tables
+ * and are no longer held by `reg` (ft_registry_contains; a session on `reg`
+ * refuses them): look the operator up again, or use ft_registration_op.
+ *
+ * Lifetimes: handles belong to the registry and stay valid, released or not,
+ * until ft_registry_free, which frees them (so freeing a registry with live
+ * handles is fine). Registration records, kernel names and
+ * ft_op_registrations listings are kept until ft_registry_free too, so a
+ * decision, ledger entry or tape node that borrowed a released kernel's name
+ * or registration stays valid; the memory grows with the number of changes.
+ *
+ * Thread-safety: like ft_registry_register, add and release need exclusive
+ * access to the registry: no other thread may look up, dispatch through or run
+ * sessions on its operators meanwhile. */
+FT_API ft_status ft_registry_add_kernels(ft_registry_t *reg, const ft_op_t *op, const ft_registration_t *regs,
+                                         size_t count, ft_registration_handle_t **out);
+
+/* Removes the handle's kernels from its operator and recomputes the affected
+ * entries (see ft_registry_add_kernels). FT_EINVALID_ARGUMENT for NULL (nothing
+ * recorded) and for a handle already released (recorded in its registry's last
+ * error: "registration handle on 'add' was already released"); FT_ENOMEM
+ * leaves everything as it was. */
+FT_API ft_status ft_registration_release(ft_registration_handle_t *handle);
+
+/* The operator the handle's kernels were added to (the registry's own, after a
+ * built-in was copied); NULL for NULL. */
+FT_API const ft_op_t *ft_registration_op(const ft_registration_handle_t *handle);
+
+/* The registry's last error: the most recent failure of ft_registry_register,
+ * ft_registry_add_kernels or ft_registration_release on it (code FT_OK and "" if
+ * none; a later success does not clear it). Owned by the
  * registry, overwritten by its next failure. Never NULL (for a NULL registry: a
  * static FT_EINVALID_ARGUMENT record). Lookups (const) never record errors, so
  * threads sharing a registry do not write to it. */
@@ -98,9 +164,19 @@ FT_API size_t ft_registry_op_count(const ft_registry_t *reg);
 /* Operators in registration order; NULL past the end. */
 FT_API const ft_op_t *ft_registry_op_at(const ft_registry_t *reg, size_t index);
 
+/* Whether `reg` routes `op`: `op` was registered in `reg`, or is one of the
+ * shared built-in operators `reg` holds (ft_registry_new). */
+FT_API bool ft_registry_contains(const ft_registry_t *reg, const ft_op_t *op);
+
 FT_API const char *ft_op_name(const ft_op_t *op);
+/* The registry the operator was registered in: for a built-in operator found in
+ * a registry from ft_registry_new, the shared ft_registry_builtins() (use
+ * ft_registry_contains to ask whether a registry holds an operator). */
 FT_API const ft_registry_t *ft_op_registry(const ft_op_t *op);
-/* The operator's registrations (borrowed); returns the count. */
+/* The operator's live registrations (borrowed, valid until the registry is
+ * freed; after ft_registry_add_kernels or ft_registration_release a new listing
+ * holds copies, so compare table entries' `registration` with these by key, not
+ * by address); returns the count. */
 FT_API size_t ft_op_registrations(const ft_op_t *op, const ft_registration_t **out);
 
 /* How a computed entry was filled; the names are torch's dump tags. */

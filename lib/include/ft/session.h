@@ -99,7 +99,7 @@ typedef int64_t (*ft_clock_fn)(void *payload);
 typedef struct ft_session_options {
     ft_mode_t mode;                /* default FT_MODE_STRICT */
     bool grad_mode;                /* default true */
-    const ft_registry_t *registry; /* borrowed; NULL: the session makes one with the built-ins */
+    const ft_registry_t *registry; /* borrowed; NULL: the shared ft_registry_builtins() */
     ft_evidence_sink_fn sink;      /* may be NULL */
     void *sink_payload;
     ft_clock_fn clock; /* may be NULL */
@@ -153,9 +153,10 @@ FT_API ft_status ft_session_leaf(ft_session_t *session, double value, ft_dtype_t
  * error. */
 FT_API ft_status ft_session_call(ft_session_t *session, const char *op, ft_var_t lhs, ft_var_t rhs, ft_var_t *out);
 
-/* Same with an operator handle (no lookup): `op` must belong to the session's
- * registry (FT_EINVALID_ARGUMENT otherwise, with no entry appended, as for a
- * NULL argument). */
+/* Same with an operator handle (no lookup): the session's registry must hold
+ * `op` (ft_registry_contains; the shared built-in operators are held by every
+ * registry from ft_registry_new). FT_EINVALID_ARGUMENT otherwise, with no entry
+ * appended, as for a NULL argument. */
 FT_API ft_status ft_session_call_op(ft_session_t *session, const ft_op_t *op, ft_var_t lhs, ft_var_t rhs,
                                     ft_var_t *out);
 
