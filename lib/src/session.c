@@ -81,13 +81,12 @@ struct ft_session {
  * sizeof(max_align_t) (32 there), which would round a 144-byte entry to 160. */
 #define ARENA_ALIGN _Alignof(max_align_t)
 
-static void *arena_alloc(ft_session_t *s, size_t size) {
-    size = (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
-    if (s->arena_used + size <= sizeof s->arena_inline) {
-        void *p = (unsigned char *)s->arena_inline + s->arena_used;
-        s->arena_used += size;
-        return p;
-    }
+static size_t arena_round(size_t size) {
+    return (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+}
+
+/* arena_room past the inline block (`size` rounded). */
+static void *arena_room_chunk(ft_session_t *s, size_t size) {
     arena_chunk_t *c = s->chunks;
     if (!c || c->used + size > c->cap) {
         const size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
@@ -98,8 +97,33 @@ static void *arena_alloc(ft_session_t *s, size_t size) {
         c->next = s->chunks;
         s->chunks = c;
     }
-    void *p = (unsigned char *)c->data + c->used;
-    c->used += size;
+    return (unsigned char *)c->data + c->used;
+}
+
+/* Room for `size` bytes at the arena's end, not taken yet (arena_take does);
+ * NULL when out of memory. */
+static inline void *arena_room(ft_session_t *s, size_t size) {
+    size = arena_round(size);
+    if (s->arena_used + size <= sizeof s->arena_inline)
+        return (unsigned char *)s->arena_inline + s->arena_used;
+    return arena_room_chunk(s, size);
+}
+
+/* Takes the first `size` bytes of the room arena_room returned at `p` (with no
+ * allocation in between). A chunk's data never starts where the inline block's
+ * free part does, so the comparison tells which one `p` is in. */
+static inline void arena_take(ft_session_t *s, const void *p, size_t size) {
+    size = arena_round(size);
+    if (p == (const unsigned char *)s->arena_inline + s->arena_used)
+        s->arena_used += size;
+    else
+        s->chunks->used += size;
+}
+
+static inline void *arena_alloc(ft_session_t *s, size_t size) {
+    void *p = arena_room(s, size);
+    if (p)
+        arena_take(s, p, size);
     return p;
 }
 
@@ -239,21 +263,25 @@ static ft_status out_of_ledger_memory(ft_session_t *s) {
  * FT_LEDGER_KEEP_ALL the entry itself, in the arena, with its index slot ready;
  * otherwise `local` (commit copies it into the ring, or shows it as it is).
  * NULL when out of memory. */
-static entry_t *reserve(ft_session_t *s, entry_t *local) {
+static bool grow_index(ft_session_t *s) {
+    const size_t cap = s->cap * 2;
+    entry_t **p = s->entries == s->entries_inline ? malloc(cap * sizeof *p) : realloc(s->entries, cap * sizeof *p);
+    if (!p) {
+        out_of_ledger_memory(s);
+        return false;
+    }
+    if (s->entries == s->entries_inline)
+        memcpy(p, s->entries_inline, sizeof s->entries_inline);
+    s->entries = p;
+    s->cap = cap;
+    return true;
+}
+
+static inline entry_t *reserve(ft_session_t *s, entry_t *local) {
     if (s->policy != FT_LEDGER_KEEP_ALL)
         return local;
-    if (s->count == s->cap) {
-        const size_t cap = s->cap * 2;
-        entry_t **p = s->entries == s->entries_inline ? malloc(cap * sizeof *p) : realloc(s->entries, cap * sizeof *p);
-        if (!p) {
-            out_of_ledger_memory(s);
-            return NULL;
-        }
-        if (s->entries == s->entries_inline)
-            memcpy(p, s->entries_inline, sizeof s->entries_inline);
-        s->entries = p;
-        s->cap = cap;
-    }
+    if (s->count == s->cap && !grow_index(s))
+        return NULL;
     entry_t *e = arena_alloc(s, sizeof *e);
     if (!e)
         out_of_ledger_memory(s);
@@ -336,24 +364,41 @@ static void grow_buckets(ft_session_t *s) {
     s->nbuckets = n;
 }
 
-/* The ledger's copy of `d`, shared with earlier entries when identical; NULL when
- * out of memory. With FT_LEDGER_SINK_ONLY, `d` itself: it outlives the sink call. */
-static const ft_decision_t *keep_decision(ft_session_t *s, const ft_decision_t *d) {
+/* Where the dispatcher writes a call's decision. With FT_LEDGER_KEEP_ALL, room
+ * for a whole kept decision at the arena's end, so a new decision is kept where
+ * it was written (keep_decision takes only the hops used) and none is copied;
+ * otherwise `local`. NULL when out of memory. */
+static ft_decision_t *decision_room(ft_session_t *s, ft_decision_t *local) {
+    if (s->policy != FT_LEDGER_KEEP_ALL)
+        return local;
+    kept_decision_t *k = arena_room(s, sizeof *k);
+    return k ? &k->d : NULL;
+}
+
+/* The ledger's copy of `d` (from decision_room), shared with earlier entries
+ * when identical; NULL when out of memory. With FT_LEDGER_SINK_ONLY, `d` itself:
+ * it outlives the sink call. */
+static const ft_decision_t *keep_decision(ft_session_t *s, ft_decision_t *d) {
     if (s->policy == FT_LEDGER_SINK_ONLY)
         return d;
     const uint64_t h = decision_hash(d);
     for (kept_decision_t *k = s->buckets[h & (s->nbuckets - 1)]; k; k = k->next) {
         if (k->hash == h && same_decision(&k->d, d)) {
             k->refs++;
-            return &k->d;
+            return &k->d; /* arena room is left untaken */
         }
     }
     const size_t used = offsetof(ft_decision_t, hops) + d->hop_count * sizeof d->hops[0];
     const size_t size = offsetof(kept_decision_t, d) + used;
-    kept_decision_t *k = s->policy == FT_LEDGER_KEEP_ALL ? arena_alloc(s, size) : malloc(size);
-    if (!k)
-        return NULL;
-    memcpy(&k->d, d, used);
+    kept_decision_t *k;
+    if (s->policy == FT_LEDGER_KEEP_ALL) {
+        k = (kept_decision_t *)(void *)((unsigned char *)d - offsetof(kept_decision_t, d));
+        arena_take(s, k, size);
+    } else {
+        if (!(k = malloc(size)))
+            return NULL;
+        memcpy(&k->d, d, used);
+    }
     k->hash = h;
     k->refs = 1;
     if (s->ndecisions >= s->nbuckets)
@@ -383,7 +428,7 @@ static void release_decision(ft_session_t *s, const ft_decision_t *d) {
 /* Appends the entry built in *e (its memory from reserve / extra_alloc /
  * keep_decision; with FT_LEDGER_KEEP_ALL, e is the reserved entry itself) and
  * shows it to the sink. Cannot fail. */
-static void commit(ft_session_t *s, entry_t *e, void *owned) {
+static inline void commit(ft_session_t *s, entry_t *e, void *owned) {
     e->seq = s->count;
     if (s->clock) {
         e->has_time = true;
@@ -481,7 +526,9 @@ ft_status ft_session_leaf(ft_session_t *s, double value, ft_dtype_t dtype, bool 
         return FT_EINVALID_ARGUMENT;
     const ft_scalar_t v =
         ft_scalar_make(dtype == FT_DTYPE_F32 ? (double)(float)value : value, dtype, FT_BACKEND_CPU, requires_grad);
-    return tape_failed(s, ft_tape_leaf(&s->tape, &v, out));
+    if (!out || (dtype != FT_DTYPE_F64 && dtype != FT_DTYPE_F32))
+        return tape_failed(s, ft_tape_leaf(&s->tape, &v, out)); /* it says what is wrong */
+    return tape_failed(s, ftp_tape_add_leaf(&s->tape, &v, out));
 }
 
 ft_status ft_session_clear_tape(ft_session_t *s) {
@@ -498,7 +545,7 @@ static ft_status call(ft_session_t *s, const ft_op_t *op, const char *opname, ft
     if (!e)
         return FT_ENOMEM; /* nothing ran */
     ft_var_t result = 0;
-    ft_decision_t d;
+    ft_decision_t own, *d = NULL;
     bool decided = false;
     ft_status st;
     char shown[FTP_ERROR_NAME_BUF];
@@ -507,7 +554,9 @@ static ft_status call(ft_session_t *s, const ft_op_t *op, const char *opname, ft
     } else if (!ftp_tape_has_var(&s->tape, lhs) || !ftp_tape_has_var(&s->tape, rhs)) {
         st = tape_failed(s, ftp_tape_unknown_var(&s->tape, ftp_tape_has_var(&s->tape, lhs) ? rhs : lhs));
     } else {
-        st = tape_failed(s, ft_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, &d));
+        if (!(d = decision_room(s, &own)))
+            return out_of_ledger_memory(s); /* nothing ran */
+        st = tape_failed(s, ftp_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, d));
         decided = true;
     }
     entry_init(e, FT_EVIDENCE_DISPATCH, st);
@@ -524,11 +573,11 @@ static ft_status call(ft_session_t *s, const ft_op_t *op, const char *opname, ft
             memcpy(copy, opname, n);
         kept = (e->op = copy) != NULL;
     }
-    if (decided && !(e->decision = keep_decision(s, &d)))
+    if (decided && !(e->decision = keep_decision(s, d)))
         kept = false;
     if (st == FT_OK) {
         e->out = result;
-        ft_tape_value(&s->tape, result, &e->value);
+        e->value = ftp_tape_var(&s->tape, result)->value;
         *out = result;
     }
     if (!kept) {
@@ -593,11 +642,10 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
             /* the leaves this backward reached (not every leaf of the session) */
             size_t k = 0;
             for (size_t i = 0; i < nl; i++) {
-                bool defined;
-                double g;
-                if (ft_tape_grad(&s->tape, rep.leaves[i], &g, &defined) == FT_OK && defined) {
+                const tape_var_t *v = ftp_tape_var(&s->tape, rep.leaves[i]);
+                if (v->node == 0 && v->has_grad) { /* ft_tape_grad's "defined" */
                     vars[k] = rep.leaves[i];
-                    grads[k++] = g;
+                    grads[k++] = v->grad;
                 }
             }
             e->steps = ns;
@@ -622,7 +670,12 @@ ft_status ft_session_value(const ft_session_t *s, ft_var_t var, ft_scalar_t *out
 }
 
 ft_status ft_session_grad(const ft_session_t *s, ft_var_t var, double *value, bool *defined) {
-    return s ? ft_tape_grad(&s->tape, var, value, defined) : FT_EINVALID_ARGUMENT;
+    if (!s || !value || !defined || !ftp_tape_has_var(&s->tape, var))
+        return s ? ft_tape_grad(&s->tape, var, value, defined) : FT_EINVALID_ARGUMENT; /* its error */
+    const tape_var_t *v = ftp_tape_var(&s->tape, var); /* ft_tape_grad, without the call */
+    *defined = v->node == 0 && v->has_grad;
+    *value = *defined ? v->grad : 0;
+    return FT_OK;
 }
 
 size_t ft_session_evidence_count(const ft_session_t *s) {

@@ -163,6 +163,10 @@ ft_status ft_tape_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_t *out)
     return add_var(tape, value, 0, out);
 }
 
+ft_status ftp_tape_add_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_t *out) {
+    return add_var(tape, value, 0, out);
+}
+
 /* An operand's variable, if it really is one of this tape's: the handle must be
  * in range and the scalar must still be that variable (same value bits, dtype,
  * device and requires_grad). A handle copied onto an edited value, or one from
@@ -177,9 +181,12 @@ static const tape_var_t *var_of(const ft_tape_t *tape, const ft_scalar_t *s) {
     return same ? v : NULL;
 }
 
-ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
-                            uint64_t keyset, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out,
-                            ft_decision_t *decision, unsigned depth) {
+/* ftp_tape_dispatch; `slots` (may be NULL) are the variable slots a and b are
+ * known to be (ft_tape_apply read them from there), which spares var_of. */
+static inline ft_status dispatch_on_tape(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op,
+                                         bool explicit_keyset, uint64_t keyset, const ft_scalar_t *a,
+                                         const ft_scalar_t *b, ft_scalar_t *out, ft_decision_t *decision,
+                                         unsigned depth, const uint32_t *slots) {
     const ft_registration_t *autograd = NULL;
     ft_scalar_t result;
     ft_status st = ftp_dispatch(ctx, op, explicit_keyset, keyset, a, b, &result, decision, depth, tape, &autograd);
@@ -200,7 +207,8 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
             /* only operands that are this tape's variables carry gradient */
             const ft_scalar_t *ops[2] = {a, b};
             for (int i = 0; i < 2; i++) {
-                const tape_var_t *in = var_of(tape, ops[i]);
+                /* slots[i] is still current: recording only appends variables */
+                const tape_var_t *in = slots ? &tape->vars[slots[i]] : var_of(tape, ops[i]);
                 n->need[i] = in && in->value.requires_grad;
                 n->src[i] = 0;
                 if (n->need[i] && in->node) {
@@ -225,6 +233,12 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
     }
     *out = result;
     return FT_OK;
+}
+
+ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
+                            uint64_t keyset, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out,
+                            ft_decision_t *decision, unsigned depth) {
+    return dispatch_on_tape(tape, ctx, op, explicit_keyset, keyset, a, b, out, decision, depth, NULL);
 }
 
 /* The last error of a failed ft_tape_apply: the route's own explanation when
@@ -263,10 +277,16 @@ ft_status ft_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_
         return ftp_tape_unknown_var(tape, lhs);
     if (!ftp_tape_has_var(tape, rhs))
         return ftp_tape_unknown_var(tape, rhs);
+    return ftp_tape_apply(tape, ctx, op, lhs, rhs, out, decision);
+}
+
+ft_status ftp_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_var_t lhs, ft_var_t rhs,
+                         ft_var_t *out, ft_decision_t *decision) {
     const ft_scalar_t a = VAR(tape, lhs)->value, b = VAR(tape, rhs)->value;
     ft_scalar_t result;
     result.tape_var = 0; /* set on success; this keeps gcc's flow analysis quiet */
-    ft_status st = ftp_tape_dispatch(tape, ctx, op, false, 0, &a, &b, &result, decision, 0);
+    const uint32_t slots[2] = {lhs - tape->base, rhs - tape->base};
+    ft_status st = dispatch_on_tape(tape, ctx, op, false, 0, &a, &b, &result, decision, 0, slots);
     if (st != FT_OK)
         return apply_failed(tape, ctx, op, &a, &b, decision, st);
     *out = result.tape_var - 1;
