@@ -158,7 +158,7 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
     ft_session_t *s = malloc(sizeof *s); /* not calloc: the arena needs no zeroing */
     if (!s)
         return FT_ENOMEM;
-    ft_dispatch_ctx_init(&s->ctx);
+    s->ctx = (ft_dispatch_ctx_t)FT_DISPATCH_CTX_INIT;
     s->ctx.mode = opts->mode;
     s->ctx.grad_mode = opts->grad_mode;
     s->owned_registry = NULL;
@@ -181,7 +181,8 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
     s->scratch_cap = 0;
     s->chunks = NULL;
     s->arena_used = 0;
-    ftp_error_clear(&s->error);
+    s->error.code = FT_OK; /* ftp_error_clear */
+    s->error.message[0] = '\0';
     ftp_tape_init(&s->tape);
     /* untouched pages of a large ring cost nothing until entries reach them */
     if (s->policy == FT_LEDGER_KEEP_LAST && !(s->ring = malloc(s->keep * sizeof *s->ring))) {
@@ -651,15 +652,16 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
          * empty, so the pointers are never NULL) */
         const size_t nl = rep.leaf_count, ns = rep.steps;
         const size_t bytes = nl * sizeof(double) + (nl + ns) * sizeof(ft_var_t);
-        unsigned char *block = extra_alloc(s, bytes ? bytes : sizeof(double), &owned);
+        const size_t size = bytes ? bytes : sizeof(double);
+        unsigned char *block = s->policy == FT_LEDGER_KEEP_ALL ? arena_alloc(s, size) : extra_alloc(s, size, &owned);
         if (!block) {
             kept = false;
         } else {
             double *grads = (double *)(void *)block;
             ft_var_t *vars = (ft_var_t *)(void *)(block + nl * sizeof(double));
             ft_var_t *order = vars + nl;
-            if (ns)
-                memcpy(order, rep.order, ns * sizeof *order);
+            for (size_t i = 0; i < ns; i++) /* mostly a few: a loop beats memcpy's call */
+                order[i] = rep.order[i];
             /* the leaves this backward reached (not every leaf of the session) */
             size_t k = 0;
             for (size_t i = 0; i < nl; i++) {

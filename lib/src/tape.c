@@ -131,7 +131,7 @@ static bool grow(void **array, size_t *cap, size_t need, size_t size, const void
 #define RESERVE(t, field, cap, need)                                                                                   \
     grow((void **)&(t)->field, &(t)->cap, (need), sizeof *(t)->field, (t)->field##_inline)
 
-static ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
+static inline ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
     if (tape->base + tape->nvars >= MAX_VARS)
         return ftp_error_set(tape_error(tape), FT_ETAPE_FULL,
                              "the tape has handed out %u variable ids, the most it can", (unsigned)MAX_VARS);
@@ -224,7 +224,7 @@ static inline ft_status dispatch_on_tape(ft_tape_t *tape, const ft_dispatch_ctx_
             n->seen_epoch = 0; /* tape epochs start at 1 */
             node = (uint32_t)tape->nnodes + 1;
         }
-        ft_var_t v;
+        ft_var_t v = 0; /* set by add_var; gcc cannot tell once it is inlined */
         if ((st = add_var(tape, &result, node, &v)) != FT_OK)
             return st;
         if (node)
