@@ -380,8 +380,9 @@ enum { SHORT_LIST = 32 };
  * one pass per byte of `bound` (8-bit digits keep the scatter within the TLB's
  * reach). Without `tmp` (out of memory), the insertion sort just goes on. The
  * leaves used to be insertion-sorted alone, quadratic in any other order. */
-static void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound) {
-    enum { DIGIT = 8, BUCKETS = 1 << DIGIT };
+static void radix_sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound);
+
+static inline void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound) {
     size_t budget = n <= SHORT_LIST || !tmp ? SIZE_MAX : 4 * n;
     for (size_t i = 1; i < n; i++) {
         if (d[i - 1].slot >= d[i].slot)
@@ -394,8 +395,13 @@ static void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, 
         if (!budget)
             break;
     }
-    if (budget)
-        return;
+    if (!budget)
+        radix_sort_deliveries(d, n, tmp, bound);
+}
+
+/* The rest of sort_deliveries, apart so the short lists' inline path stays small. */
+static void radix_sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound) {
+    enum { DIGIT = 8, BUCKETS = 1 << DIGIT };
     tape_delivery_t *from = d, *to = tmp;
     for (unsigned shift = 0; shift < 32 && (bound - 1) >> shift; shift += DIGIT) {
         uint32_t at[BUCKETS] = {0};
