@@ -560,56 +560,73 @@ ft_status ft_session_clear_tape(ft_session_t *s) {
     return FT_OK;
 }
 
-/* op(lhs, rhs) and its entry. `op` NULL: `opname` named no operator. */
-static ft_status call(ft_session_t *s, const ft_op_t *op, const char *opname, ft_var_t lhs, ft_var_t rhs,
-                      ft_var_t *out) {
+/* A call that fails before routing (`op` NULL: `opname` named no operator; or
+ * an operand is no current variable) and its entry, which has no decision. */
+static ft_status call_unrouted(ft_session_t *s, const ft_op_t *op, const char *opname, ft_var_t lhs, ft_var_t rhs) {
     entry_t local, *e = reserve(s, &local);
     if (!e)
         return FT_ENOMEM; /* nothing ran */
-    ft_var_t result = 0;
-    ft_decision_t own, *d = NULL;
-    bool decided = false;
     ft_status st;
     char shown[FTP_ERROR_NAME_BUF];
-    if (!op) {
+    if (!op)
         st = ftp_error_set(&s->error, FT_EUNKNOWN_OP, "no operator named '%s'", ftp_error_name(opname, shown));
-    } else if (!ftp_tape_has_var(&s->tape, lhs) || !ftp_tape_has_var(&s->tape, rhs)) {
+    else
         st = tape_failed(s, ftp_tape_unknown_var(&s->tape, ftp_tape_has_var(&s->tape, lhs) ? rhs : lhs));
-    } else {
-        if (!(d = decision_room(s, &own)))
-            return out_of_ledger_memory(s); /* nothing ran */
-        st = tape_failed(s, ftp_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, d));
-        decided = true;
-    }
     entry_init(e, FT_EVIDENCE_DISPATCH, st);
     e->lhs = lhs;
     e->rhs = rhs;
     void *owned = NULL;
-    bool kept = true;
     if (op) {
         e->op = ft_op_name(op);
     } else { /* the name as asked for, so a failed lookup is still evidence of what was tried */
         const size_t n = strlen(opname) + 1;
         char *copy = extra_alloc(s, n, &owned);
-        if (copy)
-            memcpy(copy, opname, n);
-        kept = (e->op = copy) != NULL;
+        if (!copy) {
+            discard(s, e, owned);
+            return st; /* the operation's status wins over the failure to record it */
+        }
+        memcpy(copy, opname, n);
+        e->op = copy;
     }
-    if (decided && !(e->decision = keep_decision(s, d)))
-        kept = false;
+    commit(s, e, owned);
+    return st;
+}
+
+/* op(lhs, rhs) on current variables, and its entry. */
+static ft_status call_routed(ft_session_t *s, const ft_op_t *op, ft_var_t lhs, ft_var_t rhs, ft_var_t *out) {
+    entry_t local, *e = reserve(s, &local);
+    if (!e)
+        return FT_ENOMEM; /* nothing ran */
+    ft_decision_t own, *d = decision_room(s, &own);
+    if (!d)
+        return out_of_ledger_memory(s); /* nothing ran */
+    ft_var_t result = 0;
+    const ft_status st = tape_failed(s, ftp_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, d));
+    entry_init(e, FT_EVIDENCE_DISPATCH, st);
+    e->lhs = lhs;
+    e->rhs = rhs;
+    e->op = ft_op_name(op);
     if (st == FT_OK) {
         e->out = result;
         e->value = ftp_tape_var(&s->tape, result)->value;
         *out = result;
     }
-    if (!kept) {
-        discard(s, e, owned);
+    if (!(e->decision = keep_decision(s, d))) {
+        discard(s, e, NULL);
         /* the operation's status wins; a failure to record it is reported only
          * when the operation itself succeeded */
         return st != FT_OK ? st : out_of_ledger_memory(s);
     }
-    commit(s, e, owned);
+    commit(s, e, NULL);
     return st;
+}
+
+/* op(lhs, rhs) and its entry. `op` NULL: `opname` named no operator. */
+static inline ft_status call(ft_session_t *s, const ft_op_t *op, const char *opname, ft_var_t lhs, ft_var_t rhs,
+                             ft_var_t *out) {
+    if (!op || !ftp_tape_has_var(&s->tape, lhs) || !ftp_tape_has_var(&s->tape, rhs))
+        return call_unrouted(s, op, opname, lhs, rhs);
+    return call_routed(s, op, lhs, rhs, out);
 }
 
 ft_status ft_session_call(ft_session_t *s, const char *opname, ft_var_t lhs, ft_var_t rhs, ft_var_t *out) {
