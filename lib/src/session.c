@@ -109,6 +109,16 @@ static inline void *arena_room(ft_session_t *s, size_t size) {
     return arena_room_chunk(s, size);
 }
 
+/* The same when the inline block or the current chunk has the room; NULL (and
+ * nothing allocated) otherwise. */
+static inline void *arena_room_here(ft_session_t *s, size_t size) {
+    size = arena_round(size);
+    if (s->arena_used + size <= sizeof s->arena_inline)
+        return (unsigned char *)s->arena_inline + s->arena_used;
+    arena_chunk_t *c = s->chunks;
+    return c && c->used + size <= c->cap ? (unsigned char *)c->data + c->used : NULL;
+}
+
 /* Takes the first `size` bytes of the room arena_room returned at `p` (with no
  * allocation in between). A chunk's data never starts where the inline block's
  * free part does, so the comparison tells which one `p` is in. */
@@ -142,7 +152,7 @@ const char *ft_evidence_kind_name(ft_evidence_kind_t kind) {
 }
 
 ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
-    const ft_session_options_t defaults = FT_SESSION_OPTIONS_INIT;
+    static const ft_session_options_t defaults = FT_SESSION_OPTIONS_INIT;
     if (!out)
         return FT_EINVALID_ARGUMENT;
     if (!opts)
@@ -214,7 +224,8 @@ void ft_session_free(ft_session_t *s) {
                 free(k);
             }
     }
-    free(s->ring);
+    if (s->ring) /* the common case calls free() for nothing */
+        free(s->ring);
     for (arena_chunk_t *c = s->chunks, *next; c; c = next) {
         next = c->next;
         free(c);
@@ -223,9 +234,11 @@ void ft_session_free(ft_session_t *s) {
         free(s->entries);
     if (s->buckets != s->buckets_inline)
         free(s->buckets);
-    free(s->scratch);
+    if (s->scratch)
+        free(s->scratch);
     ftp_tape_dispose(&s->tape);
-    ft_registry_free(s->owned_registry);
+    if (s->owned_registry)
+        ft_registry_free(s->owned_registry);
     free(s);
 }
 
@@ -365,21 +378,21 @@ static void grow_buckets(ft_session_t *s) {
     s->nbuckets = n;
 }
 
-/* Where the dispatcher writes a call's decision. With FT_LEDGER_KEEP_ALL, room
- * for a whole kept decision at the arena's end, so a new decision is kept where
+/* Where the dispatcher writes a call's decision. With FT_LEDGER_KEEP_ALL and
+ * room for a whole kept decision at the arena's end (never allocated for it: a
+ * chunk is not started, nor the rest of one abandoned, for a decision that
+ * mostly turns out to be kept already), there, so a new decision is kept where
  * it was written (keep_decision takes only the hops used) and none is copied;
- * otherwise `local`. NULL when out of memory. */
+ * otherwise `local`. */
 static ft_decision_t *decision_room(ft_session_t *s, ft_decision_t *local) {
-    if (s->policy != FT_LEDGER_KEEP_ALL)
-        return local;
-    kept_decision_t *k = arena_room(s, sizeof *k);
-    return k ? &k->d : NULL;
+    kept_decision_t *k = s->policy == FT_LEDGER_KEEP_ALL ? arena_room_here(s, sizeof *k) : NULL;
+    return k ? &k->d : local;
 }
 
-/* The ledger's copy of `d` (from decision_room), shared with earlier entries
- * when identical; NULL when out of memory. With FT_LEDGER_SINK_ONLY, `d` itself:
- * it outlives the sink call. */
-static const ft_decision_t *keep_decision(ft_session_t *s, ft_decision_t *d) {
+/* The ledger's copy of `d` (from decision_room(s, local)), shared with earlier
+ * entries when identical; NULL when out of memory. With FT_LEDGER_SINK_ONLY, `d`
+ * itself: it outlives the sink call. */
+static const ft_decision_t *keep_decision(ft_session_t *s, ft_decision_t *d, const ft_decision_t *local) {
     if (s->policy == FT_LEDGER_SINK_ONLY)
         return d;
     const uint64_t h = decision_hash(d);
@@ -392,11 +405,11 @@ static const ft_decision_t *keep_decision(ft_session_t *s, ft_decision_t *d) {
     const size_t used = offsetof(ft_decision_t, hops) + d->hop_count * sizeof d->hops[0];
     const size_t size = offsetof(kept_decision_t, d) + used;
     kept_decision_t *k;
-    if (s->policy == FT_LEDGER_KEEP_ALL) {
+    if (d != local) { /* written in the arena's room */
         k = (kept_decision_t *)(void *)((unsigned char *)d - offsetof(kept_decision_t, d));
         arena_take(s, k, size);
     } else {
-        if (!(k = malloc(size)))
+        if (!(k = s->policy == FT_LEDGER_KEEP_ALL ? arena_alloc(s, size) : malloc(size)))
             return NULL;
         memcpy(&k->d, d, used);
     }
@@ -598,8 +611,6 @@ static ft_status call_routed(ft_session_t *s, const ft_op_t *op, ft_var_t lhs, f
     if (!e)
         return FT_ENOMEM; /* nothing ran */
     ft_decision_t own, *d = decision_room(s, &own);
-    if (!d)
-        return out_of_ledger_memory(s); /* nothing ran */
     ft_var_t result = 0;
     const ft_status st = tape_failed(s, ftp_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, d));
     entry_init(e, FT_EVIDENCE_DISPATCH, st);
@@ -611,7 +622,7 @@ static ft_status call_routed(ft_session_t *s, const ft_op_t *op, ft_var_t lhs, f
         e->value = ftp_tape_var(&s->tape, result)->value;
         *out = result;
     }
-    if (!(e->decision = keep_decision(s, d))) {
+    if (!(e->decision = keep_decision(s, d, &own))) {
         discard(s, e, NULL);
         /* the operation's status wins; a failure to record it is reported only
          * when the operation itself succeeded */

@@ -61,7 +61,8 @@ void ftp_tape_dispose(ft_tape_t *t) {
         free(t->deliv);
     if (t->deliv_tmp != t->deliv_tmp_inline)
         free(t->deliv_tmp);
-    free(t->error);
+    if (t->error)
+        free(t->error);
 }
 
 ft_status ft_tape_new(ft_tape_t **out) {
