@@ -272,11 +272,8 @@ static ft_status out_of_ledger_memory(ft_session_t *s) {
 
 /* --- storing entries ------------------------------------------------------- */
 
-/* Everything that can fail before an entry is appended, done before the
- * operation it records changes anything. Returns where to build the entry: with
- * FT_LEDGER_KEEP_ALL the entry itself, in the arena, with its index slot ready;
- * otherwise `local` (commit copies it into the ring, or shows it as it is).
- * NULL when out of memory. */
+/* Doubles the FT_LEDGER_KEEP_ALL index; false (the error recorded) when out of
+ * memory. */
 static bool grow_index(ft_session_t *s) {
     const size_t cap = s->cap * 2;
     entry_t **p = s->entries == s->entries_inline ? malloc(cap * sizeof *p) : realloc(s->entries, cap * sizeof *p);
@@ -291,6 +288,11 @@ static bool grow_index(ft_session_t *s) {
     return true;
 }
 
+/* Everything that can fail before an entry is appended, done before the
+ * operation it records changes anything. Returns where to build the entry: with
+ * FT_LEDGER_KEEP_ALL the entry itself, in the arena, with its index slot ready;
+ * otherwise `local` (commit copies it into the ring, or shows it as it is).
+ * NULL when out of memory. */
 static inline entry_t *reserve(ft_session_t *s, entry_t *local) {
     if (s->policy != FT_LEDGER_KEEP_ALL)
         return local;
