@@ -81,13 +81,12 @@ struct ft_session {
  * sizeof(max_align_t) (32 there), which would round a 144-byte entry to 160. */
 #define ARENA_ALIGN _Alignof(max_align_t)
 
-static void *arena_alloc(ft_session_t *s, size_t size) {
-    size = (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
-    if (s->arena_used + size <= sizeof s->arena_inline) {
-        void *p = (unsigned char *)s->arena_inline + s->arena_used;
-        s->arena_used += size;
-        return p;
-    }
+static size_t arena_round(size_t size) {
+    return (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+}
+
+/* arena_room past the inline block (`size` rounded). */
+static void *arena_room_chunk(ft_session_t *s, size_t size) {
     arena_chunk_t *c = s->chunks;
     if (!c || c->used + size > c->cap) {
         const size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
@@ -98,8 +97,43 @@ static void *arena_alloc(ft_session_t *s, size_t size) {
         c->next = s->chunks;
         s->chunks = c;
     }
-    void *p = (unsigned char *)c->data + c->used;
-    c->used += size;
+    return (unsigned char *)c->data + c->used;
+}
+
+/* Room for `size` bytes at the arena's end, not taken yet (arena_take does);
+ * NULL when out of memory. */
+static inline void *arena_room(ft_session_t *s, size_t size) {
+    size = arena_round(size);
+    if (s->arena_used + size <= sizeof s->arena_inline)
+        return (unsigned char *)s->arena_inline + s->arena_used;
+    return arena_room_chunk(s, size);
+}
+
+/* The same when the inline block or the current chunk has the room; NULL (and
+ * nothing allocated) otherwise. */
+static inline void *arena_room_here(ft_session_t *s, size_t size) {
+    size = arena_round(size);
+    if (s->arena_used + size <= sizeof s->arena_inline)
+        return (unsigned char *)s->arena_inline + s->arena_used;
+    arena_chunk_t *c = s->chunks;
+    return c && c->used + size <= c->cap ? (unsigned char *)c->data + c->used : NULL;
+}
+
+/* Takes the first `size` bytes of the room arena_room returned at `p` (with no
+ * allocation in between). A chunk's data never starts where the inline block's
+ * free part does, so the comparison tells which one `p` is in. */
+static inline void arena_take(ft_session_t *s, const void *p, size_t size) {
+    size = arena_round(size);
+    if (p == (const unsigned char *)s->arena_inline + s->arena_used)
+        s->arena_used += size;
+    else
+        s->chunks->used += size;
+}
+
+static inline void *arena_alloc(ft_session_t *s, size_t size) {
+    void *p = arena_room(s, size);
+    if (p)
+        arena_take(s, p, size);
     return p;
 }
 
@@ -120,7 +154,7 @@ const char *ft_evidence_kind_name(ft_evidence_kind_t kind) {
 }
 
 ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
-    const ft_session_options_t defaults = FT_SESSION_OPTIONS_INIT;
+    static const ft_session_options_t defaults = FT_SESSION_OPTIONS_INIT;
     if (!out)
         return FT_EINVALID_ARGUMENT;
     if (!opts)
@@ -136,7 +170,7 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
     ft_session_t *s = malloc(sizeof *s); /* not calloc: the arena needs no zeroing */
     if (!s)
         return FT_ENOMEM;
-    ft_dispatch_ctx_init(&s->ctx);
+    s->ctx = (ft_dispatch_ctx_t)FT_DISPATCH_CTX_INIT;
     s->ctx.mode = opts->mode;
     s->ctx.grad_mode = opts->grad_mode;
     s->ctx.profile = opts->profile;
@@ -161,7 +195,8 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
     s->scratch_cap = 0;
     s->chunks = NULL;
     s->arena_used = 0;
-    ftp_error_clear(&s->error);
+    s->error.code = FT_OK; /* ftp_error_clear */
+    s->error.message[0] = '\0';
     ftp_tape_init(&s->tape);
     /* untouched pages of a large ring cost nothing until entries reach them */
     if (s->policy == FT_LEDGER_KEEP_LAST && !(s->ring = malloc(s->keep * sizeof *s->ring))) {
@@ -188,7 +223,8 @@ void ft_session_free(ft_session_t *s) {
                 free(k);
             }
     }
-    free(s->ring);
+    if (s->ring) /* the common case calls free() for nothing */
+        free(s->ring);
     for (arena_chunk_t *c = s->chunks, *next; c; c = next) {
         next = c->next;
         free(c);
@@ -197,9 +233,11 @@ void ft_session_free(ft_session_t *s) {
         free(s->entries);
     if (s->buckets != s->buckets_inline)
         free(s->buckets);
-    free(s->scratch);
+    if (s->scratch)
+        free(s->scratch);
     ftp_tape_dispose(&s->tape);
-    ft_registry_free(s->owned_registry);
+    if (s->owned_registry)
+        ft_registry_free(s->owned_registry);
     free(s);
 }
 
@@ -233,26 +271,32 @@ static ft_status out_of_ledger_memory(ft_session_t *s) {
 
 /* --- storing entries ------------------------------------------------------- */
 
+/* Doubles the FT_LEDGER_KEEP_ALL index; false (the error recorded) when out of
+ * memory. */
+static bool grow_index(ft_session_t *s) {
+    const size_t cap = s->cap * 2;
+    entry_t **p = s->entries == s->entries_inline ? malloc(cap * sizeof *p) : realloc(s->entries, cap * sizeof *p);
+    if (!p) {
+        out_of_ledger_memory(s);
+        return false;
+    }
+    if (s->entries == s->entries_inline)
+        memcpy(p, s->entries_inline, sizeof s->entries_inline);
+    s->entries = p;
+    s->cap = cap;
+    return true;
+}
+
 /* Everything that can fail before an entry is appended, done before the
  * operation it records changes anything. Returns where to build the entry: with
  * FT_LEDGER_KEEP_ALL the entry itself, in the arena, with its index slot ready;
  * otherwise `local` (commit copies it into the ring, or shows it as it is).
  * NULL when out of memory. */
-static entry_t *reserve(ft_session_t *s, entry_t *local) {
+static inline entry_t *reserve(ft_session_t *s, entry_t *local) {
     if (s->policy != FT_LEDGER_KEEP_ALL)
         return local;
-    if (s->count == s->cap) {
-        const size_t cap = s->cap * 2;
-        entry_t **p = s->entries == s->entries_inline ? malloc(cap * sizeof *p) : realloc(s->entries, cap * sizeof *p);
-        if (!p) {
-            out_of_ledger_memory(s);
-            return NULL;
-        }
-        if (s->entries == s->entries_inline)
-            memcpy(p, s->entries_inline, sizeof s->entries_inline);
-        s->entries = p;
-        s->cap = cap;
-    }
+    if (s->count == s->cap && !grow_index(s))
+        return NULL;
     entry_t *e = arena_alloc(s, sizeof *e);
     if (!e)
         out_of_ledger_memory(s);
@@ -335,24 +379,41 @@ static void grow_buckets(ft_session_t *s) {
     s->nbuckets = n;
 }
 
-/* The ledger's copy of `d`, shared with earlier entries when identical; NULL when
- * out of memory. With FT_LEDGER_SINK_ONLY, `d` itself: it outlives the sink call. */
-static const ft_decision_t *keep_decision(ft_session_t *s, const ft_decision_t *d) {
+/* Where the dispatcher writes a call's decision. With FT_LEDGER_KEEP_ALL and
+ * room for a whole kept decision at the arena's end (never allocated for it: a
+ * chunk is not started, nor the rest of one abandoned, for a decision that
+ * mostly turns out to be kept already), there, so a new decision is kept where
+ * it was written (keep_decision takes only the hops used) and none is copied;
+ * otherwise `local`. */
+static ft_decision_t *decision_room(ft_session_t *s, ft_decision_t *local) {
+    kept_decision_t *k = s->policy == FT_LEDGER_KEEP_ALL ? arena_room_here(s, sizeof *k) : NULL;
+    return k ? &k->d : local;
+}
+
+/* The ledger's copy of `d` (from decision_room(s, local)), shared with earlier
+ * entries when identical; NULL when out of memory. With FT_LEDGER_SINK_ONLY, `d`
+ * itself: it outlives the sink call. */
+static const ft_decision_t *keep_decision(ft_session_t *s, ft_decision_t *d, const ft_decision_t *local) {
     if (s->policy == FT_LEDGER_SINK_ONLY)
         return d;
     const uint64_t h = decision_hash(d);
     for (kept_decision_t *k = s->buckets[h & (s->nbuckets - 1)]; k; k = k->next) {
         if (k->hash == h && same_decision(&k->d, d)) {
             k->refs++;
-            return &k->d;
+            return &k->d; /* arena room is left untaken */
         }
     }
     const size_t used = offsetof(ft_decision_t, hops) + d->hop_count * sizeof d->hops[0];
     const size_t size = offsetof(kept_decision_t, d) + used;
-    kept_decision_t *k = s->policy == FT_LEDGER_KEEP_ALL ? arena_alloc(s, size) : malloc(size);
-    if (!k)
-        return NULL;
-    memcpy(&k->d, d, used);
+    kept_decision_t *k;
+    if (d != local) { /* written in the arena's room */
+        k = (kept_decision_t *)(void *)((unsigned char *)d - offsetof(kept_decision_t, d));
+        arena_take(s, k, size);
+    } else {
+        if (!(k = s->policy == FT_LEDGER_KEEP_ALL ? arena_alloc(s, size) : malloc(size)))
+            return NULL;
+        memcpy(&k->d, d, used);
+    }
     k->hash = h;
     k->refs = 1;
     if (s->ndecisions >= s->nbuckets)
@@ -382,7 +443,7 @@ static void release_decision(ft_session_t *s, const ft_decision_t *d) {
 /* Appends the entry built in *e (its memory from reserve / extra_alloc /
  * keep_decision; with FT_LEDGER_KEEP_ALL, e is the reserved entry itself) and
  * shows it to the sink. Cannot fail. */
-static void commit(ft_session_t *s, entry_t *e, void *owned) {
+static inline void commit(ft_session_t *s, entry_t *e, void *owned) {
     e->seq = s->count;
     if (s->clock) {
         e->has_time = true;
@@ -422,10 +483,31 @@ static void discard(ft_session_t *s, const entry_t *e, void *owned) {
     free(owned);
 }
 
-static void entry_init(entry_t *e, ft_evidence_kind_t kind, ft_status status) {
-    memset(e, 0, sizeof *e);
+/* Field by field, not memset: for a 144-byte entry compilers emit `rep stos`,
+ * whose start-up alone costs more than these stores (padding stays as it was;
+ * nothing reads it). */
+static inline void entry_init(entry_t *e, ft_evidence_kind_t kind, ft_status status) {
+    e->seq = 0;
     e->kind = kind;
     e->status = status;
+    e->has_time = false;
+    e->time = 0;
+    e->op = NULL;
+    e->decision = NULL;
+    e->lhs = e->rhs = e->out = 0;
+    e->value.value = 0;
+    e->value.dtype = (ft_dtype_t)0;
+    e->value.device = (ft_backend_t)0;
+    e->value.requires_grad = false;
+    e->value.tape_var = 0;
+    e->root = 0;
+    e->retain_graph = false;
+    e->steps = 0;
+    e->order = NULL;
+    e->grad_count = 0;
+    e->grad_vars = NULL;
+    e->grads = NULL;
+    e->from = e->to = 0;
 }
 
 /* --- the operations -------------------------------------------------------- */
@@ -495,7 +577,9 @@ ft_status ft_session_leaf(ft_session_t *s, double value, ft_dtype_t dtype, bool 
     ft_scalar_t v =
         ft_scalar_make(dtype == FT_DTYPE_F32 ? (double)(float)value : value, dtype, FT_BACKEND_CPU, requires_grad);
     v.inference = s->ctx.profile == FT_PROFILE_C10 && s->ctx.inference_mode; /* torch: made in inference mode */
-    return tape_failed(s, ft_tape_leaf(&s->tape, &v, out));
+    if (!out || (dtype != FT_DTYPE_F64 && dtype != FT_DTYPE_F32))
+        return tape_failed(s, ft_tape_leaf(&s->tape, &v, out)); /* it says what is wrong */
+    return tape_failed(s, ftp_tape_add_leaf(&s->tape, &v, out));
 }
 
 ft_status ft_session_clear_tape(ft_session_t *s) {
@@ -505,54 +589,71 @@ ft_status ft_session_clear_tape(ft_session_t *s) {
     return FT_OK;
 }
 
-/* op(lhs, rhs) and its entry. `op` NULL: `opname` named no operator. */
-static ft_status call(ft_session_t *s, const ft_op_t *op, const char *opname, ft_var_t lhs, ft_var_t rhs,
-                      ft_var_t *out) {
+/* A call that fails before routing (`op` NULL: `opname` named no operator; or
+ * an operand is no current variable) and its entry, which has no decision. */
+static ft_status call_unrouted(ft_session_t *s, const ft_op_t *op, const char *opname, ft_var_t lhs, ft_var_t rhs) {
     entry_t local, *e = reserve(s, &local);
     if (!e)
         return FT_ENOMEM; /* nothing ran */
-    ft_var_t result = 0;
-    ft_decision_t d;
-    bool decided = false;
     ft_status st;
     char shown[FTP_ERROR_NAME_BUF];
-    if (!op) {
+    if (!op)
         st = ftp_error_set(&s->error, FT_EUNKNOWN_OP, "no operator named '%s'", ftp_error_name(opname, shown));
-    } else if (!ftp_tape_has_var(&s->tape, lhs) || !ftp_tape_has_var(&s->tape, rhs)) {
+    else
         st = tape_failed(s, ftp_tape_unknown_var(&s->tape, ftp_tape_has_var(&s->tape, lhs) ? rhs : lhs));
-    } else {
-        st = tape_failed(s, ft_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, &d));
-        decided = true;
-    }
     entry_init(e, FT_EVIDENCE_DISPATCH, st);
     e->lhs = lhs;
     e->rhs = rhs;
     void *owned = NULL;
-    bool kept = true;
     if (op) {
         e->op = ft_op_name(op);
     } else { /* the name as asked for, so a failed lookup is still evidence of what was tried */
         const size_t n = strlen(opname) + 1;
         char *copy = extra_alloc(s, n, &owned);
-        if (copy)
-            memcpy(copy, opname, n);
-        kept = (e->op = copy) != NULL;
+        if (!copy) {
+            discard(s, e, owned);
+            return st; /* the operation's status wins over the failure to record it */
+        }
+        memcpy(copy, opname, n);
+        e->op = copy;
     }
-    if (decided && !(e->decision = keep_decision(s, &d)))
-        kept = false;
+    commit(s, e, owned);
+    return st;
+}
+
+/* op(lhs, rhs) on current variables, and its entry. */
+static ft_status call_routed(ft_session_t *s, const ft_op_t *op, ft_var_t lhs, ft_var_t rhs, ft_var_t *out) {
+    entry_t local, *e = reserve(s, &local);
+    if (!e)
+        return FT_ENOMEM; /* nothing ran */
+    ft_decision_t own, *d = decision_room(s, &own);
+    ft_var_t result = 0;
+    const ft_status st = tape_failed(s, ftp_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, d));
+    entry_init(e, FT_EVIDENCE_DISPATCH, st);
+    e->lhs = lhs;
+    e->rhs = rhs;
+    e->op = ft_op_name(op);
     if (st == FT_OK) {
         e->out = result;
-        ft_tape_value(&s->tape, result, &e->value);
+        e->value = ftp_tape_var(&s->tape, result)->value;
         *out = result;
     }
-    if (!kept) {
-        discard(s, e, owned);
+    if (!(e->decision = keep_decision(s, d, &own))) {
+        discard(s, e, NULL);
         /* the operation's status wins; a failure to record it is reported only
          * when the operation itself succeeded */
         return st != FT_OK ? st : out_of_ledger_memory(s);
     }
-    commit(s, e, owned);
+    commit(s, e, NULL);
     return st;
+}
+
+/* op(lhs, rhs) and its entry. `op` NULL: `opname` named no operator. */
+static inline ft_status call(ft_session_t *s, const ft_op_t *op, const char *opname, ft_var_t lhs, ft_var_t rhs,
+                             ft_var_t *out) {
+    if (!op || !ftp_tape_has_var(&s->tape, lhs) || !ftp_tape_has_var(&s->tape, rhs))
+        return call_unrouted(s, op, opname, lhs, rhs);
+    return call_routed(s, op, lhs, rhs, out);
 }
 
 ft_status ft_session_call(ft_session_t *s, const char *opname, ft_var_t lhs, ft_var_t rhs, ft_var_t *out) {
@@ -595,23 +696,23 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
          * empty, so the pointers are never NULL) */
         const size_t nl = rep.leaf_count, ns = rep.steps;
         const size_t bytes = nl * sizeof(double) + (nl + ns) * sizeof(ft_var_t);
-        unsigned char *block = extra_alloc(s, bytes ? bytes : sizeof(double), &owned);
+        const size_t size = bytes ? bytes : sizeof(double);
+        unsigned char *block = s->policy == FT_LEDGER_KEEP_ALL ? arena_alloc(s, size) : extra_alloc(s, size, &owned);
         if (!block) {
             kept = false;
         } else {
             double *grads = (double *)(void *)block;
             ft_var_t *vars = (ft_var_t *)(void *)(block + nl * sizeof(double));
             ft_var_t *order = vars + nl;
-            if (ns)
-                memcpy(order, rep.order, ns * sizeof *order);
+            for (size_t i = 0; i < ns; i++) /* mostly a few: a loop beats memcpy's call */
+                order[i] = rep.order[i];
             /* the leaves this backward reached (not every leaf of the session) */
             size_t k = 0;
             for (size_t i = 0; i < nl; i++) {
-                bool defined;
-                double g;
-                if (ft_tape_grad(&s->tape, rep.leaves[i], &g, &defined) == FT_OK && defined) {
+                const tape_var_t *v = ftp_tape_var(&s->tape, rep.leaves[i]);
+                if (v->node == 0 && v->has_grad) { /* ft_tape_grad's "defined" */
                     vars[k] = rep.leaves[i];
-                    grads[k++] = g;
+                    grads[k++] = v->grad;
                 }
             }
             e->steps = ns;
@@ -636,7 +737,12 @@ ft_status ft_session_value(const ft_session_t *s, ft_var_t var, ft_scalar_t *out
 }
 
 ft_status ft_session_grad(const ft_session_t *s, ft_var_t var, double *value, bool *defined) {
-    return s ? ft_tape_grad(&s->tape, var, value, defined) : FT_EINVALID_ARGUMENT;
+    if (!s || !value || !defined || !ftp_tape_has_var(&s->tape, var))
+        return s ? ft_tape_grad(&s->tape, var, value, defined) : FT_EINVALID_ARGUMENT; /* its error */
+    const tape_var_t *v = ftp_tape_var(&s->tape, var); /* ft_tape_grad, without the call */
+    *defined = v->node == 0 && v->has_grad;
+    *value = *defined ? v->grad : 0;
+    return FT_OK;
 }
 
 size_t ft_session_evidence_count(const ft_session_t *s) {

@@ -61,7 +61,8 @@ void ftp_tape_dispose(ft_tape_t *t) {
         free(t->deliv);
     if (t->deliv_tmp != t->deliv_tmp_inline)
         free(t->deliv_tmp);
-    free(t->error);
+    if (t->error)
+        free(t->error);
 }
 
 ft_status ft_tape_new(ft_tape_t **out) {
@@ -131,7 +132,7 @@ static bool grow(void **array, size_t *cap, size_t need, size_t size, const void
 #define RESERVE(t, field, cap, need)                                                                                   \
     grow((void **)&(t)->field, &(t)->cap, (need), sizeof *(t)->field, (t)->field##_inline)
 
-static ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
+static inline ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
     if (tape->base + tape->nvars >= MAX_VARS)
         return ftp_error_set(tape_error(tape), FT_ETAPE_FULL,
                              "the tape has handed out %u variable ids, the most it can", (unsigned)MAX_VARS);
@@ -163,6 +164,10 @@ ft_status ft_tape_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_t *out)
     return add_var(tape, value, 0, out);
 }
 
+ft_status ftp_tape_add_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_t *out) {
+    return add_var(tape, value, 0, out);
+}
+
 /* An operand's variable, if it really is one of this tape's: the handle must be
  * in range and the scalar must still be that variable (same value bits, dtype,
  * device and requires_grad). A handle copied onto an edited value, or one from
@@ -177,9 +182,12 @@ static const tape_var_t *var_of(const ft_tape_t *tape, const ft_scalar_t *s) {
     return same ? v : NULL;
 }
 
-ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
-                            uint64_t keyset, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out,
-                            ft_decision_t *decision, unsigned depth) {
+/* ftp_tape_dispatch; `slots` (may be NULL) are the variable slots a and b are
+ * known to be (ft_tape_apply read them from there), which spares var_of. */
+static inline ft_status dispatch_on_tape(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op,
+                                         bool explicit_keyset, uint64_t keyset, const ft_scalar_t *a,
+                                         const ft_scalar_t *b, ft_scalar_t *out, ft_decision_t *decision,
+                                         unsigned depth, const uint32_t *slots) {
     const ft_registration_t *autograd = NULL;
     ft_scalar_t result;
     ft_status st = ftp_dispatch(ctx, op, explicit_keyset, keyset, a, b, &result, decision, depth, tape, &autograd);
@@ -203,7 +211,8 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
             /* only operands that are this tape's variables carry gradient */
             const ft_scalar_t *ops[2] = {a, b};
             for (int i = 0; i < 2; i++) {
-                const tape_var_t *in = var_of(tape, ops[i]);
+                /* slots[i] is still current: recording only appends variables */
+                const tape_var_t *in = slots ? &tape->vars[slots[i]] : var_of(tape, ops[i]);
                 n->need[i] = in && in->value.requires_grad;
                 n->src[i] = 0;
                 if (n->need[i] && in->node) {
@@ -219,7 +228,7 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
             n->seen_epoch = 0; /* tape epochs start at 1 */
             node = (uint32_t)tape->nnodes + 1;
         }
-        ft_var_t v;
+        ft_var_t v = 0; /* set by add_var; gcc cannot tell once it is inlined */
         if ((st = add_var(tape, &result, node, &v)) != FT_OK)
             return st;
         if (node)
@@ -228,6 +237,12 @@ ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const
     }
     *out = result;
     return FT_OK;
+}
+
+ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
+                            uint64_t keyset, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out,
+                            ft_decision_t *decision, unsigned depth) {
+    return dispatch_on_tape(tape, ctx, op, explicit_keyset, keyset, a, b, out, decision, depth, NULL);
 }
 
 /* The last error of a failed ft_tape_apply: the route's own explanation when
@@ -266,10 +281,16 @@ ft_status ft_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_
         return ftp_tape_unknown_var(tape, lhs);
     if (!ftp_tape_has_var(tape, rhs))
         return ftp_tape_unknown_var(tape, rhs);
+    return ftp_tape_apply(tape, ctx, op, lhs, rhs, out, decision);
+}
+
+ft_status ftp_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_var_t lhs, ft_var_t rhs,
+                         ft_var_t *out, ft_decision_t *decision) {
     const ft_scalar_t a = VAR(tape, lhs)->value, b = VAR(tape, rhs)->value;
     ft_scalar_t result;
     result.tape_var = 0; /* set on success; this keeps gcc's flow analysis quiet */
-    ft_status st = ftp_tape_dispatch(tape, ctx, op, false, 0, &a, &b, &result, decision, 0);
+    const uint32_t slots[2] = {lhs - tape->base, rhs - tape->base};
+    ft_status st = dispatch_on_tape(tape, ctx, op, false, 0, &a, &b, &result, decision, 0, slots);
     if (st != FT_OK)
         return apply_failed(tape, ctx, op, &a, &b, decision, st);
     *out = result.tape_var - 1;
@@ -363,8 +384,9 @@ enum { SHORT_LIST = 32 };
  * one pass per byte of `bound` (8-bit digits keep the scatter within the TLB's
  * reach). Without `tmp` (out of memory), the insertion sort just goes on. The
  * leaves used to be insertion-sorted alone, quadratic in any other order. */
-static void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound) {
-    enum { DIGIT = 8, BUCKETS = 1 << DIGIT };
+static void radix_sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound);
+
+static inline void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound) {
     size_t budget = n <= SHORT_LIST || !tmp ? SIZE_MAX : 4 * n;
     for (size_t i = 1; i < n; i++) {
         if (d[i - 1].slot >= d[i].slot)
@@ -377,8 +399,13 @@ static void sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, 
         if (!budget)
             break;
     }
-    if (budget)
-        return;
+    if (!budget)
+        radix_sort_deliveries(d, n, tmp, bound);
+}
+
+/* The rest of sort_deliveries, apart so the short lists' inline path stays small. */
+static void radix_sort_deliveries(tape_delivery_t *d, size_t n, tape_delivery_t *tmp, size_t bound) {
+    enum { DIGIT = 8, BUCKETS = 1 << DIGIT };
     tape_delivery_t *from = d, *to = tmp;
     for (unsigned shift = 0; shift < 32 && (bound - 1) >> shift; shift += DIGIT) {
         uint32_t at[BUCKETS] = {0};

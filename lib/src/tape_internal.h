@@ -83,6 +83,18 @@ static inline bool ftp_tape_has_var(const ft_tape_t *tape, ft_var_t var) {
     return var >= tape->base && var - tape->base < tape->nvars;
 }
 
+/* A current variable's slot (the caller has checked ftp_tape_has_var). */
+static inline const tape_var_t *ftp_tape_var(const ft_tape_t *tape, ft_var_t var) {
+    return &tape->vars[var - tape->base];
+}
+
+/* The session's fast paths: ft_tape_leaf and ft_tape_apply after their argument
+ * checks, which the caller has made (a valid dtype and device; current
+ * variables and a non-NULL out). Same results and errors otherwise. */
+ft_status ftp_tape_add_leaf(ft_tape_t *tape, const ft_scalar_t *value, ft_var_t *out);
+ft_status ftp_tape_apply(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_var_t lhs, ft_var_t rhs,
+                         ft_var_t *out, ft_decision_t *decision);
+
 /* Records "variable N ..." (unknown or cleared) as the tape's last error;
  * returns FT_EUNKNOWN_VAR. */
 ft_status ftp_tape_unknown_var(ft_tape_t *tape, ft_var_t var);

@@ -441,6 +441,70 @@ static void session_clear_tape_keeps_ids_unique(void) {
     FT_CHECK(ok);
 }
 
+/* Every kept decision is the one the dispatcher makes, also far past the
+ * session's inline arena, where a new decision is written in a chunk's free room
+ * or, when the chunk has too little left, copied into a fresh one: 3,000 calls
+ * under include sets of one or two random functionality keys, so new decisions
+ * (routed or failed) keep arriving while most repeat an earlier one. */
+static void session_kept_decisions_match_the_dispatcher(void) {
+    enum { CALLS = 3000 };
+    static ft_keyset_t include[CALLS];
+    ft_session_t *s;
+    FT_CHECK_STATUS(ft_session_new(NULL, &s), FT_OK);
+    const ft_op_t *add = NULL;
+    ft_var_t x = 0, y = 0, z = 0;
+    ft_status st = ft_registry_find(ft_session_registry(s), "add", &add);
+    st = st ? st : ft_session_leaf(s, 2, FT_DTYPE_F64, true, &x);
+    st = st ? st : ft_session_leaf(s, 3, FT_DTYPE_F64, false, &y);
+    const ft_keyset_t base = ft_session_context(s)->include;
+    uint64_t r = UINT64_C(0x9e3779b97f4a7c15);
+    for (size_t i = 0; i < CALLS && st == FT_OK; i++) {
+        r = r * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+        include[i] = base;
+        if (i % 3) /* every third call repeats the plain route */
+            include[i].repr |= FT_KEYSET_FUNCTIONALITY_BIT(1 + (r >> 33) % 40) |
+                               (i % 3 == 2 ? FT_KEYSET_FUNCTIONALITY_BIT(1 + (r >> 45) % 40) : 0);
+        st = ft_session_set_include(s, include[i]);
+        ft_session_call(s, "add", x, y, &z); /* may fail: its decision is kept all the same */
+    }
+    bool ok = st == FT_OK && ft_session_evidence_count(s) == CALLS;
+    size_t distinct = 0;
+    ft_scalar_t xv, yv;
+    ok = ok && ft_session_value(s, x, &xv) == FT_OK && ft_session_value(s, y, &yv) == FT_OK;
+    const ft_decision_t *plain = NULL;
+    for (size_t i = 0; ok && i < CALLS; i++) {
+        const ft_evidence_t *e = ft_session_evidence_at(s, i);
+        ft_dispatch_ctx_t ctx = *ft_session_context(s);
+        ctx.include = include[i];
+        ft_decision_t want;
+        ft_scalar_t out;
+        const ft_status wst = ft_dispatch_binary(&ctx, add, &xv, &yv, &out, &want);
+        const ft_decision_t *d = e ? e->decision : NULL;
+        ok = d && e->status == wst && d->op == want.op && d->mode == want.mode &&
+             d->explicit_keyset == want.explicit_keyset && d->keyset.repr == want.keyset.repr &&
+             d->effective_keyset.repr == want.effective_keyset.repr && d->selected_key == want.selected_key &&
+             d->backend_key == want.backend_key && d->kernel == want.kernel && d->fallback_used == want.fallback_used &&
+             d->mode_split == want.mode_split && d->allowlist_id == want.allowlist_id && d->status == want.status &&
+             d->unknown_mask == want.unknown_mask && d->hop_count == want.hop_count;
+        for (size_t h = 0; ok && h < want.hop_count; h++)
+            ok = d->hops[h].key == want.hops[h].key && d->hops[h].source == want.hops[h].source &&
+                 d->hops[h].tag == want.hops[h].tag && d->hops[h].fallthrough == want.hops[h].fallthrough &&
+                 d->hops[h].kernel_name == want.hops[h].kernel_name;
+        /* identical decisions are one record: the plain route's, and the first
+         * entry with each include set is the first with its decision */
+        if (ok && i % 3 == 0)
+            ok = plain ? d == plain : (plain = d) != NULL;
+        bool seen = false;
+        for (size_t j = 0; ok && j < i && !seen; j++)
+            seen = include[j].repr == include[i].repr;
+        distinct += !seen;
+        FT_CHECK_MSG(ok, "entry %zu", i);
+    }
+    ft_session_free(s);
+    FT_CHECK(ok);
+    FT_CHECK_MSG(distinct > 500, "only %zu distinct include sets", distinct);
+}
+
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
         FT_CASE(session_evidence_for_ops_and_backward),
@@ -453,6 +517,7 @@ int main(int argc, char **argv) {
         FT_CASE(session_call_op_takes_a_handle),
         FT_CASE(session_last_error_and_set_mode),
         FT_CASE(session_clear_tape_keeps_ids_unique),
+        FT_CASE(session_kept_decisions_match_the_dispatcher),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
