@@ -113,10 +113,10 @@ ft_kernel_fn volatile g_ft_add_fn, g_ft_rsub_fn;
 
 struct Fixture {
     const c10::TypedOperatorHandle<Sig> *add = nullptr, *rsub = nullptr;
-    std::vector<Tensor> ta, tb;       /* ordinary tensors, requires_grad */
-    std::vector<Tensor> pa, pb;       /* ordinary tensors, no grad */
-    std::vector<Tensor> ia, ib;       /* inference tensors */
-    double x[NVAR], y[NVAR];          /* the values, shared by both sides */
+    std::vector<Tensor> ta, tb; /* ordinary tensors, requires_grad */
+    std::vector<Tensor> pa, pb; /* ordinary tensors, no grad */
+    std::vector<Tensor> ia, ib; /* inference tensors */
+    double x[NVAR], y[NVAR];    /* the values, shared by both sides */
     ft_registry_t *reg = nullptr;
     const ft_op_t *ft_add = nullptr, *ft_rsub = nullptr;
     ft_dispatch_ctx_t strict, hardened;
@@ -185,8 +185,9 @@ enum Bench {
 };
 
 const char *const bench_name[NBENCH] = {
-    "c10_direct_add", "c10_direct_rsub", "c10_cpu",         "c10_autograd", "c10_composite",
-    "ft_direct_add",  "ft_direct_rsub",  "ft_cpu_strict",   "ft_cpu_strict_no_decision",
+    "c10_direct_add", "c10_direct_rsub",       "c10_cpu",
+    "c10_autograd",   "c10_composite",         "ft_direct_add",
+    "ft_direct_rsub", "ft_cpu_strict",         "ft_cpu_strict_no_decision",
     "ft_autograd",    "ft_hardened_composite",
 };
 
@@ -459,8 +460,8 @@ int main(int argc, char **argv) {
     std::printf("{\"bench\":\"_run\",\"tool\":\"c10-dispatch-bench\",\"libft\":\"%s\",\"torch\":\"%s\","
                 "\"compiler\":\"gcc %s\",\"ndebug\":true,\"num_threads\":%d,\"samples\":%zu,\"sample_ms\":%g,"
                 "\"quick\":%s,\"c10_cpu_tensors\":\"inference\"}\n",
-                ft_version(), FT_C10_TORCH_VERSION, __VERSION__, at::get_num_threads(), ns,
-                sample_ms, quick ? "true" : "false");
+                ft_version(), FT_C10_TORCH_VERSION, __VERSION__, at::get_num_threads(), ns, sample_ms,
+                quick ? "true" : "false");
     double med[NBENCH];
     for (int b = 0; b < NBENCH; b++)
         med[b] = median(res[b]);
@@ -477,8 +478,8 @@ int main(int argc, char **argv) {
         std::printf("{\"bench\":\"%s\",\"c10_overhead_ns\":%.3f,\"libft_overhead_ns\":%.3f,"
                     "\"ratio_libft_over_c10\":%.3f,\"c10_median\":%.3f,\"c10_direct\":%.3f,\"libft_median\":%.3f,"
                     "\"libft_direct\":%.3f,\"c10_overhead_paired_ns\":%.3f,\"libft_overhead_paired_ns\":%.3f}\n",
-                    rt.name, c10_over, ft_over, c10_over > 0 ? ft_over / c10_over : 0.0, med[rt.c10],
-                    med[rt.c10_base], med[rt.ft], med[rt.ft_base], median(dc), median(df));
+                    rt.name, c10_over, ft_over, c10_over > 0 ? ft_over / c10_over : 0.0, med[rt.c10], med[rt.c10_base],
+                    med[rt.ft], med[rt.ft_base], median(dc), median(df));
     }
     ft_registry_free(F.reg);
     return std::fflush(stdout) == 0 ? 0 : 1;

@@ -3,8 +3,12 @@
  *
  * This is the hot path of every call, so everything a step needs (its action,
  * the mask that moves the keyset on, the hop record) was compiled once at
- * registration (ftp_step_compile); per hop the walk does one priority lookup,
- * one struct copy and one mask. */
+ * registration (ftp_step_compile), and so was, per operator, the set of keys
+ * whose step is a fallthrough: like c10's dispatcher, the walk masks those away
+ * once and looks up only the keys it stops at (one, on a plain CPU call). The
+ * fallthrough hops are rebuilt from that mask only for a caller that passed a
+ * decision; a caller that did not gets no decision writes at all. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +17,18 @@
 enum { MAX_DEPTH = 16 };
 
 #define FBIT FT_KEYSET_FUNCTIONALITY_BIT
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LIKELY(x)   __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HOT_INLINE  static inline __attribute__((always_inline))
+#else
+#define HOT_INLINE  static inline
+#define LIKELY(x)   (x)
+#define UNLIKELY(x) (x)
+#endif
+/* HOT_INLINE: the per-call steps, forced inline so each entry point is one
+ * function specialised on whether a decision is recorded. */
 
 const char *ft_mode_name(ft_mode_t mode) {
     return mode == FT_MODE_STRICT ? "strict" : mode == FT_MODE_HARDENED ? "hardened" : NULL;
@@ -53,6 +69,32 @@ void ft_dispatch_ctx_init(ft_dispatch_ctx_t *ctx) {
 static void fail_step(ftp_step_t *s, ft_status st) {
     s->kind = FTP_STEP_FAIL;
     s->status = (int8_t)st;
+}
+
+/* Sets (fallthrough) or clears key k's functionality bit in its operator's
+ * fallthrough_bits, for the highest backends under which the walk looks k up:
+ * every one for a functionality that is not per-backend (its key is the
+ * functionality itself), its own for a per-backend runtime key (placeholder +
+ * backend). Keys the walk never looks up (Undefined, the bare per-backend
+ * functionalities, non-runtime ids) leave the bits alone. The operator is the
+ * one whose steps array holds s at index k (ftp_step_compile's contract). */
+static void fold_fallthrough(ftp_step_t *s, ft_key_t k, bool fallthrough) {
+    unsigned lo = 1, hi = 0, f = 0;
+    if ((unsigned)k >= 1 && (unsigned)k + FT_BACKEND_COUNT < 64 && ft__keyset_placeholder(k) == 0 &&
+        (FBIT(k) & FT_KEYSET_FUNCTIONALITY_MASK)) {
+        f = (unsigned)k, lo = 0, hi = FT_BACKEND_COUNT;
+    } else {
+        for (unsigned g = 1; g + FT_BACKEND_COUNT < 64 && lo > hi; g++) {
+            const unsigned p = ft__keyset_placeholder(g);
+            if (p && (unsigned)k >= p && (unsigned)k <= p + FT_BACKEND_COUNT)
+                f = g, lo = hi = (unsigned)k - p;
+        }
+    }
+    if (lo > hi)
+        return;
+    ft_op_t *op = (ft_op_t *)(void *)((char *)(s - k) - offsetof(ft_op_t, steps));
+    for (unsigned b = lo; b <= hi; b++)
+        op->fallthrough_bits[b] = fallthrough ? op->fallthrough_bits[b] | FBIT(f) : op->fallthrough_bits[b] & ~FBIT(f);
 }
 
 void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *s) {
@@ -105,6 +147,7 @@ void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *s) {
      * has no bit to clear). */
     if ((s->kind == FTP_STEP_FALLTHROUGH || s->kind == FTP_STEP_AUTOGRAD) && (own_bit == 0 || (s->keep & own_bit)))
         fail_step(s, FT_ENO_KERNEL);
+    fold_fallthrough(s, k, s->kind == FTP_STEP_FALLTHROUGH);
 }
 
 /* --- the walk ------------------------------------------------------------- */
@@ -146,13 +189,19 @@ typedef struct {
     const ft_registration_t *autograd;
 } landing_t;
 
-/* The runtime key a walk looks up next. The walk never clears backend bits, so
- * the highest backend is computed once per walk; `| 1` keeps clz defined and maps
- * a keyset with no functionality bit to Undefined like c10. */
-static inline ft_key_t next_key(uint64_t ks, unsigned top_backend) {
-    const unsigned top = ft__keyset_top_bit(ks | 1u);
+/* The runtime key of the keyset's highest bit `top` (1-based, as
+ * ft__keyset_top_bit gives it): a bit at or below the backend bits is Undefined
+ * like c10's, a per-backend functionality becomes its runtime key for the highest
+ * backend. The walk never clears backend bits, so that backend is computed once. */
+static inline ft_key_t key_at(unsigned top, unsigned top_backend) {
     const unsigned f = top > FT_BACKEND_COUNT ? top - FT_BACKEND_COUNT : 0u, p = ft__keyset_placeholder(f);
     return (ft_key_t)(p ? p + top_backend : f);
+}
+
+/* The runtime key a walk looks up next; `| 1` keeps clz defined and maps a
+ * keyset with no functionality bit to Undefined. */
+static inline ft_key_t next_key(uint64_t ks, unsigned top_backend) {
+    return key_at(ft__keyset_top_bit(ks | 1u), top_backend);
 }
 
 static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input,
@@ -173,65 +222,99 @@ static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const f
     d->hop_count = 0;
 }
 
-/* Every step that goes on clears at least one functionality bit (checked when
- * compiling), so a walk has at most 41 hops; the bound below is belt and braces. */
-static inline ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsigned top_backend, ft_decision_t *d,
-                             bool record, landing_t *land) {
+/* Records the fallthrough hops the walk passed (functionality bits only),
+ * highest key first. */
+HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsigned top_backend, ft_hop_t *hops,
+                                      size_t n) {
+    while (passed) {
+        const unsigned bit = ft__keyset_top_bit(passed) - 1u;
+        const unsigned f = bit + 1u - FT_BACKEND_COUNT, p = ft__keyset_placeholder(f);
+        hops[n++] = op->steps[p ? p + top_backend : f].hop;
+        passed ^= UINT64_C(1) << bit;
+    }
+    return n;
+}
+
+/* Every key the walk visits has its own functionality bit, but for the final
+ * Undefined, so a route has at most 41 hops: the decision always has room. */
+_Static_assert(FT_DECISION_MAX_HOPS > 41, "a decision holds every hop of a walk");
+
+/* The walk of SPEC §6 over the keys that are not fallthroughs for this
+ * operator: `stops` is the keyset less the operator's fallthrough bits, `live`
+ * the keyset the full walk would have at the same point (fallthroughs cleared
+ * only once passed), which is what the landing kernel receives. Both move on by
+ * the same autograd masks, so the keys visited, in order, are the full walk's
+ * minus its fallthrough hops — and those are exactly the fallthrough bits of
+ * `live` above each visited key, recorded (record, a constant at each call site)
+ * before it. Without `record` the walk writes nothing into `d`. */
+HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsigned top_backend, ft_decision_t *d,
+                          bool record, landing_t *land) {
+    const uint64_t fallthrough = op->fallthrough_bits[top_backend];
+    uint64_t live = ks, stops = ks & ~fallthrough;
     size_t n = 0;
+    bool first = true;
     ft_status st;
     for (;;) {
-        const ft_key_t k = next_key(ks, top_backend);
+        const unsigned top = ft__keyset_top_bit(stops | 1u);
+        const ft_key_t k = key_at(top, top_backend);
         const ftp_step_t *s = &op->steps[k];
-        if (n == FT_DECISION_MAX_HOPS) {
-            st = FT_ENO_KERNEL;
+        const uint64_t passed = live & fallthrough & ~((UINT64_C(1) << top) - 1u);
+        live &= ~passed;
+        if (record) {
+            n = record_fallthroughs(op, passed, top_backend, d->hops, n);
+            d->hops[n++] = s->hop;
+            if (first) /* the first key that is not a fallthrough */
+                d->selected_key = k;
+            first = false;
+        }
+        if (LIKELY(s->kind == FTP_STEP_RUN)) {
+            if (record)
+                d->kernel = s->hop.kernel_name;
+            land->step = s;
+            land->keyset = live;
+            st = FT_OK;
             break;
         }
-        if (record)
-            d->hops[n] = s->hop;
-        n++;
-        if (s->kind == FTP_STEP_FALLTHROUGH) {
-            ks &= s->keep;
-            continue;
-        }
-        if (d->selected_key == FT_KEY_UNDEFINED)
-            d->selected_key = k;
         if (s->kind == FTP_STEP_AUTOGRAD) {
             if (!land->autograd)
                 land->autograd = s->registration;
-            ks &= s->keep;
+            live &= s->keep;
+            stops &= s->keep;
             continue;
         }
-        if (s->kind == FTP_STEP_FAIL) {
-            st = (ft_status)s->status;
+        if (s->kind != FTP_STEP_COMPOSITE) { /* FTP_STEP_FAIL; a fallthrough is never a stop */
+            st = s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
             break;
         }
-        d->kernel = s->hop.kernel_name;
-        if (s->kind == FTP_STEP_COMPOSITE) {
-            if (mode == FT_MODE_STRICT) {
+        if (record)
+            d->kernel = s->hop.kernel_name;
+        if (mode == FT_MODE_STRICT) {
+            if (record)
                 d->mode_split = FT_SPLIT_STRICT_FAIL;
-                st = FT_ECOMPOSITE_REJECTED;
-                break;
-            }
+            st = FT_ECOMPOSITE_REJECTED;
+            break;
+        }
+        if (record) {
             d->fallback_used = true;
             d->mode_split = FT_SPLIT_HARDENED_FALLBACK;
             d->allowlist_id = FT_ALLOWLIST_COMPOSITE_FALLBACK;
         }
         land->step = s;
-        land->keyset = ks;
+        land->keyset = live;
         st = FT_OK;
         break;
     }
-    d->hop_count = n;
+    if (record)
+        d->hop_count = n;
     return st;
 }
 
-/* `record` is a constant at each call site, so the compiler builds a recording
- * walk for callers that asked for a decision and a lean one for those that did
- * not (the decision is then scratch: only its status and summary fields are set). */
 /* A decision for a call that failed before routing: every field neutral, so
- * nothing stale from an earlier call survives. */
+ * nothing stale from an earlier call survives. No decision, no writes. */
 static ft_status early_failure(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
                                uint64_t keyset, ft_status st) {
+    if (!d)
+        return st;
     d->op = op ? op->name : "";
     d->mode = ctx && ft_mode_name(ctx->mode) ? ctx->mode : FT_MODE_STRICT;
     d->explicit_keyset = explicit_keyset;
@@ -253,15 +336,20 @@ static inline bool ctx_ok(const ft_dispatch_ctx_t *ctx) {
     return ctx && (ctx->mode == FT_MODE_STRICT || ctx->mode == FT_MODE_HARDENED);
 }
 
-static inline ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input, uint64_t effective,
-                               bool explicit_keyset, ft_decision_t *d, bool record, landing_t *land) {
+/* Validates and walks. `record` (d != NULL) is a constant at each call site, so
+ * the compiler builds a recording and a lean copy; the lean one writes no
+ * decision. */
+HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input, uint64_t effective,
+                            bool explicit_keyset, ft_decision_t *d, bool record, landing_t *land) {
     const unsigned top_backend = ft__keyset_top_bit(effective & FT_KEYSET_BACKEND_MASK);
+    if (!record) {
+        const ft_status st = ftp_keyset_validate(effective);
+        return LIKELY(st == FT_OK) ? walk(op, ctx->mode, effective, top_backend, NULL, false, land) : st;
+    }
     begin(d, ctx, op, input, effective, explicit_keyset, top_backend);
     ft_status st = ftp_keyset_validate(effective);
     if (st == FT_OK)
-        st = walk(op, ctx->mode, effective, top_backend, d, record, land);
-    if (!record)
-        d->hop_count = 0;
+        st = walk(op, ctx->mode, effective, top_backend, d, true, land);
     return d->status = st;
 }
 
@@ -271,11 +359,11 @@ static inline ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, 
  * requires grad exactly when an operand does. Without a wrapper — a composite
  * implicit kernel, or an op whose autograd key falls through — the result is
  * whatever the calls the kernel made produced (requires_grad and tape_var). */
-static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, unsigned depth,
-                                ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out) {
-    if (lhs->dtype != rhs->dtype)
+HOT_INLINE ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, unsigned depth,
+                             ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out) {
+    if (UNLIKELY(lhs->dtype != rhs->dtype))
         return FT_EDTYPE_MISMATCH;
-    if (lhs->device != rhs->device)
+    if (UNLIKELY(lhs->device != rhs->device))
         return FT_EDEVICE_MISMATCH;
     const ft_registration_t *reg = land->step->registration;
     const bool wrapped = land->autograd != NULL;
@@ -284,7 +372,7 @@ static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op,
     result.requires_grad = false;
     result.tape_var = 0;
     const ft_status st = reg->fn(&call, lhs, rhs, &result);
-    if (st != FT_OK)
+    if (UNLIKELY(st != FT_OK))
         return st;
     out->value = result.value;
     out->dtype = lhs->dtype;
@@ -294,14 +382,13 @@ static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op,
     return FT_OK;
 }
 
-ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
-                       const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision,
-                       unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
-    ft_decision_t scratch;
-    ft_decision_t *d = decision ? decision : &scratch;
-    if (!ctx_ok(ctx) || !op || !out || !scalar_ok(lhs) || !scalar_ok(rhs))
+/* The whole call, specialised on `record` (d != NULL). */
+HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
+                                 const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *d,
+                                 bool record, unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
+    if (UNLIKELY(!ctx_ok(ctx) || !op || !out || !scalar_ok(lhs) || !scalar_ok(rhs)))
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EINVALID_ARGUMENT);
-    if (depth > MAX_DEPTH)
+    if (UNLIKELY(depth > MAX_DEPTH))
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EDISPATCH_DEPTH);
     uint64_t input = keyset, effective = keyset;
     if (!explicit_keyset) {
@@ -309,34 +396,49 @@ ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool exp
         effective = context_keyset(ctx, input);
     }
     landing_t land = {NULL, 0, NULL};
-    ft_status st = decision ? decide(ctx, op, input, effective, explicit_keyset, d, true, &land)
-                            : decide(ctx, op, input, effective, explicit_keyset, d, false, &land);
-    if (st != FT_OK)
+    ft_status st = decide(ctx, op, input, effective, explicit_keyset, d, record, &land);
+    if (UNLIKELY(st != FT_OK))
         return st;
     if (autograd)
         *autograd = land.autograd;
-    return d->status = execute(ctx, op, &land, depth, tape, lhs, rhs, out);
+    st = execute(ctx, op, &land, depth, tape, lhs, rhs, out);
+    if (record)
+        d->status = st;
+    return st;
+}
+
+/* Each public entry point inlines both copies of the call. */
+HOT_INLINE ft_status dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
+                              const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *d,
+                              unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
+    return d ? dispatch_as(ctx, op, explicit_keyset, keyset, lhs, rhs, out, d, true, depth, tape, autograd)
+             : dispatch_as(ctx, op, explicit_keyset, keyset, lhs, rhs, out, NULL, false, depth, tape, autograd);
+}
+
+ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
+                       const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision,
+                       unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
+    return dispatch(ctx, op, explicit_keyset, keyset, lhs, rhs, out, decision, depth, tape, autograd);
 }
 
 ft_status ft_dispatch_binary(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const ft_scalar_t *lhs,
                              const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision) {
-    return ftp_dispatch(ctx, op, false, 0, lhs, rhs, out, decision, 0, NULL, NULL);
+    return dispatch(ctx, op, false, 0, lhs, rhs, out, decision, 0, NULL, NULL);
 }
 
 ft_status ft_dispatch_binary_with_keyset(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
                                          const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out,
                                          ft_decision_t *decision) {
-    return ftp_dispatch(ctx, op, true, keyset.repr, lhs, rhs, out, decision, 0, NULL, NULL);
+    return dispatch(ctx, op, true, keyset.repr, lhs, rhs, out, decision, 0, NULL, NULL);
 }
 
 ft_status ft_dispatch_route(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
                             ft_decision_t *decision) {
-    ft_decision_t scratch;
-    ft_decision_t *d = decision ? decision : &scratch;
     if (!ctx_ok(ctx) || !op)
-        return early_failure(d, ctx, op, true, keyset.repr, FT_EINVALID_ARGUMENT);
+        return early_failure(decision, ctx, op, true, keyset.repr, FT_EINVALID_ARGUMENT);
     landing_t land = {NULL, 0, NULL};
-    return decide(ctx, op, keyset.repr, keyset.repr, true, d, true, &land);
+    return decision ? decide(ctx, op, keyset.repr, keyset.repr, true, decision, true, &land)
+                    : decide(ctx, op, keyset.repr, keyset.repr, true, NULL, false, &land);
 }
 
 void *ft_kernel_call_payload(const ft_kernel_call_t *call) {

@@ -48,6 +48,12 @@ struct ft_op {
     const ft_registry_t *registry;
     ft_registration_t *regs; /* kernel_name strings owned by the op */
     size_t reg_count;
+    /* Per highest backend of the keyset (0..FT_BACKEND_COUNT): the functionality
+     * bits whose step is a fallthrough. The walk drops them all with one mask
+     * (c10's nonFallthroughKeys) and looks up only the keys it stops at; the
+     * fallthrough hops are rebuilt from these bits when a decision is recorded.
+     * Kept up to date by ftp_step_compile. */
+    uint64_t fallthrough_bits[FT_BACKEND_COUNT + 1];
     /* Computed entry for every non-alias id; ids that are not runtime keys stay
      * missing and are never reached (validation rules them out first). */
     ft_table_entry_t table[FTP_ALIAS_FIRST];
@@ -89,7 +95,10 @@ ft_status ftp_regset_add_checked(ftp_regset_t *r, ft_key_t key, ft_error_t *err)
  * source and fallthrough; registration is left NULL. */
 void ftp_table_compute(const ftp_regset_t *regs, ft_key_t key, ft_table_entry_t *out);
 
-/* Compiles a table entry into the routing step for it. */
+/* Compiles a table entry into the routing step for it. `step` must be
+ * &op->steps[e->key] of the op the entry belongs to: the op's fallthrough_bits
+ * are updated for that key (set or cleared), so compiling every key of an op,
+ * in any order and again after a change, leaves them consistent. */
 void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *step);
 
 /* Built-in operators, registered by ft_registry_new. */
