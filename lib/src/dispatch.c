@@ -204,6 +204,7 @@ static inline ft_key_t next_key(uint64_t ks, unsigned top_backend) {
     return key_at(ft__keyset_top_bit(ks | 1u), top_backend);
 }
 
+/* The fields of a decision that do not depend on the walk. */
 static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input,
                          uint64_t effective, bool explicit_keyset, unsigned top_backend) {
     d->op = op->name;
@@ -211,26 +212,40 @@ static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const f
     d->explicit_keyset = explicit_keyset;
     d->keyset.repr = input;
     d->effective_keyset.repr = effective;
-    d->selected_key = FT_KEY_UNDEFINED;
     /* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend bits only */
     d->backend_key = next_key(effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK, top_backend);
+    d->unknown_mask = effective & FT_KEYSET_UNKNOWN_MASK;
+}
+
+/* The walk's fields of a decision for a keyset that failed validation. */
+static inline void no_route(ft_decision_t *d) {
+    d->selected_key = FT_KEY_UNDEFINED;
     d->kernel = NULL;
     d->fallback_used = false;
     d->mode_split = FT_SPLIT_NONE;
     d->allowlist_id = NULL;
-    d->unknown_mask = effective & FT_KEYSET_UNKNOWN_MASK;
     d->hop_count = 0;
 }
 
 /* Records the fallthrough hops the walk passed (functionality bits only),
- * highest key first. */
+ * highest key first. A functionality that is not per-backend is its own key, so
+ * the usual fallthroughs (BackendSelect, ADInplaceOrView, ...) index the steps
+ * directly; only a set with a per-backend one maps keys through the placeholder. */
 HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsigned top_backend, ft_hop_t *hops,
                                       size_t n) {
+    if (LIKELY(!(passed & FT_KEYSET_PER_BACKEND_MASK))) {
+        while (passed) {
+            const unsigned bit = ft__keyset_top_bit(passed) - 1u;
+            hops[n++] = op->steps[bit - FT_KEYSET_FUNCTIONALITY_SHIFT].hop;
+            passed &= ~(UINT64_C(1) << bit);
+        }
+        return n;
+    }
     while (passed) {
         const unsigned bit = ft__keyset_top_bit(passed) - 1u;
-        const unsigned f = bit + 1u - FT_BACKEND_COUNT, p = ft__keyset_placeholder(f);
+        const unsigned f = bit - FT_KEYSET_FUNCTIONALITY_SHIFT, p = ft__keyset_placeholder(f);
         hops[n++] = op->steps[p ? p + top_backend : f].hop;
-        passed ^= UINT64_C(1) << bit;
+        passed &= ~(UINT64_C(1) << bit);
     }
     return n;
 }
@@ -252,7 +267,12 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
     const uint64_t fallthrough = op->fallthrough_bits[top_backend];
     uint64_t live = ks, stops = ks & ~fallthrough;
     size_t n = 0;
-    bool first = true;
+    /* The decision's route fields, stored once when the walk ends. */
+    ft_key_t selected = FT_KEY_UNDEFINED;
+    const char *kernel = NULL;
+    bool fallback_used = false;
+    ft_mode_split_t mode_split = FT_SPLIT_NONE;
+    const char *allowlist_id = NULL;
     ft_status st;
     for (;;) {
         const unsigned top = ft__keyset_top_bit(stops | 1u);
@@ -263,13 +283,11 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
         if (record) {
             n = record_fallthroughs(op, passed, top_backend, d->hops, n);
             d->hops[n++] = s->hop;
-            if (first) /* the first key that is not a fallthrough */
-                d->selected_key = k;
-            first = false;
         }
+        if (selected == FT_KEY_UNDEFINED) /* the first key that is not a fallthrough */
+            selected = k;
         if (LIKELY(s->kind == FTP_STEP_RUN)) {
-            if (record)
-                d->kernel = s->hop.kernel_name;
+            kernel = s->hop.kernel_name;
             land->step = s;
             land->keyset = live;
             st = FT_OK;
@@ -286,26 +304,28 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
             st = s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
             break;
         }
-        if (record)
-            d->kernel = s->hop.kernel_name;
+        kernel = s->hop.kernel_name;
         if (mode == FT_MODE_STRICT) {
-            if (record)
-                d->mode_split = FT_SPLIT_STRICT_FAIL;
+            mode_split = FT_SPLIT_STRICT_FAIL;
             st = FT_ECOMPOSITE_REJECTED;
             break;
         }
-        if (record) {
-            d->fallback_used = true;
-            d->mode_split = FT_SPLIT_HARDENED_FALLBACK;
-            d->allowlist_id = FT_ALLOWLIST_COMPOSITE_FALLBACK;
-        }
+        fallback_used = true;
+        mode_split = FT_SPLIT_HARDENED_FALLBACK;
+        allowlist_id = FT_ALLOWLIST_COMPOSITE_FALLBACK;
         land->step = s;
         land->keyset = live;
         st = FT_OK;
         break;
     }
-    if (record)
+    if (record) {
+        d->selected_key = selected;
+        d->kernel = kernel;
+        d->fallback_used = fallback_used;
+        d->mode_split = mode_split;
+        d->allowlist_id = allowlist_id;
         d->hop_count = n;
+    }
     return st;
 }
 
@@ -338,7 +358,7 @@ static inline bool ctx_ok(const ft_dispatch_ctx_t *ctx) {
 
 /* Validates and walks. `record` (d != NULL) is a constant at each call site, so
  * the compiler builds a recording and a lean copy; the lean one writes no
- * decision. */
+ * decision. The caller stores the status. */
 HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input, uint64_t effective,
                             bool explicit_keyset, ft_decision_t *d, bool record, landing_t *land) {
     const unsigned top_backend = ft__keyset_top_bit(effective & FT_KEYSET_BACKEND_MASK);
@@ -347,10 +367,12 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
         return LIKELY(st == FT_OK) ? walk(op, ctx->mode, effective, top_backend, NULL, false, land) : st;
     }
     begin(d, ctx, op, input, effective, explicit_keyset, top_backend);
-    ft_status st = ftp_keyset_validate(effective);
-    if (st == FT_OK)
-        st = walk(op, ctx->mode, effective, top_backend, d, true, land);
-    return d->status = st;
+    const ft_status st = ftp_keyset_validate(effective);
+    if (UNLIKELY(st != FT_OK)) {
+        no_route(d);
+        return st;
+    }
+    return walk(op, ctx->mode, effective, top_backend, d, true, land);
 }
 
 /* Runs the landing kernel. When the route passed an autograd wrapper, that
@@ -397,8 +419,11 @@ HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op
     }
     landing_t land = {NULL, 0, NULL};
     ft_status st = decide(ctx, op, input, effective, explicit_keyset, d, record, &land);
-    if (UNLIKELY(st != FT_OK))
+    if (UNLIKELY(st != FT_OK)) {
+        if (record)
+            d->status = st;
         return st;
+    }
     if (autograd)
         *autograd = land.autograd;
     st = execute(ctx, op, &land, depth, tape, lhs, rhs, out);
@@ -437,8 +462,9 @@ ft_status ft_dispatch_route(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_
     if (!ctx_ok(ctx) || !op)
         return early_failure(decision, ctx, op, true, keyset.repr, FT_EINVALID_ARGUMENT);
     landing_t land = {NULL, 0, NULL};
-    return decision ? decide(ctx, op, keyset.repr, keyset.repr, true, decision, true, &land)
-                    : decide(ctx, op, keyset.repr, keyset.repr, true, NULL, false, &land);
+    if (!decision)
+        return decide(ctx, op, keyset.repr, keyset.repr, true, NULL, false, &land);
+    return decision->status = decide(ctx, op, keyset.repr, keyset.repr, true, decision, true, &land);
 }
 
 void *ft_kernel_call_payload(const ft_kernel_call_t *call) {
