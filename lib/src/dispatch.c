@@ -268,24 +268,25 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
     uint64_t live = ks, stops = ks & ~fallthrough;
     size_t n = 0;
     /* The decision's route fields, stored once when the walk ends. */
-    ft_key_t selected = FT_KEY_UNDEFINED;
+    ft_key_t selected;
     const char *kernel = NULL;
     bool fallback_used = false;
     ft_mode_split_t mode_split = FT_SPLIT_NONE;
     const char *allowlist_id = NULL;
     ft_status st;
+    unsigned top = ft__keyset_top_bit(stops | 1u);
+    ft_key_t k = key_at(top, top_backend);
+    selected = k; /* the first key that is not a fallthrough */
     for (;;) {
-        const unsigned top = ft__keyset_top_bit(stops | 1u);
-        const ft_key_t k = key_at(top, top_backend);
         const ftp_step_t *s = &op->steps[k];
-        const uint64_t passed = live & fallthrough & ~((UINT64_C(1) << top) - 1u);
-        live &= ~passed;
+        /* Every bit of `live` above the stop is a fallthrough not yet passed (a
+         * higher stop would have been taken first). top <= 54: validated. */
+        const uint64_t passed = live & (~UINT64_C(0) << top);
+        live ^= passed;
         if (record) {
             n = record_fallthroughs(op, passed, top_backend, d->hops, n);
             d->hops[n++] = s->hop;
         }
-        if (selected == FT_KEY_UNDEFINED) /* the first key that is not a fallthrough */
-            selected = k;
         if (LIKELY(s->kind == FTP_STEP_RUN)) {
             kernel = s->hop.kernel_name;
             land->step = s;
@@ -298,6 +299,8 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
                 land->autograd = s->registration;
             live &= s->keep;
             stops &= s->keep;
+            top = ft__keyset_top_bit(stops | 1u);
+            k = key_at(top, top_backend);
             continue;
         }
         if (s->kind != FTP_STEP_COMPOSITE) { /* FTP_STEP_FAIL; a fallthrough is never a stop */
