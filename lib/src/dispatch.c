@@ -227,6 +227,15 @@ static inline void no_route(ft_decision_t *d) {
     d->hop_count = 0;
 }
 
+/* Index of the highest bit set in x (x != 0). */
+HOT_INLINE unsigned high_bit(uint64_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+    return 63u ^ (unsigned)__builtin_clzll(x);
+#else
+    return ft__keyset_top_bit(x) - 1u;
+#endif
+}
+
 /* Records the fallthrough hops the walk passed (functionality bits only),
  * highest key first. A functionality that is not per-backend is its own key, so
  * the usual fallthroughs (BackendSelect, ADInplaceOrView, ...) index the steps
@@ -235,14 +244,14 @@ HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsign
                                       size_t n) {
     if (LIKELY(!(passed & FT_KEYSET_PER_BACKEND_MASK))) {
         while (passed) {
-            const unsigned bit = ft__keyset_top_bit(passed) - 1u;
+            const unsigned bit = high_bit(passed);
             hops[n++] = op->steps[bit - FT_KEYSET_FUNCTIONALITY_SHIFT].hop;
             passed &= ~(UINT64_C(1) << bit);
         }
         return n;
     }
     while (passed) {
-        const unsigned bit = ft__keyset_top_bit(passed) - 1u;
+        const unsigned bit = high_bit(passed);
         const unsigned f = bit - FT_KEYSET_FUNCTIONALITY_SHIFT, p = ft__keyset_placeholder(f);
         hops[n++] = op->steps[p ? p + top_backend : f].hop;
         passed &= ~(UINT64_C(1) << bit);
