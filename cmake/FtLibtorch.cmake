@@ -11,7 +11,8 @@ function(ft_find_libtorch_113 ok_var version_var)
   find_library(FT_C10_LIB c10)
   mark_as_advanced(FT_TORCH_INCLUDE_DIR FT_TORCH_API_INCLUDE_DIR FT_TORCH_LIB FT_TORCH_CPU_LIB FT_C10_LIB)
   if(NOT FT_TORCH_INCLUDE_DIR OR NOT FT_TORCH_API_INCLUDE_DIR OR NOT FT_TORCH_LIB OR NOT FT_TORCH_CPU_LIB
-     OR NOT FT_C10_LIB OR NOT EXISTS "${FT_TORCH_INCLUDE_DIR}/ATen/core/dispatch/Dispatcher.h")
+     OR NOT FT_C10_LIB OR NOT EXISTS "${FT_TORCH_INCLUDE_DIR}/ATen/core/dispatch/Dispatcher.h"
+     OR NOT EXISTS "${FT_TORCH_API_INCLUDE_DIR}/torch/version.h")
     return()
   endif()
   file(STRINGS "${FT_TORCH_API_INCLUDE_DIR}/torch/version.h" _v REGEX "#define TORCH_VERSION_(MAJOR|MINOR|PATCH) ")
