@@ -48,6 +48,7 @@
 #include <ctime>
 #include <vector>
 
+#include "c10_dispatch_bench.h"
 #include "ft/ft.h"
 
 #ifndef FT_C10_TORCH_VERSION
@@ -175,6 +176,11 @@ enum Bench {
     C10_CPU,
     C10_AUTOGRAD,
     C10_COMPOSITE,
+    C10NP_DIRECT_ADD_B,
+    C10NP_DIRECT_RSUB_B,
+    C10NP_CPU,
+    C10NP_AUTOGRAD,
+    C10NP_COMPOSITE,
     FT_DIRECT_ADD,
     FT_DIRECT_RSUB,
     FT_CPU,
@@ -185,10 +191,22 @@ enum Bench {
 };
 
 const char *const bench_name[NBENCH] = {
-    "c10_direct_add", "c10_direct_rsub",       "c10_cpu",
-    "c10_autograd",   "c10_composite",         "ft_direct_add",
-    "ft_direct_rsub", "ft_cpu_strict",         "ft_cpu_strict_no_decision",
-    "ft_autograd",    "ft_hardened_composite",
+    "c10_direct_add",
+    "c10_direct_rsub",
+    "c10_cpu",
+    "c10_autograd",
+    "c10_composite",
+    "c10_noprof_direct_add",
+    "c10_noprof_direct_rsub",
+    "c10_noprof_cpu",
+    "c10_noprof_autograd",
+    "c10_noprof_composite",
+    "ft_direct_add",
+    "ft_direct_rsub",
+    "ft_cpu_strict",
+    "ft_cpu_strict_no_decision",
+    "ft_autograd",
+    "ft_hardened_composite",
 };
 
 int run(int b, uint64_t n) {
@@ -203,6 +221,16 @@ int run(int b, uint64_t n) {
         return c10_call(*F.add, F.ta, F.tb, n);
     case C10_COMPOSITE:
         return c10_call(*F.rsub, F.pa, F.pb, n);
+    case C10NP_DIRECT_ADD_B:
+        return c10np_run(C10NP_DIRECT_ADD, F.ta.data(), F.tb.data(), F.x, F.y, VMASK, n);
+    case C10NP_DIRECT_RSUB_B:
+        return c10np_run(C10NP_DIRECT_RSUB, F.pa.data(), F.pb.data(), F.x, F.y, VMASK, n);
+    case C10NP_CPU:
+        return c10np_run(C10NP_ADD, F.ia.data(), F.ib.data(), F.x, F.y, VMASK, n);
+    case C10NP_AUTOGRAD:
+        return c10np_run(C10NP_ADD, F.ta.data(), F.tb.data(), F.x, F.y, VMASK, n);
+    case C10NP_COMPOSITE:
+        return c10np_run(C10NP_RSUB, F.pa.data(), F.pb.data(), F.x, F.y, VMASK, n);
     case FT_DIRECT_ADD:
         return ft_direct(g_ft_add_fn, n);
     case FT_DIRECT_RSUB:
@@ -222,13 +250,15 @@ int run(int b, uint64_t n) {
 /* The routes reported: libft's benchmark and baseline, c10's benchmark and baseline. */
 struct Route {
     const char *name;
-    int ft, ft_base, c10, c10_base;
+    int ft, ft_base, c10, c10_base, np, np_base;
 };
 const Route routes[] = {
-    {"dispatch_cpu_strict", FT_CPU, FT_DIRECT_ADD, C10_CPU, C10_DIRECT_ADD},
-    {"dispatch_autograd", FT_AUTOGRAD, FT_DIRECT_ADD, C10_AUTOGRAD, C10_DIRECT_ADD},
-    {"dispatch_hardened_composite", FT_COMPOSITE, FT_DIRECT_RSUB, C10_COMPOSITE, C10_DIRECT_RSUB},
-    {"dispatch_cpu_strict_no_decision", FT_CPU_NO_DECISION, FT_DIRECT_ADD, C10_CPU, C10_DIRECT_ADD},
+    {"dispatch_cpu_strict", FT_CPU, FT_DIRECT_ADD, C10_CPU, C10_DIRECT_ADD, C10NP_CPU, C10NP_DIRECT_ADD_B},
+    {"dispatch_autograd", FT_AUTOGRAD, FT_DIRECT_ADD, C10_AUTOGRAD, C10_DIRECT_ADD, C10NP_AUTOGRAD, C10NP_DIRECT_ADD_B},
+    {"dispatch_hardened_composite", FT_COMPOSITE, FT_DIRECT_RSUB, C10_COMPOSITE, C10_DIRECT_RSUB, C10NP_COMPOSITE,
+     C10NP_DIRECT_RSUB_B},
+    {"dispatch_cpu_strict_no_decision", FT_CPU_NO_DECISION, FT_DIRECT_ADD, C10_CPU, C10_DIRECT_ADD, C10NP_CPU,
+     C10NP_DIRECT_ADD_B},
 };
 
 [[noreturn]] void die(const char *what, const char *detail) {
@@ -271,6 +301,12 @@ void check_routes() {
             die("c10_composite", "wrong result");
         if (g_c10_add_fn(F.ta[i], F.tb[i], x, y) != x + y || g_c10_rsub_fn(F.pa[i], F.pb[i], x, y) != y - x)
             die("c10 direct", "wrong result");
+        if (c10np_call_once(C10NP_ADD, F.ia[i], F.ib[i], x, y) != x + y ||
+            c10np_call_once(C10NP_ADD, F.ta[i], F.tb[i], x, y) != x + y ||
+            c10np_call_once(C10NP_RSUB, F.pa[i], F.pb[i], x, y) != y - x ||
+            c10np_call_once(C10NP_DIRECT_ADD, F.ta[i], F.tb[i], x, y) != x + y ||
+            c10np_call_once(C10NP_DIRECT_RSUB, F.pa[i], F.pb[i], x, y) != y - x)
+            die("c10 without profiling", "wrong result");
 
         struct {
             const char *name;
@@ -316,6 +352,7 @@ void setup() {
     F.add = &add;
     F.rsub = &rsub;
     g_add_handle = &add;
+    c10np_setup();
     const auto dbl = at::TensorOptions().dtype(at::kDouble);
     for (int i = 0; i < NVAR; i++) {
         F.x[i] = 1.0 + 0.25 * i;
@@ -470,6 +507,7 @@ int main(int argc, char **argv) {
                     med[b], (unsigned long long)iters[b]);
     for (const Route &rt : routes) {
         const double c10_over = med[rt.c10] - med[rt.c10_base], ft_over = med[rt.ft] - med[rt.ft_base];
+        const double np_over = med[rt.np] - med[rt.np_base];
         std::vector<double> dc(ns), df(ns);
         for (size_t r = 0; r < ns; r++) {
             dc[r] = res[rt.c10][r] - res[rt.c10_base][r];
@@ -477,9 +515,11 @@ int main(int argc, char **argv) {
         }
         std::printf("{\"bench\":\"%s\",\"c10_overhead_ns\":%.3f,\"libft_overhead_ns\":%.3f,"
                     "\"ratio_libft_over_c10\":%.3f,\"c10_median\":%.3f,\"c10_direct\":%.3f,\"libft_median\":%.3f,"
-                    "\"libft_direct\":%.3f,\"c10_overhead_paired_ns\":%.3f,\"libft_overhead_paired_ns\":%.3f}\n",
+                    "\"libft_direct\":%.3f,\"c10_overhead_paired_ns\":%.3f,\"libft_overhead_paired_ns\":%.3f,"
+                    "\"c10_noprof_overhead_ns\":%.3f,\"ratio_libft_over_c10_noprof\":%.3f}\n",
                     rt.name, c10_over, ft_over, c10_over > 0 ? ft_over / c10_over : 0.0, med[rt.c10], med[rt.c10_base],
-                    med[rt.ft], med[rt.ft_base], median(dc), median(df));
+                    med[rt.ft], med[rt.ft_base], median(dc), median(df), np_over,
+                    np_over > 0 ? ft_over / np_over : 0.0);
     }
     ft_registry_free(F.reg);
     return std::fflush(stdout) == 0 ? 0 : 1;
