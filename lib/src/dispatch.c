@@ -3,8 +3,12 @@
  *
  * This is the hot path of every call, so everything a step needs (its action,
  * the mask that moves the keyset on, the hop record) was compiled once at
- * registration (ftp_step_compile); per hop the walk does one priority lookup,
- * one struct copy and one mask. */
+ * registration (ftp_step_compile), and so was, per operator, the set of keys
+ * whose step is a fallthrough: like c10's dispatcher, the walk masks those away
+ * once and looks up only the keys it stops at (one, on a plain CPU call). The
+ * fallthrough hops are rebuilt from that mask only for a caller that passed a
+ * decision; a caller that did not gets no decision writes at all. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +17,18 @@
 enum { MAX_DEPTH = 16 };
 
 #define FBIT FT_KEYSET_FUNCTIONALITY_BIT
+
+#if defined(__GNUC__) || defined(__clang__)
+#define LIKELY(x)   __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HOT_INLINE  static inline __attribute__((always_inline))
+#else
+#define HOT_INLINE  static inline
+#define LIKELY(x)   (x)
+#define UNLIKELY(x) (x)
+#endif
+/* HOT_INLINE: the per-call steps, forced inline so each entry point is one
+ * function specialised on whether a decision is recorded. */
 
 const char *ft_mode_name(ft_mode_t mode) {
     return mode == FT_MODE_STRICT ? "strict" : mode == FT_MODE_HARDENED ? "hardened" : NULL;
@@ -69,6 +85,40 @@ void ft_dispatch_ctx_init(ft_dispatch_ctx_t *ctx) {
 static void fail_step(ftp_step_t *s, ft_status st) {
     s->kind = FTP_STEP_FAIL;
     s->status = (int8_t)st;
+}
+
+/* Where the walk looks runtime key k up: under every highest backend for a
+ * functionality that is not per-backend (its key is the functionality itself),
+ * under its own backend for a per-backend runtime key (placeholder + backend).
+ * Sets *f to the functionality and [*lo, *hi] to the backends; false for keys
+ * the walk never looks up (Undefined, the bare per-backend functionalities,
+ * non-runtime ids). */
+static bool lookup_span(ft_key_t k, unsigned *f, unsigned *lo, unsigned *hi) {
+    if ((unsigned)k >= 1 && (unsigned)k + FT_BACKEND_COUNT < 64 && ft__keyset_placeholder(k) == 0 &&
+        (FBIT(k) & FT_KEYSET_FUNCTIONALITY_MASK)) {
+        *f = (unsigned)k, *lo = 0, *hi = FT_BACKEND_COUNT;
+        return true;
+    }
+    for (unsigned g = 1; g + FT_BACKEND_COUNT < 64; g++) {
+        const unsigned p = ft__keyset_placeholder(g);
+        if (p && (unsigned)k >= p && (unsigned)k <= p + FT_BACKEND_COUNT) {
+            *f = g, *lo = *hi = (unsigned)k - p;
+            return true;
+        }
+    }
+    return false;
+}
+
+void ftp_op_fallthrough_bits(const ftp_step_t steps[FTP_ALIAS_FIRST], uint64_t bits[FT_BACKEND_COUNT + 1]) {
+    for (unsigned b = 0; b <= FT_BACKEND_COUNT; b++)
+        bits[b] = 0;
+    for (unsigned k = 0; k < FTP_ALIAS_FIRST; k++) {
+        unsigned f, lo, hi;
+        if (steps[k].kind != FTP_STEP_FALLTHROUGH || !lookup_span((ft_key_t)k, &f, &lo, &hi))
+            continue;
+        for (unsigned b = lo; b <= hi; b++)
+            bits[b] |= FBIT(f);
+    }
 }
 
 void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *s) {
@@ -237,15 +287,22 @@ typedef struct {
     const ft_registration_t *autograd;
 } landing_t;
 
-/* The runtime key a walk looks up next. The walk never clears backend bits, so
- * the highest backend is computed once per walk; `| 1` keeps clz defined and maps
- * a keyset with no functionality bit to Undefined like c10. */
-static inline ft_key_t next_key(uint64_t ks, unsigned top_backend) {
-    const unsigned top = ft__keyset_top_bit(ks | 1u);
+/* The runtime key of the keyset's highest bit `top` (1-based, as
+ * ft__keyset_top_bit gives it): a bit at or below the backend bits is Undefined
+ * like c10's, a per-backend functionality becomes its runtime key for the highest
+ * backend. The walk never clears backend bits, so that backend is computed once. */
+static inline ft_key_t key_at(unsigned top, unsigned top_backend) {
     const unsigned f = top > FT_BACKEND_COUNT ? top - FT_BACKEND_COUNT : 0u, p = ft__keyset_placeholder(f);
     return (ft_key_t)(p ? p + top_backend : f);
 }
 
+/* The runtime key a walk looks up next; `| 1` keeps clz defined and maps a
+ * keyset with no functionality bit to Undefined. */
+static inline ft_key_t next_key(uint64_t ks, unsigned top_backend) {
+    return key_at(ft__keyset_top_bit(ks | 1u), top_backend);
+}
+
+/* The fields of a decision that do not depend on the walk. */
 static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input,
                          uint64_t effective, bool explicit_keyset, unsigned top_backend) {
     d->op = op->name;
@@ -253,76 +310,141 @@ static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const f
     d->explicit_keyset = explicit_keyset;
     d->keyset.repr = input;
     d->effective_keyset.repr = effective;
-    d->selected_key = FT_KEY_UNDEFINED;
     /* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend bits only */
     d->backend_key = next_key(effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK, top_backend);
+    d->unknown_mask = effective & FT_KEYSET_UNKNOWN_MASK;
+}
+
+/* The walk's fields of a decision for a keyset that failed validation. */
+static inline void no_route(ft_decision_t *d) {
+    d->selected_key = FT_KEY_UNDEFINED;
     d->kernel = NULL;
     d->fallback_used = false;
     d->mode_split = FT_SPLIT_NONE;
     d->allowlist_id = NULL;
-    d->unknown_mask = effective & FT_KEYSET_UNKNOWN_MASK;
     d->hop_count = 0;
 }
 
-/* Every step that goes on clears at least one functionality bit (checked when
- * compiling), so a walk has at most 41 hops; the bound below is belt and braces. */
-static inline ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsigned top_backend, ft_decision_t *d,
-                             bool record, landing_t *land) {
+/* Index of the highest bit set in x (x != 0). */
+HOT_INLINE unsigned high_bit(uint64_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+    return 63u ^ (unsigned)__builtin_clzll(x);
+#else
+    return ft__keyset_top_bit(x) - 1u;
+#endif
+}
+
+/* Records the fallthrough hops the walk passed (functionality bits only),
+ * highest key first. A functionality that is not per-backend is its own key, so
+ * the usual fallthroughs (BackendSelect, ADInplaceOrView, ...) index the steps
+ * directly; only a set with a per-backend one maps keys through the placeholder. */
+HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsigned top_backend, ft_hop_t *hops,
+                                      size_t n) {
+    if (LIKELY(!(passed & FT_KEYSET_PER_BACKEND_MASK))) {
+        while (passed) {
+            const unsigned bit = high_bit(passed);
+            hops[n++] = op->steps[bit - FT_KEYSET_FUNCTIONALITY_SHIFT].hop;
+            passed &= ~(UINT64_C(1) << bit);
+        }
+        return n;
+    }
+    while (passed) {
+        const unsigned bit = high_bit(passed);
+        const unsigned f = bit - FT_KEYSET_FUNCTIONALITY_SHIFT, p = ft__keyset_placeholder(f);
+        hops[n++] = op->steps[p ? p + top_backend : f].hop;
+        passed &= ~(UINT64_C(1) << bit);
+    }
+    return n;
+}
+
+/* Every key the walk visits has its own functionality bit, but for the final
+ * Undefined, so a route has at most 41 hops: the decision always has room. */
+_Static_assert(FT_DECISION_MAX_HOPS > 41, "a decision holds every hop of a walk");
+
+/* The walk of SPEC §6 over the keys that are not fallthroughs for this
+ * operator: `stops` is the keyset less the operator's fallthrough bits, `live`
+ * the keyset the full walk would have at the same point (fallthroughs cleared
+ * only once passed), which is what the landing kernel receives. Both move on by
+ * the same autograd masks, so the keys visited, in order, are the full walk's
+ * minus its fallthrough hops — and those are exactly the fallthrough bits of
+ * `live` above each visited key, recorded (record, a constant at each call site)
+ * before it. Without `record` the walk writes nothing into `d`. */
+HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsigned top_backend, ft_decision_t *d,
+                          bool record, landing_t *land) {
+    const uint64_t fallthrough = op->fallthrough_bits[top_backend];
+    uint64_t live = ks, stops = ks & ~fallthrough;
     size_t n = 0;
+    /* The decision's route fields, stored once when the walk ends. */
+    ft_key_t selected;
+    const char *kernel = NULL;
+    bool fallback_used = false;
+    ft_mode_split_t mode_split = FT_SPLIT_NONE;
+    const char *allowlist_id = NULL;
     ft_status st;
+    unsigned top = ft__keyset_top_bit(stops | 1u);
+    ft_key_t k = key_at(top, top_backend);
+    selected = k; /* the first key that is not a fallthrough */
     for (;;) {
-        const ft_key_t k = next_key(ks, top_backend);
         const ftp_step_t *s = &op->steps[k];
-        if (n == FT_DECISION_MAX_HOPS) {
-            st = FT_ENO_KERNEL;
+        /* Every bit of `live` above the stop is a fallthrough not yet passed (a
+         * higher stop would have been taken first). top <= 54: validated. */
+        const uint64_t passed = live & (~UINT64_C(0) << top);
+        live ^= passed;
+        if (record) {
+            n = record_fallthroughs(op, passed, top_backend, d->hops, n);
+            d->hops[n++] = s->hop;
+        }
+        if (LIKELY(s->kind == FTP_STEP_RUN)) {
+            kernel = s->hop.kernel_name;
+            land->step = s;
+            land->keyset = live;
+            st = FT_OK;
             break;
         }
-        if (record)
-            d->hops[n] = s->hop;
-        n++;
-        if (s->kind == FTP_STEP_FALLTHROUGH) {
-            ks &= s->keep;
-            continue;
-        }
-        if (d->selected_key == FT_KEY_UNDEFINED)
-            d->selected_key = k;
         if (s->kind == FTP_STEP_AUTOGRAD) {
             if (!land->autograd)
                 land->autograd = s->registration;
-            ks &= s->keep;
+            live &= s->keep;
+            stops &= s->keep;
+            top = ft__keyset_top_bit(stops | 1u);
+            k = key_at(top, top_backend);
             continue;
         }
-        if (s->kind == FTP_STEP_FAIL) {
-            st = (ft_status)s->status;
+        if (s->kind != FTP_STEP_COMPOSITE) { /* FTP_STEP_FAIL; a fallthrough is never a stop */
+            st = s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
             break;
         }
-        d->kernel = s->hop.kernel_name;
-        if (s->kind == FTP_STEP_COMPOSITE) {
-            if (mode == FT_MODE_STRICT) {
-                d->mode_split = FT_SPLIT_STRICT_FAIL;
-                st = FT_ECOMPOSITE_REJECTED;
-                break;
-            }
-            d->fallback_used = true;
-            d->mode_split = FT_SPLIT_HARDENED_FALLBACK;
-            d->allowlist_id = FT_ALLOWLIST_COMPOSITE_FALLBACK;
+        kernel = s->hop.kernel_name;
+        if (mode == FT_MODE_STRICT) {
+            mode_split = FT_SPLIT_STRICT_FAIL;
+            st = FT_ECOMPOSITE_REJECTED;
+            break;
         }
+        fallback_used = true;
+        mode_split = FT_SPLIT_HARDENED_FALLBACK;
+        allowlist_id = FT_ALLOWLIST_COMPOSITE_FALLBACK;
         land->step = s;
-        land->keyset = ks;
+        land->keyset = live;
         st = FT_OK;
         break;
     }
-    d->hop_count = n;
+    if (record) {
+        d->selected_key = selected;
+        d->kernel = kernel;
+        d->fallback_used = fallback_used;
+        d->mode_split = mode_split;
+        d->allowlist_id = allowlist_id;
+        d->hop_count = n;
+    }
     return st;
 }
 
-/* `record` is a constant at each call site, so the compiler builds a recording
- * walk for callers that asked for a decision and a lean one for those that did
- * not (the decision is then scratch: only its status and summary fields are set). */
 /* A decision for a call that failed before routing: every field neutral, so
- * nothing stale from an earlier call survives. */
+ * nothing stale from an earlier call survives. No decision, no writes. */
 static ft_status early_failure(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,
                                uint64_t keyset, ft_status st) {
+    if (!d)
+        return st;
     d->op = op ? op->name : "";
     d->mode = ctx && ft_mode_name(ctx->mode) ? ctx->mode : FT_MODE_STRICT;
     d->explicit_keyset = explicit_keyset;
@@ -345,16 +467,23 @@ static inline bool ctx_ok(const ft_dispatch_ctx_t *ctx) {
            (ctx->profile == FT_PROFILE_PACKET || ctx->profile == FT_PROFILE_C10);
 }
 
-static inline ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input, uint64_t effective,
-                               bool explicit_keyset, ft_decision_t *d, bool record, landing_t *land) {
+/* Validates and walks. `record` (d != NULL) is a constant at each call site, so
+ * the compiler builds a recording and a lean copy; the lean one writes no
+ * decision. The caller stores the status. */
+HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input, uint64_t effective,
+                            bool explicit_keyset, ft_decision_t *d, bool record, landing_t *land) {
     const unsigned top_backend = ft__keyset_top_bit(effective & FT_KEYSET_BACKEND_MASK);
+    if (!record) {
+        const ft_status st = ftp_keyset_validate(effective);
+        return LIKELY(st == FT_OK) ? walk(op, ctx->mode, effective, top_backend, NULL, false, land) : st;
+    }
     begin(d, ctx, op, input, effective, explicit_keyset, top_backend);
-    ft_status st = ftp_keyset_validate(effective);
-    if (st == FT_OK)
-        st = walk(op, ctx->mode, effective, top_backend, d, record, land);
-    if (!record)
-        d->hop_count = 0;
-    return d->status = st;
+    const ft_status st = ftp_keyset_validate(effective);
+    if (UNLIKELY(st != FT_OK)) {
+        no_route(d);
+        return st;
+    }
+    return walk(op, ctx->mode, effective, top_backend, d, true, land);
 }
 
 /* Runs the landing kernel. When the route passed an autograd wrapper, that
@@ -363,11 +492,11 @@ static inline ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, 
  * requires grad exactly when an operand does. Without a wrapper — a composite
  * implicit kernel, or an op whose autograd key falls through — the result is
  * whatever the calls the kernel made produced (requires_grad and tape_var). */
-static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, unsigned depth,
-                                ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out) {
-    if (lhs->dtype != rhs->dtype)
+HOT_INLINE ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, unsigned depth,
+                             ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out) {
+    if (UNLIKELY(lhs->dtype != rhs->dtype))
         return FT_EDTYPE_MISMATCH;
-    if (lhs->device != rhs->device)
+    if (UNLIKELY(lhs->device != rhs->device))
         return FT_EDEVICE_MISMATCH;
     const ft_registration_t *reg = land->step->registration;
     const bool wrapped = land->autograd != NULL;
@@ -376,7 +505,7 @@ static inline ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op,
     result.requires_grad = false;
     result.tape_var = 0;
     const ft_status st = reg->fn(&call, lhs, rhs, &result);
-    if (st != FT_OK)
+    if (UNLIKELY(st != FT_OK))
         return st;
     out->value = result.value;
     out->dtype = lhs->dtype;
@@ -400,14 +529,13 @@ static inline void profile_result(const ft_dispatch_ctx_t *ctx, ft_scalar_t *out
         out->requires_grad = false;
 }
 
-ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
-                       const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision,
-                       unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
-    ft_decision_t scratch;
-    ft_decision_t *d = decision ? decision : &scratch;
-    if (!ctx_ok(ctx) || !op || !out || !scalar_ok(lhs) || !scalar_ok(rhs))
+/* The whole call, specialised on `record` (d != NULL). */
+HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
+                                 const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *d,
+                                 bool record, unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
+    if (UNLIKELY(!ctx_ok(ctx) || !op || !out || !scalar_ok(lhs) || !scalar_ok(rhs)))
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EINVALID_ARGUMENT);
-    if (depth > MAX_DEPTH)
+    if (UNLIKELY(depth > MAX_DEPTH))
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EDISPATCH_DEPTH);
     uint64_t input = keyset, effective = keyset;
     if (!explicit_keyset) {
@@ -415,37 +543,55 @@ ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool exp
         effective = context_keyset(ctx, input);
     }
     landing_t land = {NULL, 0, NULL};
-    ft_status st = decision ? decide(ctx, op, input, effective, explicit_keyset, d, true, &land)
-                            : decide(ctx, op, input, effective, explicit_keyset, d, false, &land);
-    if (st != FT_OK)
+    ft_status st = decide(ctx, op, input, effective, explicit_keyset, d, record, &land);
+    if (UNLIKELY(st != FT_OK)) {
+        if (record)
+            d->status = st;
         return st;
+    }
     if (autograd)
         *autograd = land.autograd;
     st = execute(ctx, op, &land, depth, tape, lhs, rhs, out);
-    if (st == FT_OK)
+    if (LIKELY(st == FT_OK))
         profile_result(ctx, out);
-    return d->status = st;
+    if (record)
+        d->status = st;
+    return st;
+}
+
+/* Each public entry point inlines both copies of the call. */
+HOT_INLINE ft_status dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
+                              const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *d,
+                              unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
+    return d ? dispatch_as(ctx, op, explicit_keyset, keyset, lhs, rhs, out, d, true, depth, tape, autograd)
+             : dispatch_as(ctx, op, explicit_keyset, keyset, lhs, rhs, out, NULL, false, depth, tape, autograd);
+}
+
+ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
+                       const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision,
+                       unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
+    return dispatch(ctx, op, explicit_keyset, keyset, lhs, rhs, out, decision, depth, tape, autograd);
 }
 
 ft_status ft_dispatch_binary(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const ft_scalar_t *lhs,
                              const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision) {
-    return ftp_dispatch(ctx, op, false, 0, lhs, rhs, out, decision, 0, NULL, NULL);
+    return dispatch(ctx, op, false, 0, lhs, rhs, out, decision, 0, NULL, NULL);
 }
 
 ft_status ft_dispatch_binary_with_keyset(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
                                          const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out,
                                          ft_decision_t *decision) {
-    return ftp_dispatch(ctx, op, true, keyset.repr, lhs, rhs, out, decision, 0, NULL, NULL);
+    return dispatch(ctx, op, true, keyset.repr, lhs, rhs, out, decision, 0, NULL, NULL);
 }
 
 ft_status ft_dispatch_route(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
                             ft_decision_t *decision) {
-    ft_decision_t scratch;
-    ft_decision_t *d = decision ? decision : &scratch;
     if (!ctx_ok(ctx) || !op)
-        return early_failure(d, ctx, op, true, keyset.repr, FT_EINVALID_ARGUMENT);
+        return early_failure(decision, ctx, op, true, keyset.repr, FT_EINVALID_ARGUMENT);
     landing_t land = {NULL, 0, NULL};
-    return decide(ctx, op, keyset.repr, keyset.repr, true, d, true, &land);
+    if (!decision)
+        return decide(ctx, op, keyset.repr, keyset.repr, true, NULL, false, &land);
+    return decision->status = decide(ctx, op, keyset.repr, keyset.repr, true, decision, true, &land);
 }
 
 void *ft_kernel_call_payload(const ft_kernel_call_t *call) {

@@ -204,8 +204,13 @@ int main(int argc, char **argv) {
         fprintf(
             f,
             "    {.name = \"%s\", .registry = &ftp_builtin_registry, .regs = regs_%s,\n"
-            "     .reg_count = sizeof regs_%s / sizeof regs_%s[0], .table = table_%s, .steps = steps_%s, .owns = 0},\n",
+            "     .reg_count = sizeof regs_%s / sizeof regs_%s[0], .table = table_%s, .steps = steps_%s, .owns = 0,\n"
+            "     .fallthrough_bits = {",
             op, op, op, op, op, op);
+        const ft_op_t *o = ft_registry_op_at(reg, i);
+        for (unsigned b = 0; b <= FT_BACKEND_COUNT; b++)
+            fprintf(f, "%sUINT64_C(0x%016llx)", b ? ", " : "", (unsigned long long)o->fallthrough_bits[b]);
+        fputs("}},\n", f);
     }
     fputs("};\n", f);
     ft_registry_free(reg);

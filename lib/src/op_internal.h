@@ -63,6 +63,12 @@ struct ft_op {
     const ftp_step_t *steps;
     unsigned owns;            /* FTP_OWNS_*: what freeing the operator frees */
     struct ftp_op_live *live; /* NULL until kernels are added to the operator */
+    /* Per highest backend of the keyset (0..FT_BACKEND_COUNT): the functionality
+     * bits whose step is a fallthrough. The walk drops them all with one mask
+     * (c10's nonFallthroughKeys) and looks up only the keys it stops at; the
+     * fallthrough hops are rebuilt from these bits when a decision is recorded.
+     * Recomputed from `steps` (ftp_op_fallthrough_bits) whenever they change. */
+    uint64_t fallthrough_bits[FT_BACKEND_COUNT + 1];
 };
 
 /* An operator whose kernels come and go (ft_registry_add_kernels). Table
@@ -161,6 +167,11 @@ bool ftp_table_key_affects(ft_key_t changed, ft_key_t key);
 
 /* Compiles a table entry into the routing step for it. */
 void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *step);
+
+/* The fallthrough bits of an operator whose routing steps are `steps`, per
+ * highest backend (ft_op_t.fallthrough_bits): a functionality's bit is set under
+ * backend b when the step the walk looks up for it there is a fallthrough. */
+void ftp_op_fallthrough_bits(const ftp_step_t steps[FTP_ALIAS_FIRST], uint64_t bits[FT_BACKEND_COUNT + 1]);
 
 /* The whole computed table of an operator whose registrations are
  * regs[0..count) with key set `set`, and the routing step of every entry:

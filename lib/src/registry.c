@@ -310,6 +310,7 @@ ft_status ft_registry_register(ft_registry_t *reg, const char *name, const ft_re
         }
     }
     ftp_op_compute_tables(&set, own_regs, count, tables->table, tables->steps);
+    ftp_op_fallthrough_bits(tables->steps, op->fallthrough_bits);
     if (add_own(reg, op, h) != FT_OK) {
         op_free(op);
         return ftp_error_set(&reg->error, FT_ENOMEM, "out of memory registering '%s'", name);
@@ -519,6 +520,7 @@ static void recompute_affected(ft_op_t *op, const ft_key_t *changed, size_t ncha
                 e->registration = live->recs[i];
         ftp_step_compile(e, &steps[k]);
     }
+    ftp_op_fallthrough_bits(steps, op->fallthrough_bits);
 }
 
 /* A new listing of the live records (copies) as the operator's `regs`; kept

@@ -56,17 +56,24 @@ static void builtin_tables_match_recomputation(void) {
     for (size_t i = 0; i < ft_registry_op_count(builtins); i++) {
         const ft_op_t *op = ft_registry_op_at(builtins, i);
         FT_CHECK(op && op->registry == builtins && op->owns == 0);
+        static ftp_step_t steps[FTP_ALIAS_FIRST];
         for (unsigned k = 0; k < FTP_ALIAS_FIRST; k++) {
             ft_table_entry_t e;
             ftp_step_t s;
             FT_CHECK_STATUS(expected_entry(op, (ft_key_t)k, &e), FT_OK);
             ftp_step_compile(&e, &s);
+            steps[k] = s;
             FT_CHECK_MSG(same_entry(&op->table[k], &e), "%s: table entry for %s differs from the recomputation",
                          op->name, ft_key_name((ft_key_t)k));
             FT_CHECK_MSG(same_step(&op->steps[k], &s), "%s: routing step for %s differs from the recomputation",
                          op->name, ft_key_name((ft_key_t)k));
             compared++;
         }
+        uint64_t bits[FT_BACKEND_COUNT + 1];
+        ftp_op_fallthrough_bits(steps, bits);
+        for (unsigned b = 0; b <= FT_BACKEND_COUNT; b++)
+            FT_CHECK_MSG(op->fallthrough_bits[b] == bits[b],
+                         "%s: fallthrough bits under backend %u differ from the recomputation", op->name, b);
     }
     FT_CHECK_EQ_INT(compared, 10 * FTP_ALIAS_FIRST);
 }

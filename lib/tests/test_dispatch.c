@@ -278,6 +278,73 @@ static void dispatch_depth_limit_stops_recursion(void) {
     FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, op, &a, &a, &fx.out, &fx.d), FT_EDISPATCH_DEPTH);
 }
 
+/* A kernel that reports the keyset it was handed (the keyset a redispatch from
+ * it would route on) into its payload. */
+static ft_status probe_keyset(const ft_kernel_call_t *c, const ft_scalar_t *a, const ft_scalar_t *b, ft_scalar_t *out) {
+    *(uint64_t *)ft_kernel_call_payload(c) = ft_kernel_call_keyset(c).repr;
+    out->value = a->value + b->value;
+    return FT_OK;
+}
+
+/* The walk skips an operator's fallthrough keys with one mask, but the kernel it
+ * lands on must still get the keyset SPEC §6's hop-by-hop walk leaves: only the
+ * fallthroughs it passed are cleared, those below the landing key stay, and the
+ * passed ones are recorded as hops (a per-backend one, AutogradCPU, included). */
+static void dispatch_kernel_keyset_keeps_fallthroughs_below_landing(void) {
+    op_named("add");
+    static uint64_t seen;
+    const ft_scalar_t x = cpu(1, false), y = cpu(2, false), gx = cpu(1, true), gy = cpu(2, true);
+    ft_keyset_t eff;
+
+    /* Lands on ADInplaceOrView: BackendSelect (a fallthrough below it) stays. */
+    const ft_registration_t hi = {FT_KEY_AD_INPLACE_OR_VIEW, "probe::inplace", probe_keyset, &seen, NULL};
+    const ft_op_t *op_hi;
+    FT_CHECK_STATUS(ft_registry_register(fx.reg, "probe_hi", &hi, 1, &op_hi), FT_OK);
+    FT_CHECK_STATUS(ft_dispatch_compute_keyset(&fx.ctx, &x, &y, NULL, &eff), FT_OK);
+    FT_CHECK(ft_keyset_has(eff, FT_KEY_BACKEND_SELECT));
+    seen = 0;
+    FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, op_hi, &x, &y, &fx.out, &fx.d), FT_OK);
+    FT_CHECK_EQ_U64(seen, eff.repr);
+    FT_CHECK_EQ_INT(fx.d.hop_count, 1);
+    CHECK_HOP(0, FT_KEY_AD_INPLACE_OR_VIEW, FT_TAG_KERNEL, false);
+
+    /* Only a CPU kernel, operands that require grad: AutogradCPU, ADInplaceOrView
+     * and BackendSelect all fall through and are cleared. */
+    const ft_registration_t lo = {FT_KEY_CPU, "probe::cpu", probe_keyset, &seen, NULL};
+    const ft_op_t *op_lo;
+    FT_CHECK_STATUS(ft_registry_register(fx.reg, "probe_lo", &lo, 1, &op_lo), FT_OK);
+    FT_CHECK_STATUS(ft_dispatch_compute_keyset(&fx.ctx, &gx, &gy, NULL, &eff), FT_OK);
+    ft_keyset_t want = ft_keyset_remove(eff, FT_KEY_AUTOGRAD_CPU);
+    want = ft_keyset_remove(ft_keyset_remove(want, FT_KEY_AD_INPLACE_OR_VIEW), FT_KEY_BACKEND_SELECT);
+    seen = 0;
+    FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, op_lo, &gx, &gy, &fx.out, &fx.d), FT_OK);
+    FT_CHECK_EQ_U64(seen, want.repr);
+    FT_CHECK_EQ_INT(fx.d.selected_key, FT_KEY_CPU);
+    FT_CHECK_EQ_INT(fx.d.hop_count, 4);
+    CHECK_HOP(0, FT_KEY_AUTOGRAD_CPU, FT_TAG_BACKEND_FALLBACK, true);
+    CHECK_HOP(1, FT_KEY_AD_INPLACE_OR_VIEW, FT_TAG_BACKEND_FALLBACK, true);
+    CHECK_HOP(2, FT_KEY_BACKEND_SELECT, FT_TAG_BACKEND_FALLBACK, true);
+    CHECK_HOP(3, FT_KEY_CPU, FT_TAG_KERNEL, false);
+    seen = 0; /* without a decision: the same keyset */
+    FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, op_lo, &gx, &gy, &fx.out, NULL), FT_OK);
+    FT_CHECK_EQ_U64(seen, want.repr);
+
+    /* Through an autograd kernel: after_autograd, then the two fallthroughs. */
+    const ft_registration_t ag[] = {{FT_KEY_AUTOGRAD, "autograd::probe", NULL, NULL, NULL},
+                                    {FT_KEY_CPU, "probe::cpu", probe_keyset, &seen, NULL}};
+    const ft_op_t *op_ag;
+    FT_CHECK_STATUS(ft_registry_register(fx.reg, "probe_ag", ag, 2, &op_ag), FT_OK);
+    want = ft_keyset_and(eff, ft_keyset_after_autograd());
+    want = ft_keyset_remove(ft_keyset_remove(want, FT_KEY_AD_INPLACE_OR_VIEW), FT_KEY_BACKEND_SELECT);
+    seen = 0;
+    FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, op_ag, &gx, &gy, &fx.out, &fx.d), FT_OK);
+    FT_CHECK_EQ_U64(seen, want.repr);
+    FT_CHECK_EQ_INT(fx.d.selected_key, FT_KEY_AUTOGRAD_CPU);
+    FT_CHECK_EQ_INT(fx.d.hop_count, 4);
+    CHECK_HOP(0, FT_KEY_AUTOGRAD_CPU, FT_TAG_AUTOGRAD, false);
+    CHECK_HOP(3, FT_KEY_CPU, FT_TAG_KERNEL, false);
+}
+
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
         FT_CASE(dispatch_returns_kernel_metadata),
@@ -291,6 +358,7 @@ int main(int argc, char **argv) {
         FT_CASE(dispatch_explicit_keyset_ignores_context),
         FT_CASE(dispatch_depth_limit_stops_recursion),
         FT_CASE(dispatch_bad_arguments_fail_closed_with_fresh_decision),
+        FT_CASE(dispatch_kernel_keyset_keeps_fallthroughs_below_landing),
     };
     int rc = ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
     ft_registry_free(fx.reg);

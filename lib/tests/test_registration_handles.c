@@ -66,8 +66,11 @@ static unsigned next_rand(unsigned n) {
     return (unsigned)(rng % n);
 }
 
+static bool routes_are_scratch(const ft_op_t *op, const ft_key_t *live, size_t n, char *why, size_t cap);
+
 /* True when every entry of `op` equals the scratch computation for live[]
- * and the operator lists exactly live[]; else what differs in *why. */
+ * and the operator lists exactly live[], and it routes as a scratch operator
+ * does (routes_are_scratch); else what differs in *why. */
 static bool table_is_scratch(const ft_op_t *op, const ft_key_t *live, size_t n, char *why, size_t cap) {
     const ft_registration_t *regs;
     const size_t count = ft_op_registrations(op, &regs);
@@ -103,7 +106,66 @@ static bool table_is_scratch(const ft_op_t *op, const ft_key_t *live, size_t n, 
             return false;
         }
     }
-    return true;
+    return routes_are_scratch(op, live, n, why, cap);
+}
+
+/* True when routing through `op` decides as routing through an operator
+ * registered from scratch with live[] does (status, selected key, kernel, every
+ * hop), in both modes, over keysets of every pool backend with and without the
+ * autograd, ADInplaceOrView, BackendSelect and Sparse/Quantized bits: the
+ * compiled routing state (steps and the fallthrough mask of the walk) follows
+ * the changes, not only the table. Else what differs in *why. */
+static bool routes_are_scratch(const ft_op_t *op, const ft_key_t *live, size_t n, char *why, size_t cap) {
+    ft_registry_t *scratch;
+    ft_registration_t regs[POOL + 1];
+    const ft_op_t *fresh = NULL;
+    for (size_t i = 0; i < n; i++) { /* reg_for's kernel functions, the names the table check expects */
+        const bool autograd = live[i] == FT_KEY_AUTOGRAD || ft_key_is_autograd(live[i]);
+        const ft_registration_t r = {live[i], names[live[i]], autograd ? NULL : add_kernel, NULL, NULL};
+        regs[i] = r;
+    }
+    if (ft_registry_new_empty(&scratch) != FT_OK ||
+        ft_registry_register(scratch, "scratch", regs, n, &fresh) != FT_OK) {
+        snprintf(why, cap, "scratch registration failed");
+        ft_registry_free(scratch);
+        return false;
+    }
+    static const ft_backend_t backends[] = {FT_BACKEND_CPU, FT_BACKEND_CUDA, FT_BACKEND_XLA, FT_BACKEND_META};
+    static const ft_key_t functionalities[] = {FT_KEY_DENSE, FT_KEY_SPARSE, FT_KEY_QUANTIZED};
+    bool same = true;
+    for (size_t b = 0; same && b < sizeof backends / sizeof backends[0]; b++)
+        for (size_t f = 0; same && f < sizeof functionalities / sizeof functionalities[0]; f++)
+            for (unsigned extra = 0; same && extra < 8; extra++)
+                for (int mode = FT_MODE_STRICT; same && mode <= FT_MODE_HARDENED; mode++) {
+                    ft_keyset_t ks =
+                        ft_keyset_or(ft_keyset_from_backend(backends[b]), ft_keyset_from_key(functionalities[f]));
+                    if (extra & 1)
+                        ks = ft_keyset_add(ks, FT_KEY_AUTOGRAD_FUNCTIONALITY);
+                    if (extra & 2)
+                        ks = ft_keyset_add(ks, FT_KEY_AD_INPLACE_OR_VIEW);
+                    if (extra & 4)
+                        ks = ft_keyset_add(ks, FT_KEY_BACKEND_SELECT);
+                    ft_dispatch_ctx_t ctx;
+                    ft_dispatch_ctx_init(&ctx);
+                    ctx.mode = (ft_mode_t)mode;
+                    ft_decision_t a, c;
+                    const ft_status sa = ft_dispatch_route(&ctx, op, ks, &a);
+                    const ft_status sc = ft_dispatch_route(&ctx, fresh, ks, &c);
+                    same = sa == sc && a.selected_key == c.selected_key && a.hop_count == c.hop_count &&
+                           (a.kernel == NULL) == (c.kernel == NULL);
+                    for (size_t h = 0; same && h < a.hop_count; h++)
+                        same = a.hops[h].key == c.hops[h].key && a.hops[h].tag == c.hops[h].tag &&
+                               a.hops[h].source == c.hops[h].source && a.hops[h].fallthrough == c.hops[h].fallthrough;
+                    if (!same) {
+                        char text[128];
+                        ft_keyset_format(ks, text, sizeof text);
+                        snprintf(why, cap, "route on %s (%s): %s via %zu hops, scratch %s via %zu hops", text,
+                                 ft_mode_name((ft_mode_t)mode), ft_status_code(sa), a.hop_count, ft_status_code(sc),
+                                 c.hop_count);
+                    }
+                }
+    ft_registry_free(scratch);
+    return same;
 }
 
 typedef struct {
