@@ -340,6 +340,16 @@ HOT_INLINE unsigned high_bit(uint64_t x) {
  * directly; only a set with a per-backend one maps keys through the placeholder. */
 HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsigned top_backend, ft_hop_t *hops,
                                       size_t n) {
+    /* The run nearly every call passes before its backend stop: the default
+     * include set's ADInplaceOrView and BackendSelect, both fallthroughs for
+     * most operators. Neither is per-backend, so their hops lie at fixed steps:
+     * two straight copies instead of the loop. */
+    if (LIKELY(passed == (FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | FBIT(FT_KEY_BACKEND_SELECT)))) {
+        _Static_assert(FT_KEY_AD_INPLACE_OR_VIEW > FT_KEY_BACKEND_SELECT, "highest key first");
+        hops[n] = op->steps[FT_KEY_AD_INPLACE_OR_VIEW].hop;
+        hops[n + 1] = op->steps[FT_KEY_BACKEND_SELECT].hop;
+        return n + 2;
+    }
     if (LIKELY(!(passed & FT_KEYSET_PER_BACKEND_MASK))) {
         while (passed) {
             const unsigned bit = high_bit(passed);
@@ -356,6 +366,10 @@ HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsign
     }
     return n;
 }
+
+/* The narrow fields of ft_hop_t hold every key id and tag. */
+_Static_assert(FT_KEY_ID_COUNT - 1 <= UINT16_MAX, "ft_hop_t.key/source hold every key id");
+_Static_assert(FT_TAG_BACKEND_FALLBACK <= UINT8_MAX, "ft_hop_t.tag holds every tag");
 
 /* Every key the walk visits has its own functionality bit, but for the final
  * Undefined, so a route has at most 41 hops: the decision always has room. */
