@@ -310,8 +310,12 @@ static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const f
     d->explicit_keyset = explicit_keyset;
     d->keyset.repr = input;
     d->effective_keyset.repr = effective;
-    /* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend bits only */
-    d->backend_key = next_key(effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK, top_backend);
+    /* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend
+     * bits only. A dense call (nearly all) needs no bit scan. */
+    const uint64_t backend_functionality = effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK;
+    d->backend_key = LIKELY(backend_functionality == FBIT(FT_KEY_DENSE))
+                         ? (ft_key_t)(ft__keyset_placeholder(FT_KEY_DENSE) + top_backend)
+                         : next_key(backend_functionality, top_backend);
     d->unknown_mask = effective & FT_KEYSET_UNKNOWN_MASK;
 }
 
@@ -371,6 +375,18 @@ HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsign
 _Static_assert(FT_KEY_ID_COUNT - 1 <= UINT16_MAX, "ft_hop_t.key/source hold every key id");
 _Static_assert(FT_TAG_BACKEND_FALLBACK <= UINT8_MAX, "ft_hop_t.tag holds every tag");
 
+/* The walk's route fields of a decision, stored at each exit of the walk so
+ * that the constant ones are immediate stores. */
+HOT_INLINE void end_route(ft_decision_t *d, ft_key_t selected, const char *kernel, bool fallback_used,
+                          ft_mode_split_t mode_split, const char *allowlist_id, size_t n) {
+    d->selected_key = selected;
+    d->kernel = kernel;
+    d->fallback_used = fallback_used;
+    d->mode_split = mode_split;
+    d->allowlist_id = allowlist_id;
+    d->hop_count = n;
+}
+
 /* Every key the walk visits has its own functionality bit, but for the final
  * Undefined, so a route has at most 41 hops: the decision always has room. */
 _Static_assert(FT_DECISION_MAX_HOPS > 41, "a decision holds every hop of a walk");
@@ -388,13 +404,7 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
     const uint64_t fallthrough = op->fallthrough_bits[top_backend];
     uint64_t live = ks, stops = ks & ~fallthrough;
     size_t n = 0;
-    /* The decision's route fields, stored once when the walk ends. */
     ft_key_t selected;
-    const char *kernel = NULL;
-    bool fallback_used = false;
-    ft_mode_split_t mode_split = FT_SPLIT_NONE;
-    const char *allowlist_id = NULL;
-    ft_status st;
     unsigned top = ft__keyset_top_bit(stops | 1u);
     ft_key_t k = key_at(top, top_backend);
     selected = k; /* the first key that is not a fallthrough */
@@ -409,11 +419,11 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
             d->hops[n++] = s->hop;
         }
         if (LIKELY(s->kind == FTP_STEP_RUN)) {
-            kernel = s->hop.kernel_name;
+            if (record)
+                end_route(d, selected, s->hop.kernel_name, false, FT_SPLIT_NONE, NULL, n);
             land->step = s;
             land->keyset = live;
-            st = FT_OK;
-            break;
+            return FT_OK;
         }
         if (s->kind == FTP_STEP_AUTOGRAD) {
             if (!land->autograd)
@@ -425,32 +435,22 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
             continue;
         }
         if (s->kind != FTP_STEP_COMPOSITE) { /* FTP_STEP_FAIL; a fallthrough is never a stop */
-            st = s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
-            break;
+            if (record)
+                end_route(d, selected, NULL, false, FT_SPLIT_NONE, NULL, n);
+            return s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
         }
-        kernel = s->hop.kernel_name;
         if (mode == FT_MODE_STRICT) {
-            mode_split = FT_SPLIT_STRICT_FAIL;
-            st = FT_ECOMPOSITE_REJECTED;
-            break;
+            if (record)
+                end_route(d, selected, s->hop.kernel_name, false, FT_SPLIT_STRICT_FAIL, NULL, n);
+            return FT_ECOMPOSITE_REJECTED;
         }
-        fallback_used = true;
-        mode_split = FT_SPLIT_HARDENED_FALLBACK;
-        allowlist_id = FT_ALLOWLIST_COMPOSITE_FALLBACK;
+        if (record)
+            end_route(d, selected, s->hop.kernel_name, true, FT_SPLIT_HARDENED_FALLBACK,
+                      FT_ALLOWLIST_COMPOSITE_FALLBACK, n);
         land->step = s;
         land->keyset = live;
-        st = FT_OK;
-        break;
+        return FT_OK;
     }
-    if (record) {
-        d->selected_key = selected;
-        d->kernel = kernel;
-        d->fallback_used = fallback_used;
-        d->mode_split = mode_split;
-        d->allowlist_id = allowlist_id;
-        d->hop_count = n;
-    }
-    return st;
 }
 
 /* A decision for a call that failed before routing: every field neutral, so
