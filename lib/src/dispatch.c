@@ -302,25 +302,58 @@ static inline ft_key_t next_key(uint64_t ks, unsigned top_backend) {
     return key_at(ft__keyset_top_bit(ks | 1u), top_backend);
 }
 
-/* The fields of a decision that do not depend on the walk. */
+/* Recording a decision is mostly stores, so pairs of adjacent 4-byte fields
+ * (the second may be a bool, padded to 4 bytes) are written as one 8-byte word
+ * where the layout is known: little-endian, with the offsets asserted below.
+ * Elsewhere each field is stored on its own. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PAIR_STORES 1
+_Static_assert(sizeof(ft_mode_t) == 4 && sizeof(ft_key_t) == 4 && sizeof(ft_mode_split_t) == 4, "4-byte enums");
+_Static_assert(offsetof(ft_decision_t, explicit_keyset) == offsetof(ft_decision_t, mode) + 4, "mode pair");
+_Static_assert(offsetof(ft_decision_t, keyset) == offsetof(ft_decision_t, mode) + 8, "mode pair padding");
+_Static_assert(offsetof(ft_decision_t, backend_key) == offsetof(ft_decision_t, selected_key) + 4, "key pair");
+_Static_assert(offsetof(ft_decision_t, mode_split) == offsetof(ft_decision_t, fallback_used) + 4, "split pair");
+_Static_assert(offsetof(ft_decision_t, mode) % 8 == 0 && offsetof(ft_decision_t, selected_key) % 8 == 0 &&
+                   offsetof(ft_decision_t, fallback_used) % 8 == 0,
+               "aligned pairs");
+
+/* Stores lo at `dst` and hi 4 bytes after it, as one word. */
+HOT_INLINE void store_pair(void *dst, uint32_t lo, uint32_t hi) {
+    const uint64_t w = (uint64_t)lo | (uint64_t)hi << 32;
+    memcpy(dst, &w, sizeof w);
+}
+#else
+#define PAIR_STORES 0
+#endif
+
+/* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend bits
+ * only. A dense call (nearly all) needs no bit scan. */
+static inline ft_key_t backend_key(uint64_t effective, unsigned top_backend) {
+    const uint64_t backend_functionality = effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK;
+    return LIKELY(backend_functionality == FBIT(FT_KEY_DENSE))
+               ? (ft_key_t)(ft__keyset_placeholder(FT_KEY_DENSE) + top_backend)
+               : next_key(backend_functionality, top_backend);
+}
+
+/* The fields of a decision that do not depend on the walk (backend_key is
+ * stored with selected_key when the walk ends). */
 static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input,
-                         uint64_t effective, bool explicit_keyset, unsigned top_backend) {
+                         uint64_t effective, bool explicit_keyset) {
     d->op = op->name;
+#if PAIR_STORES
+    store_pair(&d->mode, (uint32_t)ctx->mode, explicit_keyset);
+#else
     d->mode = ctx->mode;
     d->explicit_keyset = explicit_keyset;
+#endif
     d->keyset.repr = input;
     d->effective_keyset.repr = effective;
-    /* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend
-     * bits only. A dense call (nearly all) needs no bit scan. */
-    const uint64_t backend_functionality = effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK;
-    d->backend_key = LIKELY(backend_functionality == FBIT(FT_KEY_DENSE))
-                         ? (ft_key_t)(ft__keyset_placeholder(FT_KEY_DENSE) + top_backend)
-                         : next_key(backend_functionality, top_backend);
     d->unknown_mask = effective & FT_KEYSET_UNKNOWN_MASK;
 }
 
 /* The walk's fields of a decision for a keyset that failed validation. */
-static inline void no_route(ft_decision_t *d) {
+static inline void no_route(ft_decision_t *d, uint64_t effective, unsigned top_backend) {
+    d->backend_key = backend_key(effective, top_backend);
     d->selected_key = FT_KEY_UNDEFINED;
     d->kernel = NULL;
     d->fallback_used = false;
@@ -377,12 +410,18 @@ _Static_assert(FT_TAG_BACKEND_FALLBACK <= UINT8_MAX, "ft_hop_t.tag holds every t
 
 /* The walk's route fields of a decision, stored at each exit of the walk so
  * that the constant ones are immediate stores. */
-HOT_INLINE void end_route(ft_decision_t *d, ft_key_t selected, const char *kernel, bool fallback_used,
+HOT_INLINE void end_route(ft_decision_t *d, ft_key_t selected, ft_key_t backend, const char *kernel, bool fallback_used,
                           ft_mode_split_t mode_split, const char *allowlist_id, size_t n) {
+#if PAIR_STORES
+    store_pair(&d->selected_key, (uint32_t)selected, (uint32_t)backend);
+    store_pair(&d->fallback_used, fallback_used, (uint32_t)mode_split);
+#else
     d->selected_key = selected;
-    d->kernel = kernel;
+    d->backend_key = backend;
     d->fallback_used = fallback_used;
     d->mode_split = mode_split;
+#endif
+    d->kernel = kernel;
     d->allowlist_id = allowlist_id;
     d->hop_count = n;
 }
@@ -420,7 +459,7 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
         }
         if (LIKELY(s->kind == FTP_STEP_RUN)) {
             if (record)
-                end_route(d, selected, s->hop.kernel_name, false, FT_SPLIT_NONE, NULL, n);
+                end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, false, FT_SPLIT_NONE, NULL, n);
             land->step = s;
             land->keyset = live;
             return FT_OK;
@@ -436,16 +475,17 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
         }
         if (s->kind != FTP_STEP_COMPOSITE) { /* FTP_STEP_FAIL; a fallthrough is never a stop */
             if (record)
-                end_route(d, selected, NULL, false, FT_SPLIT_NONE, NULL, n);
+                end_route(d, selected, backend_key(ks, top_backend), NULL, false, FT_SPLIT_NONE, NULL, n);
             return s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
         }
         if (mode == FT_MODE_STRICT) {
             if (record)
-                end_route(d, selected, s->hop.kernel_name, false, FT_SPLIT_STRICT_FAIL, NULL, n);
+                end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, false, FT_SPLIT_STRICT_FAIL,
+                          NULL, n);
             return FT_ECOMPOSITE_REJECTED;
         }
         if (record)
-            end_route(d, selected, s->hop.kernel_name, true, FT_SPLIT_HARDENED_FALLBACK,
+            end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, true, FT_SPLIT_HARDENED_FALLBACK,
                       FT_ALLOWLIST_COMPOSITE_FALLBACK, n);
         land->step = s;
         land->keyset = live;
@@ -491,10 +531,10 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
         const ft_status st = ftp_keyset_validate(effective);
         return LIKELY(st == FT_OK) ? walk(op, ctx->mode, effective, top_backend, NULL, false, land) : st;
     }
-    begin(d, ctx, op, input, effective, explicit_keyset, top_backend);
+    begin(d, ctx, op, input, effective, explicit_keyset);
     const ft_status st = ftp_keyset_validate(effective);
     if (UNLIKELY(st != FT_OK)) {
-        no_route(d);
+        no_route(d, effective, top_backend);
         return st;
     }
     return walk(op, ctx->mode, effective, top_backend, d, true, land);
