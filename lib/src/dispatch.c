@@ -438,39 +438,54 @@ _Static_assert(FT_DECISION_MAX_HOPS > 41, "a decision holds every hop of a walk"
  * minus its fallthrough hops — and those are exactly the fallthrough bits of
  * `live` above each visited key, recorded (record, a constant at each call site)
  * before it. Without `record` the walk writes nothing into `d`. */
+/* Arrives at stop `s` (bit `top`): passes the fallthroughs of `live` above it
+ * and, when recording, records them and the stop. Returns the hop count. */
+HOT_INLINE size_t arrive(const ft_op_t *op, const ftp_step_t *s, unsigned top, unsigned top_backend, uint64_t *live,
+                         ft_decision_t *d, bool record, size_t n) {
+    /* Every bit of `live` above the stop is a fallthrough not yet passed (a
+     * higher stop would have been taken first). top <= 54: validated. */
+    const uint64_t passed = *live & (~UINT64_C(0) << top);
+    *live ^= passed;
+    if (record) {
+        n = record_fallthroughs(op, passed, top_backend, d->hops, n);
+        d->hops[n++] = s->hop;
+    }
+    return n;
+}
+
+/* Ends the walk at a backend kernel. */
+HOT_INLINE ft_status land_run(const ftp_step_t *s, uint64_t live, uint64_t ks, unsigned top_backend, ft_key_t selected,
+                              ft_decision_t *d, bool record, size_t n, landing_t *land) {
+    if (record)
+        end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, false, FT_SPLIT_NONE, NULL, n);
+    land->step = s;
+    land->keyset = live;
+    return FT_OK;
+}
+
 HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsigned top_backend, ft_decision_t *d,
                           bool record, landing_t *land) {
     const uint64_t fallthrough = op->fallthrough_bits[top_backend];
     uint64_t live = ks, stops = ks & ~fallthrough;
-    size_t n = 0;
-    ft_key_t selected;
     unsigned top = ft__keyset_top_bit(stops | 1u);
-    ft_key_t k = key_at(top, top_backend);
-    selected = k; /* the first key that is not a fallthrough */
+    const ft_key_t selected = key_at(top, top_backend); /* the first key that is not a fallthrough */
+    const ftp_step_t *s = &op->steps[selected];
+    /* The first stop, peeled: on most calls it runs the kernel, and that path
+     * then carries no loop state. */
+    size_t n = arrive(op, s, top, top_backend, &live, d, record, 0);
+    if (LIKELY(s->kind == FTP_STEP_RUN))
+        return land_run(s, live, ks, top_backend, selected, d, record, n, land);
     for (;;) {
-        const ftp_step_t *s = &op->steps[k];
-        /* Every bit of `live` above the stop is a fallthrough not yet passed (a
-         * higher stop would have been taken first). top <= 54: validated. */
-        const uint64_t passed = live & (~UINT64_C(0) << top);
-        live ^= passed;
-        if (record) {
-            n = record_fallthroughs(op, passed, top_backend, d->hops, n);
-            d->hops[n++] = s->hop;
-        }
-        if (LIKELY(s->kind == FTP_STEP_RUN)) {
-            if (record)
-                end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, false, FT_SPLIT_NONE, NULL, n);
-            land->step = s;
-            land->keyset = live;
-            return FT_OK;
-        }
         if (s->kind == FTP_STEP_AUTOGRAD) {
             if (!land->autograd)
                 land->autograd = s->registration;
             live &= s->keep;
             stops &= s->keep;
             top = ft__keyset_top_bit(stops | 1u);
-            k = key_at(top, top_backend);
+            s = &op->steps[key_at(top, top_backend)];
+            n = arrive(op, s, top, top_backend, &live, d, record, n);
+            if (LIKELY(s->kind == FTP_STEP_RUN))
+                return land_run(s, live, ks, top_backend, selected, d, record, n, land);
             continue;
         }
         if (s->kind != FTP_STEP_COMPOSITE) { /* FTP_STEP_FAIL; a fallthrough is never a stop */
