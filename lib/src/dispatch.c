@@ -430,14 +430,6 @@ HOT_INLINE void end_route(ft_decision_t *d, ft_key_t selected, ft_key_t backend,
  * Undefined, so a route has at most 41 hops: the decision always has room. */
 _Static_assert(FT_DECISION_MAX_HOPS > 41, "a decision holds every hop of a walk");
 
-/* The walk of SPEC §6 over the keys that are not fallthroughs for this
- * operator: `stops` is the keyset less the operator's fallthrough bits, `live`
- * the keyset the full walk would have at the same point (fallthroughs cleared
- * only once passed), which is what the landing kernel receives. Both move on by
- * the same autograd masks, so the keys visited, in order, are the full walk's
- * minus its fallthrough hops — and those are exactly the fallthrough bits of
- * `live` above each visited key, recorded (record, a constant at each call site)
- * before it. Without `record` the walk writes nothing into `d`. */
 /* Arrives at stop `s` (bit `top`): passes the fallthroughs of `live` above it
  * and, when recording, records them and the stop. Returns the hop count. */
 HOT_INLINE size_t arrive(const ft_op_t *op, const ftp_step_t *s, unsigned top, unsigned top_backend, uint64_t *live,
@@ -463,11 +455,22 @@ HOT_INLINE ft_status land_run(const ftp_step_t *s, uint64_t live, uint64_t ks, u
     return FT_OK;
 }
 
-HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsigned top_backend, ft_decision_t *d,
-                          bool record, landing_t *land) {
-    const uint64_t fallthrough = op->fallthrough_bits[top_backend];
-    uint64_t live = ks, stops = ks & ~fallthrough;
-    unsigned top = ft__keyset_top_bit(stops | 1u);
+/* The walk of SPEC §6 over the keys that are not fallthroughs for this
+ * operator: it stops at the highest key of `live` less the operator's
+ * fallthrough bits, `live` being the keyset the full walk would have at the
+ * same point (fallthroughs cleared only once passed), which is what the landing
+ * kernel receives. So the keys visited, in order, are the full walk's minus its
+ * fallthrough hops — and those are exactly the fallthrough bits of `live` above
+ * each visited key, recorded (record, a constant at each call site) before it.
+ * Without `record` the walk writes nothing into `d`. */
+HOT_INLINE ft_status walk(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, uint64_t ks, unsigned top_backend,
+                          ft_decision_t *d, bool record, landing_t *land) {
+    /* The keys left to stop at are always `live` less the fallthroughs: the
+     * passed fallthroughs are fallthrough bits, and the autograd masks apply to
+     * both alike. So only `live` is carried, and ctx->mode is read only where a
+     * composite needs it: fewer values held across the walk. */
+    uint64_t live = ks;
+    unsigned top = ft__keyset_top_bit((ks & ~op->fallthrough_bits[top_backend]) | 1u);
     const ft_key_t selected = key_at(top, top_backend); /* the first key that is not a fallthrough */
     const ftp_step_t *s = &op->steps[selected];
     /* The first stop, peeled: on most calls it runs the kernel, and that path
@@ -480,8 +483,7 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
             if (!land->autograd)
                 land->autograd = s->registration;
             live &= s->keep;
-            stops &= s->keep;
-            top = ft__keyset_top_bit(stops | 1u);
+            top = ft__keyset_top_bit((live & ~op->fallthrough_bits[top_backend]) | 1u);
             s = &op->steps[key_at(top, top_backend)];
             n = arrive(op, s, top, top_backend, &live, d, record, n);
             if (LIKELY(s->kind == FTP_STEP_RUN))
@@ -493,7 +495,7 @@ HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsign
                 end_route(d, selected, backend_key(ks, top_backend), NULL, false, FT_SPLIT_NONE, NULL, n);
             return s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
         }
-        if (mode == FT_MODE_STRICT) {
+        if (ctx->mode == FT_MODE_STRICT) {
             if (record)
                 end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, false, FT_SPLIT_STRICT_FAIL,
                           NULL, n);
@@ -544,7 +546,7 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
     const unsigned top_backend = ft__keyset_top_bit(effective & FT_KEYSET_BACKEND_MASK);
     if (!record) {
         const ft_status st = ftp_keyset_validate(effective);
-        return LIKELY(st == FT_OK) ? walk(op, ctx->mode, effective, top_backend, NULL, false, land) : st;
+        return LIKELY(st == FT_OK) ? walk(op, ctx, effective, top_backend, NULL, false, land) : st;
     }
     begin(d, ctx, op, input, effective, explicit_keyset);
     const ft_status st = ftp_keyset_validate(effective);
@@ -552,7 +554,7 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
         no_route(d, effective, top_backend);
         return st;
     }
-    return walk(op, ctx->mode, effective, top_backend, d, true, land);
+    return walk(op, ctx, effective, top_backend, d, true, land);
 }
 
 /* Runs the landing kernel. When the route passed an autograd wrapper, that
