@@ -302,21 +302,58 @@ static inline ft_key_t next_key(uint64_t ks, unsigned top_backend) {
     return key_at(ft__keyset_top_bit(ks | 1u), top_backend);
 }
 
-/* The fields of a decision that do not depend on the walk. */
+/* Recording a decision is mostly stores, so pairs of adjacent 4-byte fields
+ * (the second may be a bool, padded to 4 bytes) are written as one 8-byte word
+ * where the layout is known: little-endian, with the offsets asserted below.
+ * Elsewhere each field is stored on its own. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PAIR_STORES 1
+_Static_assert(sizeof(ft_mode_t) == 4 && sizeof(ft_key_t) == 4 && sizeof(ft_mode_split_t) == 4, "4-byte enums");
+_Static_assert(offsetof(ft_decision_t, explicit_keyset) == offsetof(ft_decision_t, mode) + 4, "mode pair");
+_Static_assert(offsetof(ft_decision_t, keyset) == offsetof(ft_decision_t, mode) + 8, "mode pair padding");
+_Static_assert(offsetof(ft_decision_t, backend_key) == offsetof(ft_decision_t, selected_key) + 4, "key pair");
+_Static_assert(offsetof(ft_decision_t, mode_split) == offsetof(ft_decision_t, fallback_used) + 4, "split pair");
+_Static_assert(offsetof(ft_decision_t, mode) % 8 == 0 && offsetof(ft_decision_t, selected_key) % 8 == 0 &&
+                   offsetof(ft_decision_t, fallback_used) % 8 == 0,
+               "aligned pairs");
+
+/* Stores lo at `dst` and hi 4 bytes after it, as one word. */
+HOT_INLINE void store_pair(void *dst, uint32_t lo, uint32_t hi) {
+    const uint64_t w = (uint64_t)lo | (uint64_t)hi << 32;
+    memcpy(dst, &w, sizeof w);
+}
+#else
+#define PAIR_STORES 0
+#endif
+
+/* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend bits
+ * only. A dense call (nearly all) needs no bit scan. */
+static inline ft_key_t backend_key(uint64_t effective, unsigned top_backend) {
+    const uint64_t backend_functionality = effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK;
+    return LIKELY(backend_functionality == FBIT(FT_KEY_DENSE))
+               ? (ft_key_t)(ft__keyset_placeholder(FT_KEY_DENSE) + top_backend)
+               : next_key(backend_functionality, top_backend);
+}
+
+/* The fields of a decision that do not depend on the walk (backend_key is
+ * stored with selected_key when the walk ends). */
 static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input,
-                         uint64_t effective, bool explicit_keyset, unsigned top_backend) {
+                         uint64_t effective, bool explicit_keyset) {
     d->op = op->name;
+#if PAIR_STORES
+    store_pair(&d->mode, (uint32_t)ctx->mode, explicit_keyset);
+#else
     d->mode = ctx->mode;
     d->explicit_keyset = explicit_keyset;
+#endif
     d->keyset.repr = input;
     d->effective_keyset.repr = effective;
-    /* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend bits only */
-    d->backend_key = next_key(effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK, top_backend);
     d->unknown_mask = effective & FT_KEYSET_UNKNOWN_MASK;
 }
 
 /* The walk's fields of a decision for a keyset that failed validation. */
-static inline void no_route(ft_decision_t *d) {
+static inline void no_route(ft_decision_t *d, uint64_t effective, unsigned top_backend) {
+    d->backend_key = backend_key(effective, top_backend);
     d->selected_key = FT_KEY_UNDEFINED;
     d->kernel = NULL;
     d->fallback_used = false;
@@ -340,6 +377,16 @@ HOT_INLINE unsigned high_bit(uint64_t x) {
  * directly; only a set with a per-backend one maps keys through the placeholder. */
 HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsigned top_backend, ft_hop_t *hops,
                                       size_t n) {
+    /* The run nearly every call passes before its backend stop: the default
+     * include set's ADInplaceOrView and BackendSelect, both fallthroughs for
+     * most operators. Neither is per-backend, so their hops lie at fixed steps:
+     * two straight copies instead of the loop. */
+    if (LIKELY(passed == (FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | FBIT(FT_KEY_BACKEND_SELECT)))) {
+        _Static_assert(FT_KEY_AD_INPLACE_OR_VIEW > FT_KEY_BACKEND_SELECT, "highest key first");
+        hops[n] = op->steps[FT_KEY_AD_INPLACE_OR_VIEW].hop;
+        hops[n + 1] = op->steps[FT_KEY_BACKEND_SELECT].hop;
+        return n + 2;
+    }
     if (LIKELY(!(passed & FT_KEYSET_PER_BACKEND_MASK))) {
         while (passed) {
             const unsigned bit = high_bit(passed);
@@ -357,86 +404,110 @@ HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsign
     return n;
 }
 
+/* The narrow fields of ft_hop_t hold every key id and tag. */
+_Static_assert(FT_KEY_ID_COUNT - 1 <= UINT16_MAX, "ft_hop_t.key/source hold every key id");
+_Static_assert(FT_TAG_BACKEND_FALLBACK <= UINT8_MAX, "ft_hop_t.tag holds every tag");
+
+/* The walk's route fields of a decision, stored at each exit of the walk so
+ * that the constant ones are immediate stores. */
+HOT_INLINE void end_route(ft_decision_t *d, ft_key_t selected, ft_key_t backend, const char *kernel, bool fallback_used,
+                          ft_mode_split_t mode_split, const char *allowlist_id, size_t n) {
+#if PAIR_STORES
+    store_pair(&d->selected_key, (uint32_t)selected, (uint32_t)backend);
+    store_pair(&d->fallback_used, fallback_used, (uint32_t)mode_split);
+#else
+    d->selected_key = selected;
+    d->backend_key = backend;
+    d->fallback_used = fallback_used;
+    d->mode_split = mode_split;
+#endif
+    d->kernel = kernel;
+    d->allowlist_id = allowlist_id;
+    d->hop_count = n;
+}
+
 /* Every key the walk visits has its own functionality bit, but for the final
  * Undefined, so a route has at most 41 hops: the decision always has room. */
 _Static_assert(FT_DECISION_MAX_HOPS > 41, "a decision holds every hop of a walk");
 
+/* Arrives at stop `s` (bit `top`): passes the fallthroughs of `live` above it
+ * and, when recording, records them and the stop. Returns the hop count. */
+HOT_INLINE size_t arrive(const ft_op_t *op, const ftp_step_t *s, unsigned top, unsigned top_backend, uint64_t *live,
+                         ft_decision_t *d, bool record, size_t n) {
+    /* Every bit of `live` above the stop is a fallthrough not yet passed (a
+     * higher stop would have been taken first). top <= 54: validated. */
+    const uint64_t passed = *live & (~UINT64_C(0) << top);
+    *live ^= passed;
+    if (record) {
+        n = record_fallthroughs(op, passed, top_backend, d->hops, n);
+        d->hops[n++] = s->hop;
+    }
+    return n;
+}
+
+/* Ends the walk at a backend kernel. */
+HOT_INLINE ft_status land_run(const ftp_step_t *s, uint64_t live, uint64_t ks, unsigned top_backend, ft_key_t selected,
+                              ft_decision_t *d, bool record, size_t n, landing_t *land) {
+    if (record)
+        end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, false, FT_SPLIT_NONE, NULL, n);
+    land->step = s;
+    land->keyset = live;
+    return FT_OK;
+}
+
 /* The walk of SPEC §6 over the keys that are not fallthroughs for this
- * operator: `stops` is the keyset less the operator's fallthrough bits, `live`
- * the keyset the full walk would have at the same point (fallthroughs cleared
- * only once passed), which is what the landing kernel receives. Both move on by
- * the same autograd masks, so the keys visited, in order, are the full walk's
- * minus its fallthrough hops — and those are exactly the fallthrough bits of
- * `live` above each visited key, recorded (record, a constant at each call site)
- * before it. Without `record` the walk writes nothing into `d`. */
-HOT_INLINE ft_status walk(const ft_op_t *op, ft_mode_t mode, uint64_t ks, unsigned top_backend, ft_decision_t *d,
-                          bool record, landing_t *land) {
-    const uint64_t fallthrough = op->fallthrough_bits[top_backend];
-    uint64_t live = ks, stops = ks & ~fallthrough;
-    size_t n = 0;
-    /* The decision's route fields, stored once when the walk ends. */
-    ft_key_t selected;
-    const char *kernel = NULL;
-    bool fallback_used = false;
-    ft_mode_split_t mode_split = FT_SPLIT_NONE;
-    const char *allowlist_id = NULL;
-    ft_status st;
-    unsigned top = ft__keyset_top_bit(stops | 1u);
-    ft_key_t k = key_at(top, top_backend);
-    selected = k; /* the first key that is not a fallthrough */
+ * operator: it stops at the highest key of `live` less the operator's
+ * fallthrough bits, `live` being the keyset the full walk would have at the
+ * same point (fallthroughs cleared only once passed), which is what the landing
+ * kernel receives. So the keys visited, in order, are the full walk's minus its
+ * fallthrough hops — and those are exactly the fallthrough bits of `live` above
+ * each visited key, recorded (record, a constant at each call site) before it.
+ * Without `record` the walk writes nothing into `d`. */
+HOT_INLINE ft_status walk(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, uint64_t ks, unsigned top_backend,
+                          ft_decision_t *d, bool record, landing_t *land) {
+    /* The keys left to stop at are always `live` less the fallthroughs: the
+     * passed fallthroughs are fallthrough bits, and the autograd masks apply to
+     * both alike. So only `live` is carried, and ctx->mode is read only where a
+     * composite needs it: fewer values held across the walk. */
+    uint64_t live = ks;
+    unsigned top = ft__keyset_top_bit((ks & ~op->fallthrough_bits[top_backend]) | 1u);
+    const ft_key_t selected = key_at(top, top_backend); /* the first key that is not a fallthrough */
+    const ftp_step_t *s = &op->steps[selected];
+    /* The first stop, peeled: on most calls it runs the kernel, and that path
+     * then carries no loop state. */
+    size_t n = arrive(op, s, top, top_backend, &live, d, record, 0);
+    if (LIKELY(s->kind == FTP_STEP_RUN))
+        return land_run(s, live, ks, top_backend, selected, d, record, n, land);
     for (;;) {
-        const ftp_step_t *s = &op->steps[k];
-        /* Every bit of `live` above the stop is a fallthrough not yet passed (a
-         * higher stop would have been taken first). top <= 54: validated. */
-        const uint64_t passed = live & (~UINT64_C(0) << top);
-        live ^= passed;
-        if (record) {
-            n = record_fallthroughs(op, passed, top_backend, d->hops, n);
-            d->hops[n++] = s->hop;
-        }
-        if (LIKELY(s->kind == FTP_STEP_RUN)) {
-            kernel = s->hop.kernel_name;
-            land->step = s;
-            land->keyset = live;
-            st = FT_OK;
-            break;
-        }
         if (s->kind == FTP_STEP_AUTOGRAD) {
             if (!land->autograd)
                 land->autograd = s->registration;
             live &= s->keep;
-            stops &= s->keep;
-            top = ft__keyset_top_bit(stops | 1u);
-            k = key_at(top, top_backend);
+            top = ft__keyset_top_bit((live & ~op->fallthrough_bits[top_backend]) | 1u);
+            s = &op->steps[key_at(top, top_backend)];
+            n = arrive(op, s, top, top_backend, &live, d, record, n);
+            if (LIKELY(s->kind == FTP_STEP_RUN))
+                return land_run(s, live, ks, top_backend, selected, d, record, n, land);
             continue;
         }
         if (s->kind != FTP_STEP_COMPOSITE) { /* FTP_STEP_FAIL; a fallthrough is never a stop */
-            st = s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
-            break;
+            if (record)
+                end_route(d, selected, backend_key(ks, top_backend), NULL, false, FT_SPLIT_NONE, NULL, n);
+            return s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
         }
-        kernel = s->hop.kernel_name;
-        if (mode == FT_MODE_STRICT) {
-            mode_split = FT_SPLIT_STRICT_FAIL;
-            st = FT_ECOMPOSITE_REJECTED;
-            break;
+        if (ctx->mode == FT_MODE_STRICT) {
+            if (record)
+                end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, false, FT_SPLIT_STRICT_FAIL,
+                          NULL, n);
+            return FT_ECOMPOSITE_REJECTED;
         }
-        fallback_used = true;
-        mode_split = FT_SPLIT_HARDENED_FALLBACK;
-        allowlist_id = FT_ALLOWLIST_COMPOSITE_FALLBACK;
+        if (record)
+            end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, true, FT_SPLIT_HARDENED_FALLBACK,
+                      FT_ALLOWLIST_COMPOSITE_FALLBACK, n);
         land->step = s;
         land->keyset = live;
-        st = FT_OK;
-        break;
+        return FT_OK;
     }
-    if (record) {
-        d->selected_key = selected;
-        d->kernel = kernel;
-        d->fallback_used = fallback_used;
-        d->mode_split = mode_split;
-        d->allowlist_id = allowlist_id;
-        d->hop_count = n;
-    }
-    return st;
 }
 
 /* A decision for a call that failed before routing: every field neutral, so
@@ -475,15 +546,15 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
     const unsigned top_backend = ft__keyset_top_bit(effective & FT_KEYSET_BACKEND_MASK);
     if (!record) {
         const ft_status st = ftp_keyset_validate(effective);
-        return LIKELY(st == FT_OK) ? walk(op, ctx->mode, effective, top_backend, NULL, false, land) : st;
+        return LIKELY(st == FT_OK) ? walk(op, ctx, effective, top_backend, NULL, false, land) : st;
     }
-    begin(d, ctx, op, input, effective, explicit_keyset, top_backend);
+    begin(d, ctx, op, input, effective, explicit_keyset);
     const ft_status st = ftp_keyset_validate(effective);
     if (UNLIKELY(st != FT_OK)) {
-        no_route(d);
+        no_route(d, effective, top_backend);
         return st;
     }
-    return walk(op, ctx->mode, effective, top_backend, d, true, land);
+    return walk(op, ctx, effective, top_backend, d, true, land);
 }
 
 /* Runs the landing kernel. When the route passed an autograd wrapper, that

@@ -345,6 +345,51 @@ static void dispatch_kernel_keyset_keeps_fallthroughs_below_landing(void) {
     CHECK_HOP(3, FT_KEY_CPU, FT_TAG_KERNEL, false);
 }
 
+/* The hops of the passed fallthroughs are recorded through a fast path when
+ * they are exactly ADInplaceOrView and BackendSelect, and through the general
+ * one otherwise: here BackendSelect has a kernel, so only ADInplaceOrView is
+ * passed. The same decision then records a hardened composite fallback and a
+ * plain route again: every route field is rewritten each time. */
+static void dispatch_records_partial_fallthrough_run_and_rewrites_route_fields(void) {
+    op_named("add");
+    const ft_scalar_t x = cpu(1, false), y = cpu(2, false);
+    static uint64_t seen;
+    const ft_registration_t regs[] = {{FT_KEY_BACKEND_SELECT, "probe::backend_select", probe_keyset, &seen, NULL},
+                                      {FT_KEY_CPU, "probe::cpu", probe_keyset, &seen, NULL}};
+    const ft_op_t *op_bs;
+    FT_CHECK_STATUS(ft_registry_register(fx.reg, "probe_bs", regs, 2, &op_bs), FT_OK);
+    fx.ctx.mode = FT_MODE_STRICT;
+    FT_CHECK_STATUS(ft_dispatch_binary(&fx.ctx, op_bs, &x, &y, &fx.out, &fx.d), FT_OK);
+    FT_CHECK_EQ_INT(fx.d.selected_key, FT_KEY_BACKEND_SELECT);
+    FT_CHECK_EQ_INT(fx.d.backend_key, FT_KEY_CPU);
+    FT_CHECK_STR(fx.d.kernel, "probe::backend_select");
+    FT_CHECK_EQ_INT(fx.d.hop_count, 2);
+    CHECK_HOP(0, FT_KEY_AD_INPLACE_OR_VIEW, FT_TAG_BACKEND_FALLBACK, true);
+    CHECK_HOP(1, FT_KEY_BACKEND_SELECT, FT_TAG_KERNEL, false);
+
+    FT_CHECK_STATUS(call("rsub", FT_MODE_HARDENED, 5, 2, false), FT_OK);
+    FT_CHECK(fx.d.fallback_used);
+    FT_CHECK_EQ_INT(fx.d.mode_split, FT_SPLIT_HARDENED_FALLBACK);
+    FT_CHECK_EQ_INT(fx.d.mode, FT_MODE_HARDENED);
+    FT_CHECK_EQ_INT(fx.d.explicit_keyset, false);
+
+    ft_keyset_t cpu_ks;
+    FT_CHECK_STATUS(ft_dispatch_compute_keyset(&fx.ctx, &x, &y, NULL, &cpu_ks), FT_OK);
+    fx.ctx.mode = FT_MODE_STRICT;
+    FT_CHECK_STATUS(ft_dispatch_binary_with_keyset(&fx.ctx, op_named("add"), cpu_ks, &x, &y, &fx.out, &fx.d), FT_OK);
+    FT_CHECK(!fx.d.fallback_used);
+    FT_CHECK_EQ_INT(fx.d.mode_split, FT_SPLIT_NONE);
+    FT_CHECK(fx.d.allowlist_id == NULL);
+    FT_CHECK_EQ_INT(fx.d.mode, FT_MODE_STRICT);
+    FT_CHECK_EQ_INT(fx.d.explicit_keyset, true);
+    FT_CHECK_EQ_INT(fx.d.selected_key, FT_KEY_CPU);
+    FT_CHECK_EQ_INT(fx.d.backend_key, FT_KEY_CPU);
+    FT_CHECK_EQ_INT(fx.d.hop_count, 3);
+    CHECK_HOP(0, FT_KEY_AD_INPLACE_OR_VIEW, FT_TAG_BACKEND_FALLBACK, true);
+    CHECK_HOP(1, FT_KEY_BACKEND_SELECT, FT_TAG_BACKEND_FALLBACK, true);
+    CHECK_HOP(2, FT_KEY_CPU, FT_TAG_KERNEL, false);
+}
+
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
         FT_CASE(dispatch_returns_kernel_metadata),
@@ -359,6 +404,7 @@ int main(int argc, char **argv) {
         FT_CASE(dispatch_depth_limit_stops_recursion),
         FT_CASE(dispatch_bad_arguments_fail_closed_with_fresh_decision),
         FT_CASE(dispatch_kernel_keyset_keeps_fallthroughs_below_landing),
+        FT_CASE(dispatch_records_partial_fallthrough_run_and_rewrites_route_fields),
     };
     int rc = ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
     ft_registry_free(fx.reg);

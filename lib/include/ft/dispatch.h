@@ -134,11 +134,13 @@ FT_API bool ft_dispatch_records_grad(const ft_dispatch_ctx_t *ctx);
 
 #define FT_DECISION_MAX_HOPS 64
 
-/* One step of the walk. */
+/* One step of the walk. The key, source and tag hold ft_key_t / ft_table_tag_t
+ * values in narrow fields so that a hop is 16 bytes on 64-bit targets: recording
+ * a route copies a few of them per call. */
 typedef struct ft_hop {
-    ft_key_t key;    /* runtime key looked up */
-    ft_key_t source; /* entry's source registration (Undefined if none) */
-    ft_table_tag_t tag;
+    uint16_t key;    /* ft_key_t: runtime key looked up */
+    uint16_t source; /* ft_key_t: entry's source registration (Undefined if none) */
+    uint8_t tag;     /* ft_table_tag_t */
     bool fallthrough;
     const char *kernel_name; /* NULL when the entry has no kernel */
 } ft_hop_t;
