@@ -226,25 +226,28 @@ static inline ft_status dispatch_on_tape(ft_tape_t *tape, const ft_dispatch_ctx_
             n->a = a->value;
             n->b = b->value;
             n->dtype = (uint8_t)a->dtype; /* the dispatcher checked that b's is the same */
-            n->state = 0;
-            /* only operands that are this tape's variables carry gradient */
+            /* only operands that are this tape's variables carry gradient; each
+             * field is stored once (the microbench is bound by stores) */
             const ft_scalar_t *ops[2] = {a, b};
+            uint8_t state = 0;
             for (int i = 0; i < 2; i++) {
                 /* slots[i] is still current: recording only appends variables */
                 const tape_var_t *in = slots ? &tape->vars[slots[i]] : var_of(tape, ops[i]);
-                n->need[i] = in && in->value.requires_grad;
-                n->src[i] = 0;
-                if (n->need[i] && in->node) {
-                    n->src[i] = in->node - 1;
-                    n->state |= (uint8_t)(FTP_NODE_A_FROM_NODE << i);
-                } else if (n->need[i]) {
-                    n->src[i] = ops[i]->tape_var - 1 - tape->base;
+                const bool need = in && in->value.requires_grad;
+                uint32_t src = 0;
+                if (need && in->node) {
+                    src = in->node - 1;
+                    state |= (uint8_t)(FTP_NODE_A_FROM_NODE << i);
+                } else if (need) {
+                    src = ops[i]->tape_var - 1 - tape->base;
                 }
+                n->need[i] = need;
+                n->src[i] = src;
             }
+            n->state = state;
             n->result = result.value;
             n->out = (uint32_t)tape->nvars; /* a slot index, not an id */
-            n->buf = 0;
-            n->seen_epoch = 0; /* tape epochs start at 1 */
+            n->seen_epoch = 0;              /* tape epochs start at 1; buf is set when a backward reaches it */
             node = (uint32_t)tape->nnodes + 1;
         }
         ft_var_t v = 0; /* set by add_var; gcc cannot tell once it is inlined */
