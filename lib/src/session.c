@@ -510,6 +510,38 @@ static inline void entry_init(entry_t *e, ft_evidence_kind_t kind, ft_status sta
     e->from = e->to = 0;
 }
 
+/* The fields every entry has, and those of the mode-change kinds; the hot
+ * paths write the others once each (entry_init's zeros and then the values
+ * would be two stores per field, and this code is bound by stores). seq is
+ * commit's. */
+static inline void entry_fill(entry_t *e, ft_evidence_kind_t kind, ft_status status) {
+    e->kind = kind;
+    e->status = status;
+    e->has_time = false;
+    e->time = 0;
+    e->from = e->to = 0;
+}
+
+/* The runs of fields of the other kind, zeroed as blocks: a few 16-byte stores
+ * instead of one per field (the padding goes too; NULL and 0.0 are all bits
+ * zero on the targets libft supports). */
+static inline void zero_backward_fields(entry_t *e) {
+    memset(&e->root, 0, offsetof(entry_t, from) - offsetof(entry_t, root));
+}
+
+static inline void zero_dispatch_fields(entry_t *e) {
+    memset(&e->op, 0, offsetof(entry_t, root) - offsetof(entry_t, op));
+}
+
+static inline void scalar_zero(ft_scalar_t *v) {
+    v->value = 0;
+    v->dtype = (ft_dtype_t)0;
+    v->device = (ft_backend_t)0;
+    v->requires_grad = false;
+    v->tape_var = 0;
+    v->inference = false;
+}
+
 /* --- the operations -------------------------------------------------------- */
 
 ft_status ft_session_set_mode(ft_session_t *s, ft_mode_t mode) {
@@ -629,20 +661,26 @@ static ft_status call_routed(ft_session_t *s, const ft_op_t *op, ft_var_t lhs, f
     ft_decision_t own, *d = decision_room(s, &own);
     ft_var_t result = 0;
     const ft_status st = tape_failed(s, ftp_tape_apply(&s->tape, &s->ctx, op, lhs, rhs, &result, d));
-    entry_init(e, FT_EVIDENCE_DISPATCH, st);
+    const char *name = ft_op_name(op);
+    const ft_decision_t *kept = keep_decision(s, d, &own);
+    if (!kept) /* nothing taken: the entry was not filled in, the decision not kept */
+        /* the operation's status wins; a failure to record it is reported only
+         * when the operation itself succeeded */
+        return st != FT_OK ? st : out_of_ledger_memory(s);
+    /* filled in after every call, each field once (entry_fill) */
+    entry_fill(e, FT_EVIDENCE_DISPATCH, st);
+    e->op = name;
+    e->decision = kept;
     e->lhs = lhs;
     e->rhs = rhs;
-    e->op = ft_op_name(op);
+    zero_backward_fields(e);
     if (st == FT_OK) {
         e->out = result;
         e->value = ftp_tape_var(&s->tape, result)->value;
         *out = result;
-    }
-    if (!(e->decision = keep_decision(s, d, &own))) {
-        discard(s, e, NULL);
-        /* the operation's status wins; a failure to record it is reported only
-         * when the operation itself succeeded */
-        return st != FT_OK ? st : out_of_ledger_memory(s);
+    } else {
+        e->out = 0;
+        scalar_zero(&e->value);
     }
     commit(s, e, NULL);
     return st;
@@ -686,11 +724,11 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
     const ft_backward_options_t opts = {retain_graph};
     ft_backward_report_t rep = {root, 0, NULL, 0, NULL};
     const ft_status st = tape_failed(s, ft_tape_backward(&s->tape, root, &opts, &rep));
-    entry_init(e, FT_EVIDENCE_BACKWARD, st);
-    e->root = root;
-    e->retain_graph = retain_graph;
     void *owned = NULL;
     bool kept = true;
+    size_t steps = 0, grad_count = 0;
+    const ft_var_t *order_kept = NULL, *grad_vars = NULL;
+    const double *grads_kept = NULL;
     if (st == FT_OK) {
         /* one block: grads, then the reached leaves' ids, then the order (never
          * empty, so the pointers are never NULL) */
@@ -715,19 +753,27 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
                     grads[k++] = v->grad;
                 }
             }
-            e->steps = ns;
-            e->order = order;
-            e->grad_count = k;
-            e->grad_vars = vars;
-            e->grads = grads;
+            steps = ns;
+            order_kept = order;
+            grad_count = k;
+            grad_vars = vars;
+            grads_kept = grads;
         }
     }
     if (report)
         *report = rep;
-    if (!kept) {
-        discard(s, e, owned);
+    if (!kept) /* nothing taken */
         return out_of_ledger_memory(s);
-    }
+    /* filled in after every call (see call_routed) */
+    entry_fill(e, FT_EVIDENCE_BACKWARD, st);
+    zero_dispatch_fields(e);
+    e->root = root;
+    e->retain_graph = retain_graph;
+    e->steps = steps;
+    e->order = order_kept;
+    e->grad_count = grad_count;
+    e->grad_vars = grad_vars;
+    e->grads = grads_kept;
     commit(s, e, owned);
     return st;
 }

@@ -132,13 +132,13 @@ static bool grow(void **array, size_t *cap, size_t need, size_t size, const void
 #define RESERVE(t, field, cap, need)                                                                                   \
     grow((void **)&(t)->field, &(t)->cap, (need), sizeof *(t)->field, (t)->field##_inline)
 
-static inline ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
-    if (tape->base + tape->nvars >= MAX_VARS)
-        return ftp_error_set(tape_error(tape), FT_ETAPE_FULL,
-                             "the tape has handed out %u variable ids, the most it can", (unsigned)MAX_VARS);
-    if (!RESERVE(tape, vars, cap_vars, tape->nvars + 1))
-        return ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory for variable %u",
-                             (unsigned)(tape->base + tape->nvars));
+#if defined(__GNUC__) || defined(__clang__)
+#define COLD __attribute__((noinline, cold))
+#else
+#define COLD
+#endif
+
+static inline void write_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
     tape_var_t *v = &tape->vars[tape->nvars];
     v->value = *value;
     v->value.tape_var = tape->base + (uint32_t)tape->nvars + 1;
@@ -146,6 +146,25 @@ static inline ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint3
     v->has_grad = false;
     v->grad = 0;
     *out = tape->base + (ft_var_t)tape->nvars++;
+}
+
+/* add_var when the buffer is full or the ids run out: apart, so the common
+ * path makes no call and saves no registers (the microbench is bound by stores). */
+static COLD ft_status add_var_slow(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
+    if (tape->base + tape->nvars >= MAX_VARS)
+        return ftp_error_set(tape_error(tape), FT_ETAPE_FULL,
+                             "the tape has handed out %u variable ids, the most it can", (unsigned)MAX_VARS);
+    if (!RESERVE(tape, vars, cap_vars, tape->nvars + 1))
+        return ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory for variable %u",
+                             (unsigned)(tape->base + tape->nvars));
+    write_var(tape, value, node, out);
+    return FT_OK;
+}
+
+static inline ft_status add_var(ft_tape_t *tape, const ft_scalar_t *value, uint32_t node, ft_var_t *out) {
+    if (tape->nvars >= tape->cap_vars || tape->base + tape->nvars >= MAX_VARS)
+        return add_var_slow(tape, value, node, out);
+    write_var(tape, value, node, out);
     return FT_OK;
 }
 
@@ -207,25 +226,28 @@ static inline ft_status dispatch_on_tape(ft_tape_t *tape, const ft_dispatch_ctx_
             n->a = a->value;
             n->b = b->value;
             n->dtype = (uint8_t)a->dtype; /* the dispatcher checked that b's is the same */
-            n->state = 0;
-            /* only operands that are this tape's variables carry gradient */
+            /* only operands that are this tape's variables carry gradient; each
+             * field is stored once (the microbench is bound by stores) */
             const ft_scalar_t *ops[2] = {a, b};
+            uint8_t state = 0;
             for (int i = 0; i < 2; i++) {
                 /* slots[i] is still current: recording only appends variables */
                 const tape_var_t *in = slots ? &tape->vars[slots[i]] : var_of(tape, ops[i]);
-                n->need[i] = in && in->value.requires_grad;
-                n->src[i] = 0;
-                if (n->need[i] && in->node) {
-                    n->src[i] = in->node - 1;
-                    n->state |= (uint8_t)(FTP_NODE_A_FROM_NODE << i);
-                } else if (n->need[i]) {
-                    n->src[i] = ops[i]->tape_var - 1 - tape->base;
+                const bool need = in && in->value.requires_grad;
+                uint32_t src = 0;
+                if (need && in->node) {
+                    src = in->node - 1;
+                    state |= (uint8_t)(FTP_NODE_A_FROM_NODE << i);
+                } else if (need) {
+                    src = ops[i]->tape_var - 1 - tape->base;
                 }
+                n->need[i] = need;
+                n->src[i] = src;
             }
+            n->state = state;
             n->result = result.value;
             n->out = (uint32_t)tape->nvars; /* a slot index, not an id */
-            n->buf = 0;
-            n->seen_epoch = 0; /* tape epochs start at 1 */
+            n->seen_epoch = 0;              /* tape epochs start at 1; buf is set when a backward reaches it */
             node = (uint32_t)tape->nnodes + 1;
         }
         ft_var_t v = 0; /* set by add_var; gcc cannot tell once it is inlined */
@@ -365,7 +387,21 @@ static uint32_t heap_pop(uint32_t *h, size_t *len) {
 
 /* A failed walk leaves the graph as it found it: every node it ran was
  * unreleased when it ran. */
-static ft_status walk_failed(ft_tape_t *tape, const uint32_t *ran, size_t steps, bool released, ft_status st) {
+/* A failed backward's report: no steps, no leaves (a report is written once,
+ * on the way out: this code is bound by stores). */
+static void report_empty(ft_backward_report_t *report, const ft_tape_t *tape, ft_var_t root) {
+    if (report) {
+        report->root = root;
+        report->steps = 0;
+        report->order = tape->order;
+        report->leaves = tape->leaves;
+        report->leaf_count = 0;
+    }
+}
+
+static ft_status walk_failed(ft_tape_t *tape, ft_backward_report_t *report, ft_var_t root, const uint32_t *ran,
+                             size_t steps, bool released, ft_status st) {
+    report_empty(report, tape, root);
     if (released)
         for (size_t i = 0; i < steps; i++)
             tape->nodes[tape->vars[ran[i]].node - 1].state &= (uint8_t)~FTP_NODE_RELEASED;
@@ -437,27 +473,27 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
     if (!r->value.requires_grad)
         return ftp_error_set(tape_error(tape), FT_EROOT_NO_GRAD,
                              "backward root variable %u does not require grad and has no grad_fn", (unsigned)root);
-    if (report) {
-        report->root = root;
-        report->steps = 0;
-        report->order = tape->order;
-        report->leaves = tape->leaves;
-        report->leaf_count = 0;
-    }
     if (r->node == 0) { /* a leaf root: d root / d root = 1 */
-        if (!RESERVE(tape, leaves, leaves_cap, 1))
+        if (!RESERVE(tape, leaves, leaves_cap, 1)) {
+            report_empty(report, tape, root);
             return ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory in backward");
+        }
         r->grad = r->has_grad ? in_dtype(r->value.dtype, r->grad + 1.0) : 1.0;
         r->has_grad = true;
         tape->leaves[0] = root;
         if (report) {
+            report->root = root;
+            report->steps = 0;
+            report->order = tape->order;
             report->leaves = tape->leaves;
             report->leaf_count = 1;
         }
         return FT_OK;
     }
-    if (!RESERVE(tape, work, work_cap, tape->nnodes))
+    if (!RESERVE(tape, work, work_cap, tape->nnodes)) {
+        report_empty(report, tape, root);
         return ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory in backward");
+    }
     if (++tape->epoch == 0) { /* wrapped after 2^32 backwards: clear the stamps once */
         for (size_t i = 0; i < tape->nnodes; i++)
             tape->nodes[i].seen_epoch = 0;
@@ -490,13 +526,13 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         else if (!RESERVE(tape, order, order_cap, steps + 1))
             st = ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory in backward");
         if (st != FT_OK) /* leaves untouched: accumulation happens after the walk */
-            return walk_failed(tape, tape->order, steps, release, st);
+            return walk_failed(tape, report, root, tape->order, steps, release, st);
         const ft_backward_args_t args = {
             (ft_dtype_t)node->dtype, node->a, node->b, node->result, node->buf, node->need[0], node->need[1],
         };
         double g[2] = {0, 0};
         if ((st = ag->backward(&args, &g[0], &g[1], ag->payload)) != FT_OK)
-            return walk_failed(tape, tape->order, steps, release,
+            return walk_failed(tape, report, root, tape->order, steps, release,
                                ftp_error_set(tape_error(tape), st, "the derivative of %s failed (variable %u): %s",
                                              ag->kernel_name, (unsigned)(tape->base + node->out), ft_status_code(st)));
         tape->order[steps++] = node->out;
@@ -517,7 +553,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
                 }
             } else { /* a leaf (that requires grad): applied after the walk */
                 if (!RESERVE(tape, deliv, deliv_cap, ndeliv + 1))
-                    return walk_failed(tape, tape->order, steps, release,
+                    return walk_failed(tape, report, root, tape->order, steps, release,
                                        ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory in backward"));
                 tape->deliv[ndeliv].g = g[i];
                 tape->deliv[ndeliv++].slot = m;
@@ -526,7 +562,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
     }
     /* at most one leaf per delivery; a sort without its scratch is slower, not wrong */
     if (!RESERVE(tape, leaves, leaves_cap, ndeliv))
-        return walk_failed(tape, tape->order, steps, release,
+        return walk_failed(tape, report, root, tape->order, steps, release,
                            ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory in backward"));
     const bool scratch = ndeliv > SHORT_LIST && RESERVE(tape, deliv_tmp, deliv_tmp_cap, ndeliv);
     /* torch's AccumulateGrad, leaf by leaf in ascending order: the buffer is the
@@ -556,6 +592,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
             tape->leaves[i] += tape->base;
     }
     if (report) {
+        report->root = root;
         report->steps = steps;
         report->order = tape->order;
         report->leaves = tape->leaves;
