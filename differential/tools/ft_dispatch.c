@@ -266,6 +266,12 @@ int main(int argc, char **argv) {
         fputs(usage_text, stdout);
         return EXIT_OK;
     }
+    /* `ft-dispatch route --help` and the like: help, not an operator named --help */
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            return EXIT_OK;
+        }
     if (strcmp(cmd, "--version") == 0) {
         printf("ft-dispatch (libft %s, PyTorch %s dispatch model)\n", ft_version(), FT_TORCH_MODEL);
         return EXIT_OK;
