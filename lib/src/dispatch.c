@@ -178,10 +178,9 @@ void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *s) {
 /* The keyset one operand contributes under the packet profile: Dense+device,
  * ADInplaceOrView, and AutogradFunctionality+device when it requires grad. */
 static inline uint64_t packet_bits(const ft_scalar_t *t) {
-    uint64_t bits = FBIT(FT_KEY_DENSE) | FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | (UINT64_C(1) << (t->device - 1));
-    if (t->requires_grad)
-        bits |= FBIT(FT_KEY_AUTOGRAD_FUNCTIONALITY);
-    return bits;
+    /* Branch-free: requires_grad is a bool (0 or 1), shifted onto its bit. */
+    return FBIT(FT_KEY_DENSE) | FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | (UINT64_C(1) << (t->device - 1)) |
+           (uint64_t)t->requires_grad << (FT_KEYSET_FUNCTIONALITY_SHIFT + FT_KEY_AUTOGRAD_FUNCTIONALITY);
 }
 
 /* Under the c10 profile, per backend component (index = ft_backend_t): the keys
@@ -538,6 +537,17 @@ static inline bool ctx_ok(const ft_dispatch_ctx_t *ctx) {
            (ctx->profile == FT_PROFILE_PACKET || ctx->profile == FT_PROFILE_C10);
 }
 
+/* ftp_keyset_validate for a keyset made from operands (one backend bit at
+ * least, as scalar_ok guarantees): with Dense and no unknown bit it has a
+ * functionality, a backend for its per-backend keys and a backend key beside
+ * any autograd key, so one test passes nearly every call; the rest take the
+ * full check. */
+HOT_INLINE ft_status validate(uint64_t effective, bool explicit_keyset) {
+    if (!explicit_keyset && LIKELY((effective & (FT_KEYSET_UNKNOWN_MASK | FBIT(FT_KEY_DENSE))) == FBIT(FT_KEY_DENSE)))
+        return FT_OK;
+    return ftp_keyset_validate(effective);
+}
+
 /* Validates and walks. `record` (d != NULL) is a constant at each call site, so
  * the compiler builds a recording and a lean copy; the lean one writes no
  * decision. The caller stores the status. */
@@ -545,11 +555,11 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
                             bool explicit_keyset, ft_decision_t *d, bool record, landing_t *land) {
     const unsigned top_backend = ft__keyset_top_bit(effective & FT_KEYSET_BACKEND_MASK);
     if (!record) {
-        const ft_status st = ftp_keyset_validate(effective);
+        const ft_status st = validate(effective, explicit_keyset);
         return LIKELY(st == FT_OK) ? walk(op, ctx, effective, top_backend, NULL, false, land) : st;
     }
     begin(d, ctx, op, input, effective, explicit_keyset);
-    const ft_status st = ftp_keyset_validate(effective);
+    const ft_status st = validate(effective, explicit_keyset);
     if (UNLIKELY(st != FT_OK)) {
         no_route(d, effective, top_backend);
         return st;
@@ -563,14 +573,14 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
  * requires grad exactly when an operand does. Without a wrapper — a composite
  * implicit kernel, or an op whose autograd key falls through — the result is
  * whatever the calls the kernel made produced (requires_grad and tape_var). */
-HOT_INLINE ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, unsigned depth,
-                             ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out) {
+HOT_INLINE ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, bool wrapped,
+                             unsigned depth, ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs,
+                             ft_scalar_t *out) {
     if (UNLIKELY(lhs->dtype != rhs->dtype))
         return FT_EDTYPE_MISMATCH;
     if (UNLIKELY(lhs->device != rhs->device))
         return FT_EDEVICE_MISMATCH;
     const ft_registration_t *reg = land->step->registration;
-    const bool wrapped = land->autograd != NULL;
     const ft_kernel_call_t call = {ctx, op, reg, ft_keyset_from_raw(land->keyset), depth, wrapped ? NULL : tape};
     ft_scalar_t result = *lhs;
     result.requires_grad = false;
@@ -622,7 +632,10 @@ HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op
     }
     if (autograd)
         *autograd = land.autograd;
-    st = execute(ctx, op, &land, depth, tape, lhs, rhs, out);
+    /* `wrapped` a constant in each copy: the plain route then holds no flag
+     * across the kernel call. */
+    st = LIKELY(!land.autograd) ? execute(ctx, op, &land, false, depth, tape, lhs, rhs, out)
+                                : execute(ctx, op, &land, true, depth, tape, lhs, rhs, out);
     if (LIKELY(st == FT_OK))
         profile_result(ctx, out);
     if (record)
