@@ -226,6 +226,23 @@ static inline bool scalar_ok(const ft_scalar_t *t) {
     return t && (unsigned)t->dtype <= FT_DTYPE_F32 && (unsigned)t->device - 1u < FT_BACKEND_COUNT;
 }
 
+/* An operand's dtype and device, adjacent 4-byte fields, as one word: two
+ * operands agree on both (the usual call) when their words are equal. */
+_Static_assert(sizeof(ft_dtype_t) == 4 && sizeof(ft_backend_t) == 4 &&
+                   offsetof(ft_scalar_t, device) == offsetof(ft_scalar_t, dtype) + 4,
+               "dtype and device are one 8-byte word");
+HOT_INLINE uint64_t dtype_device(const ft_scalar_t *t) {
+    uint64_t w;
+    memcpy(&w, &t->dtype, sizeof w);
+    return w;
+}
+
+/* scalar_ok(lhs) && scalar_ok(rhs), with the checks of rhs skipped when it has
+ * lhs's dtype and device. */
+HOT_INLINE bool operands_ok(const ft_scalar_t *lhs, const ft_scalar_t *rhs) {
+    return scalar_ok(lhs) && rhs && (LIKELY(dtype_device(lhs) == dtype_device(rhs)) || scalar_ok(rhs));
+}
+
 /* packet: grad mode off excludes the autograd keys. c10: grad mode changes no
  * set (torch.no_grad leaves the TLS sets alone); inference mode removes
  * ADInplaceOrView from the include set and adds the autograd keys to the
@@ -576,10 +593,8 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
 HOT_INLINE ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, bool wrapped,
                              unsigned depth, ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs,
                              ft_scalar_t *out) {
-    if (UNLIKELY(lhs->dtype != rhs->dtype))
-        return FT_EDTYPE_MISMATCH;
-    if (UNLIKELY(lhs->device != rhs->device))
-        return FT_EDEVICE_MISMATCH;
+    if (UNLIKELY(dtype_device(lhs) != dtype_device(rhs)))
+        return lhs->dtype != rhs->dtype ? FT_EDTYPE_MISMATCH : FT_EDEVICE_MISMATCH;
     const ft_registration_t *reg = land->step->registration;
     const ft_kernel_call_t call = {ctx, op, reg, ft_keyset_from_raw(land->keyset), depth, wrapped ? NULL : tape};
     ft_scalar_t result = *lhs;
@@ -614,7 +629,7 @@ static inline void profile_result(const ft_dispatch_ctx_t *ctx, ft_scalar_t *out
 HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
                                  const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *d,
                                  bool record, unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
-    if (UNLIKELY(!ctx_ok(ctx) || !op || !out || !scalar_ok(lhs) || !scalar_ok(rhs)))
+    if (UNLIKELY(!ctx_ok(ctx) || !op || !out || !operands_ok(lhs, rhs)))
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EINVALID_ARGUMENT);
     if (UNLIKELY(depth > MAX_DEPTH))
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EDISPATCH_DEPTH);
