@@ -222,6 +222,17 @@ static inline uint64_t operand_bits(const ft_dispatch_ctx_t *ctx, const ft_scala
     return ctx->profile == FT_PROFILE_C10 ? c10_bits(t) : packet_bits(t);
 }
 
+/* operand_bits(lhs) | operand_bits(rhs), the packet's requires_grad flags
+ * joined before their one shift. */
+static inline uint64_t operands_bits(const ft_dispatch_ctx_t *ctx, const ft_scalar_t *lhs, const ft_scalar_t *rhs) {
+    if (ctx->profile == FT_PROFILE_C10)
+        return c10_bits(lhs) | c10_bits(rhs);
+    return FBIT(FT_KEY_DENSE) | FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | (UINT64_C(1) << (lhs->device - 1)) |
+           (UINT64_C(1) << (rhs->device - 1)) |
+           (uint64_t)(lhs->requires_grad | rhs->requires_grad)
+               << (FT_KEYSET_FUNCTIONALITY_SHIFT + FT_KEY_AUTOGRAD_FUNCTIONALITY);
+}
+
 static inline bool scalar_ok(const ft_scalar_t *t) {
     return t && (unsigned)t->dtype <= FT_DTYPE_F32 && (unsigned)t->device - 1u < FT_BACKEND_COUNT;
 }
@@ -635,7 +646,7 @@ HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EDISPATCH_DEPTH);
     uint64_t input = keyset, effective = keyset;
     if (!explicit_keyset) {
-        input = operand_bits(ctx, lhs) | operand_bits(ctx, rhs);
+        input = operands_bits(ctx, lhs, rhs);
         effective = context_keyset(ctx, input);
     }
     landing_t land = {NULL, 0, NULL};
