@@ -178,10 +178,9 @@ void ftp_step_compile(const ft_table_entry_t *e, ftp_step_t *s) {
 /* The keyset one operand contributes under the packet profile: Dense+device,
  * ADInplaceOrView, and AutogradFunctionality+device when it requires grad. */
 static inline uint64_t packet_bits(const ft_scalar_t *t) {
-    uint64_t bits = FBIT(FT_KEY_DENSE) | FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | (UINT64_C(1) << (t->device - 1));
-    if (t->requires_grad)
-        bits |= FBIT(FT_KEY_AUTOGRAD_FUNCTIONALITY);
-    return bits;
+    /* Branch-free: requires_grad is a bool (0 or 1), shifted onto its bit. */
+    return FBIT(FT_KEY_DENSE) | FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | (UINT64_C(1) << (t->device - 1)) |
+           (uint64_t)t->requires_grad << (FT_KEYSET_FUNCTIONALITY_SHIFT + FT_KEY_AUTOGRAD_FUNCTIONALITY);
 }
 
 /* Under the c10 profile, per backend component (index = ft_backend_t): the keys
@@ -223,8 +222,36 @@ static inline uint64_t operand_bits(const ft_dispatch_ctx_t *ctx, const ft_scala
     return ctx->profile == FT_PROFILE_C10 ? c10_bits(t) : packet_bits(t);
 }
 
+/* operand_bits(lhs) | operand_bits(rhs), the packet's requires_grad flags
+ * joined before their one shift. */
+static inline uint64_t operands_bits(const ft_dispatch_ctx_t *ctx, const ft_scalar_t *lhs, const ft_scalar_t *rhs) {
+    if (ctx->profile == FT_PROFILE_C10)
+        return c10_bits(lhs) | c10_bits(rhs);
+    return FBIT(FT_KEY_DENSE) | FBIT(FT_KEY_AD_INPLACE_OR_VIEW) | (UINT64_C(1) << (lhs->device - 1)) |
+           (UINT64_C(1) << (rhs->device - 1)) |
+           (uint64_t)(lhs->requires_grad | rhs->requires_grad)
+               << (FT_KEYSET_FUNCTIONALITY_SHIFT + FT_KEY_AUTOGRAD_FUNCTIONALITY);
+}
+
 static inline bool scalar_ok(const ft_scalar_t *t) {
     return t && (unsigned)t->dtype <= FT_DTYPE_F32 && (unsigned)t->device - 1u < FT_BACKEND_COUNT;
+}
+
+/* An operand's dtype and device, adjacent 4-byte fields, as one word: two
+ * operands agree on both (the usual call) when their words are equal. */
+_Static_assert(sizeof(ft_dtype_t) == 4 && sizeof(ft_backend_t) == 4 &&
+                   offsetof(ft_scalar_t, device) == offsetof(ft_scalar_t, dtype) + 4,
+               "dtype and device are one 8-byte word");
+HOT_INLINE uint64_t dtype_device(const ft_scalar_t *t) {
+    uint64_t w;
+    memcpy(&w, &t->dtype, sizeof w);
+    return w;
+}
+
+/* scalar_ok(lhs) && scalar_ok(rhs), with the checks of rhs skipped when it has
+ * lhs's dtype and device. */
+HOT_INLINE bool operands_ok(const ft_scalar_t *lhs, const ft_scalar_t *rhs) {
+    return scalar_ok(lhs) && rhs && (LIKELY(dtype_device(lhs) == dtype_device(rhs)) || scalar_ok(rhs));
 }
 
 /* packet: grad mode off excludes the autograd keys. c10: grad mode changes no
@@ -538,6 +565,17 @@ static inline bool ctx_ok(const ft_dispatch_ctx_t *ctx) {
            (ctx->profile == FT_PROFILE_PACKET || ctx->profile == FT_PROFILE_C10);
 }
 
+/* ftp_keyset_validate for a keyset made from operands (one backend bit at
+ * least, as scalar_ok guarantees): with Dense and no unknown bit it has a
+ * functionality, a backend for its per-backend keys and a backend key beside
+ * any autograd key, so one test passes nearly every call; the rest take the
+ * full check. */
+HOT_INLINE ft_status validate(uint64_t effective, bool explicit_keyset) {
+    if (!explicit_keyset && LIKELY((effective & (FT_KEYSET_UNKNOWN_MASK | FBIT(FT_KEY_DENSE))) == FBIT(FT_KEY_DENSE)))
+        return FT_OK;
+    return ftp_keyset_validate(effective);
+}
+
 /* Validates and walks. `record` (d != NULL) is a constant at each call site, so
  * the compiler builds a recording and a lean copy; the lean one writes no
  * decision. The caller stores the status. */
@@ -545,11 +583,11 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
                             bool explicit_keyset, ft_decision_t *d, bool record, landing_t *land) {
     const unsigned top_backend = ft__keyset_top_bit(effective & FT_KEYSET_BACKEND_MASK);
     if (!record) {
-        const ft_status st = ftp_keyset_validate(effective);
+        const ft_status st = validate(effective, explicit_keyset);
         return LIKELY(st == FT_OK) ? walk(op, ctx, effective, top_backend, NULL, false, land) : st;
     }
     begin(d, ctx, op, input, effective, explicit_keyset);
-    const ft_status st = ftp_keyset_validate(effective);
+    const ft_status st = validate(effective, explicit_keyset);
     if (UNLIKELY(st != FT_OK)) {
         no_route(d, effective, top_backend);
         return st;
@@ -563,14 +601,12 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
  * requires grad exactly when an operand does. Without a wrapper — a composite
  * implicit kernel, or an op whose autograd key falls through — the result is
  * whatever the calls the kernel made produced (requires_grad and tape_var). */
-HOT_INLINE ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, unsigned depth,
-                             ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out) {
-    if (UNLIKELY(lhs->dtype != rhs->dtype))
-        return FT_EDTYPE_MISMATCH;
-    if (UNLIKELY(lhs->device != rhs->device))
-        return FT_EDEVICE_MISMATCH;
+HOT_INLINE ft_status execute(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const landing_t *land, bool wrapped,
+                             unsigned depth, ft_tape_t *tape, const ft_scalar_t *lhs, const ft_scalar_t *rhs,
+                             ft_scalar_t *out) {
+    if (UNLIKELY(dtype_device(lhs) != dtype_device(rhs)))
+        return lhs->dtype != rhs->dtype ? FT_EDTYPE_MISMATCH : FT_EDEVICE_MISMATCH;
     const ft_registration_t *reg = land->step->registration;
-    const bool wrapped = land->autograd != NULL;
     const ft_kernel_call_t call = {ctx, op, reg, ft_keyset_from_raw(land->keyset), depth, wrapped ? NULL : tape};
     ft_scalar_t result = *lhs;
     result.requires_grad = false;
@@ -604,13 +640,13 @@ static inline void profile_result(const ft_dispatch_ctx_t *ctx, ft_scalar_t *out
 HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
                                  const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *d,
                                  bool record, unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
-    if (UNLIKELY(!ctx_ok(ctx) || !op || !out || !scalar_ok(lhs) || !scalar_ok(rhs)))
+    if (UNLIKELY(!ctx_ok(ctx) || !op || !out || !operands_ok(lhs, rhs)))
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EINVALID_ARGUMENT);
     if (UNLIKELY(depth > MAX_DEPTH))
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EDISPATCH_DEPTH);
     uint64_t input = keyset, effective = keyset;
     if (!explicit_keyset) {
-        input = operand_bits(ctx, lhs) | operand_bits(ctx, rhs);
+        input = operands_bits(ctx, lhs, rhs);
         effective = context_keyset(ctx, input);
     }
     landing_t land = {NULL, 0, NULL};
@@ -622,7 +658,10 @@ HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op
     }
     if (autograd)
         *autograd = land.autograd;
-    st = execute(ctx, op, &land, depth, tape, lhs, rhs, out);
+    /* `wrapped` a constant in each copy: the plain route then holds no flag
+     * across the kernel call. */
+    st = LIKELY(!land.autograd) ? execute(ctx, op, &land, false, depth, tape, lhs, rhs, out)
+                                : execute(ctx, op, &land, true, depth, tape, lhs, rhs, out);
     if (LIKELY(st == FT_OK))
         profile_result(ctx, out);
     if (record)
