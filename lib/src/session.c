@@ -48,7 +48,6 @@ typedef struct {
 
 struct ft_session {
     ft_dispatch_ctx_t ctx;
-    ft_registry_t *owned_registry;
     const ft_registry_t *registry;
     ft_evidence_sink_fn sink;
     void *sink_payload;
@@ -175,7 +174,6 @@ ft_status ft_session_new(const ft_session_options_t *opts, ft_session_t **out) {
     s->ctx.grad_mode = opts->grad_mode;
     s->ctx.profile = opts->profile;
     s->ctx.inference_mode = opts->inference_mode;
-    s->owned_registry = NULL;
     s->registry = opts->registry;
     s->sink = opts->sink;
     s->sink_payload = opts->sink_payload;
@@ -236,8 +234,6 @@ void ft_session_free(ft_session_t *s) {
     if (s->scratch)
         free(s->scratch);
     ftp_tape_dispose(&s->tape);
-    if (s->owned_registry)
-        ft_registry_free(s->owned_registry);
     free(s);
 }
 
