@@ -367,46 +367,45 @@ static json_t *value_json(const ft_scalar_t *v, bool have) {
 }
 
 /* "profile" ("packet" default, "c10") and "inference_mode" (bool, default false). */
-static bool get_profile(const json_t *q, ft_dispatch_ctx_t *ctx, json_t **answer) {
+/* The dispatch context of a query: the default one changed by the fields
+ * "mode", "grad_mode", "profile", "inference_mode", "include" and "exclude". */
+static bool get_context(const json_t *q, ft_dispatch_ctx_t *ctx, json_t **answer) {
+    const char *mode = json_string_value(json_object_get(q, "mode"));
+    const json_t *gm = json_object_get(q, "grad_mode");
     const json_t *p = json_object_get(q, "profile"), *im = json_object_get(q, "inference_mode");
-    if (p && (!json_is_string(p) || ft_profile_from_name(json_string_value(p), &ctx->profile) != FT_OK)) {
+    ft_dispatch_ctx_init(ctx);
+    *answer = NULL;
+    if (json_object_get(q, "mode") && (!mode || ft_mode_from_name(mode, &ctx->mode) != FT_OK))
+        *answer = error_answer("bad_query", "field \"mode\" must be \"strict\" or \"hardened\"");
+    else if (gm && !json_is_boolean(gm))
+        *answer = error_answer("bad_query", "field \"grad_mode\" must be a boolean");
+    else if (p && (!json_is_string(p) || ft_profile_from_name(json_string_value(p), &ctx->profile) != FT_OK))
         *answer = error_answer("bad_query", "field \"profile\" must be \"packet\" or \"c10\"");
+    else if (im && !json_is_boolean(im))
+        *answer = error_answer("bad_query", "field \"inference_mode\" must be a boolean");
+    if (*answer)
         return false;
-    }
-    if (im) {
-        if (!json_is_boolean(im)) {
-            *answer = error_answer("bad_query", "field \"inference_mode\" must be a boolean");
-            return false;
-        }
+    if (gm)
+        ctx->grad_mode = json_is_true(gm);
+    if (im)
         ctx->inference_mode = json_is_true(im);
-    }
+    if (json_object_get(q, "include") && !get_keyset(q, "include", &ctx->include, answer))
+        return false;
+    if (json_object_get(q, "exclude") && !get_keyset(q, "exclude", &ctx->exclude, answer))
+        return false;
     return true;
 }
 
 static json_t *q_dispatch(ftd_batch_t *b, const json_t *q) {
     const char *opname = json_string_value(json_object_get(q, "op"));
-    const char *mode = json_string_value(json_object_get(q, "mode"));
-    const json_t *gm = json_object_get(q, "grad_mode");
     const ft_op_t *op;
     ft_dispatch_ctx_t ctx;
     json_t *a;
-    ft_dispatch_ctx_init(&ctx);
     if (!opname)
         return error_answer("bad_query", "field \"op\" must be an operator name");
     if (ft_registry_find(b->registry, opname, &op) != FT_OK)
         return status_answer(FT_EUNKNOWN_OP, NULL);
-    if (json_object_get(q, "mode") && (!mode || ft_mode_from_name(mode, &ctx.mode) != FT_OK))
-        return error_answer("bad_query", "field \"mode\" must be \"strict\" or \"hardened\"");
-    if (gm) {
-        if (!json_is_boolean(gm))
-            return error_answer("bad_query", "field \"grad_mode\" must be a boolean");
-        ctx.grad_mode = json_is_true(gm);
-    }
-    if (!get_profile(q, &ctx, &a))
-        return a;
-    if (json_object_get(q, "include") && !get_keyset(q, "include", &ctx.include, &a))
-        return a;
-    if (json_object_get(q, "exclude") && !get_keyset(q, "exclude", &ctx.exclude, &a))
+    if (!get_context(q, &ctx, &a))
         return a;
 
     const bool explicit_keyset = json_object_get(q, "keyset") != NULL;
@@ -658,8 +657,7 @@ static json_t *probe_answer(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, con
 
 static json_t *q_probe(ftd_batch_t *b, const json_t *q) {
     (void)b;
-    const json_t *regs = json_object_get(q, "registrations"), *gm = json_object_get(q, "grad_mode");
-    const char *mode = json_string_value(json_object_get(q, "mode"));
+    const json_t *regs = json_object_get(q, "registrations");
     json_t *a;
     if (!json_is_array(regs) || json_array_size(regs) == 0)
         return error_answer("bad_query", "field \"registrations\" must be a non-empty array of key names");
@@ -680,19 +678,7 @@ static json_t *q_probe(ftd_batch_t *b, const json_t *q) {
                                    NULL, autograd ? probe_backward : NULL};
     }
     ft_dispatch_ctx_t ctx;
-    ft_dispatch_ctx_init(&ctx);
-    if (json_object_get(q, "mode") && (!mode || ft_mode_from_name(mode, &ctx.mode) != FT_OK))
-        return error_answer("bad_query", "field \"mode\" must be \"strict\" or \"hardened\"");
-    if (gm) {
-        if (!json_is_boolean(gm))
-            return error_answer("bad_query", "field \"grad_mode\" must be a boolean");
-        ctx.grad_mode = json_is_true(gm);
-    }
-    if (!get_profile(q, &ctx, &a))
-        return a;
-    if (json_object_get(q, "include") && !get_keyset(q, "include", &ctx.include, &a))
-        return a;
-    if (json_object_get(q, "exclude") && !get_keyset(q, "exclude", &ctx.exclude, &a))
+    if (!get_context(q, &ctx, &a))
         return a;
     ft_scalar_t lhs, rhs;
     if (!get_scalar(q, "lhs", &lhs, &a) || !get_scalar(q, "rhs", &rhs, &a))
