@@ -557,32 +557,26 @@ ft_status ft_session_set_mode(ft_session_t *s, ft_mode_t mode) {
     return FT_OK;
 }
 
-ft_status ft_session_set_grad_mode(ft_session_t *s, bool enabled) {
-    if (!s)
-        return FT_EINVALID_ARGUMENT;
+/* Sets one of the context's switches and logs the change as an entry of
+ * `kind` (from, to); nothing changes when the entry cannot be stored. */
+static ft_status set_switch(ft_session_t *s, ft_evidence_kind_t kind, bool *flag, bool enabled) {
     entry_t local, *e = reserve(s, &local);
     if (!e)
         return FT_ENOMEM;
-    entry_init(e, FT_EVIDENCE_GRAD_MODE_CHANGE, FT_OK);
-    e->from = s->ctx.grad_mode;
+    entry_init(e, kind, FT_OK);
+    e->from = *flag;
     e->to = enabled;
-    s->ctx.grad_mode = enabled;
+    *flag = enabled;
     commit(s, e, NULL);
     return FT_OK;
 }
 
+ft_status ft_session_set_grad_mode(ft_session_t *s, bool enabled) {
+    return s ? set_switch(s, FT_EVIDENCE_GRAD_MODE_CHANGE, &s->ctx.grad_mode, enabled) : FT_EINVALID_ARGUMENT;
+}
+
 ft_status ft_session_set_inference_mode(ft_session_t *s, bool enabled) {
-    if (!s)
-        return FT_EINVALID_ARGUMENT;
-    entry_t local, *e = reserve(s, &local);
-    if (!e)
-        return FT_ENOMEM;
-    entry_init(e, FT_EVIDENCE_INFERENCE_MODE_CHANGE, FT_OK);
-    e->from = s->ctx.inference_mode;
-    e->to = enabled;
-    s->ctx.inference_mode = enabled;
-    commit(s, e, NULL);
-    return FT_OK;
+    return s ? set_switch(s, FT_EVIDENCE_INFERENCE_MODE_CHANGE, &s->ctx.inference_mode, enabled) : FT_EINVALID_ARGUMENT;
 }
 
 ft_status ft_session_set_include(ft_session_t *s, ft_keyset_t include) {
