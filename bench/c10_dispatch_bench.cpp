@@ -88,22 +88,7 @@ double add_autograd(c10::DispatchKeySet ks, const Tensor &a, const Tensor &b, do
 
 } // namespace
 
-TORCH_LIBRARY(ftbench, m) {
-    m.def("add(Tensor a, Tensor b, float x, float y) -> float");
-    m.def("rsub(Tensor a, Tensor b, float x, float y) -> float");
-}
-
-TORCH_LIBRARY_IMPL(ftbench, CPU, m) {
-    m.impl("add", TORCH_FN(add_cpu));
-}
-
-TORCH_LIBRARY_IMPL(ftbench, Autograd, m) {
-    m.impl("add", TORCH_FN(add_autograd));
-}
-
-TORCH_LIBRARY_IMPL(ftbench, CompositeExplicitAutograd, m) {
-    m.impl("rsub", TORCH_FN(rsub_composite));
-}
+FT_C10_BENCH_OPS(ftbench, "Tensor a, Tensor b, float x, float y", add_cpu, add_autograd, rsub_composite)
 
 namespace {
 

@@ -41,22 +41,8 @@ volatile double g_sink_np;
 
 } // namespace
 
-TORCH_LIBRARY(ftbench_np, m) {
-    m.def("add(Tensor a, Tensor b, float x, float y, bool u) -> float");
-    m.def("rsub(Tensor a, Tensor b, float x, float y, bool u) -> float");
-}
-
-TORCH_LIBRARY_IMPL(ftbench_np, CPU, m) {
-    m.impl("add", TORCH_FN(add_cpu_np));
-}
-
-TORCH_LIBRARY_IMPL(ftbench_np, Autograd, m) {
-    m.impl("add", TORCH_FN(add_autograd_np));
-}
-
-TORCH_LIBRARY_IMPL(ftbench_np, CompositeExplicitAutograd, m) {
-    m.impl("rsub", TORCH_FN(rsub_composite_np));
-}
+FT_C10_BENCH_OPS(ftbench_np, "Tensor a, Tensor b, float x, float y, bool u", add_cpu_np, add_autograd_np,
+                 rsub_composite_np)
 
 void c10np_setup() {
     static const auto add = c10::Dispatcher::singleton().findSchemaOrThrow("ftbench_np::add", "").typed<SigNp>();

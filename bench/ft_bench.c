@@ -120,6 +120,7 @@ struct bench {
     int baseline;                             /* index of the benchmark this one is compared with, -1 for none */
     bool micro;                               /* records per-batch times: p50/p95/p99 */
     uint32_t batch;                           /* micro: iterations per timestamp, a power of two <= BATCH */
+    void (*prepare)(const bench_t *b);        /* run before every (untimed), or NULL */
 };
 
 static bench_t benches[MAXB];
@@ -431,6 +432,63 @@ static int run_micro(const bench_t *b, uint64_t n) {
     return st;
 }
 
+/* --- kernels that come and go --------------------------------------------- */
+
+/* A CPU kernel for rsub, which has none (hardened mode routes CPU operands to its
+ * CompositeExplicitAutograd kernel): a backend override as an out-of-tree
+ * library would add and remove it. Computes rsub's value, so only the kernel
+ * name tells the routes apart. */
+static ft_status bench_rsub_cpu(const ft_kernel_call_t *call, const ft_scalar_t *a, const ft_scalar_t *b,
+                                ft_scalar_t *out) {
+    (void)call;
+    out->value = b->value - a->value;
+    return FT_OK;
+}
+
+static const ft_registration_t rsub_cpu_reg = {FT_KEY_CPU, "bench::rsub_cpu", bench_rsub_cpu, NULL, NULL};
+
+/* The registry the add/release pairs change. Not F.reg: a registry keeps every
+ * released registration record until ft_registry_free (op.h, "Lifetimes"), so
+ * memory grows with the pairs (about 370 bytes a pair); registration_prepare
+ * makes it anew before every timed run, which bounds what it holds by one run's
+ * pairs (one sample's at most: about 12,000 pairs, 4.5 MB, at the default
+ * --sample-ms). */
+static struct {
+    ft_registry_t *reg;
+    const ft_op_t *rsub; /* the registry's own copy once a change made one */
+} H;
+
+/* Untimed: a fresh registry, and one add+release pair on it, because the first
+ * change to a built-in operator copies every built-in into the registry (a
+ * one-off cost, not the pair's); rsub is then the registry's own copy. */
+static void registration_prepare(const bench_t *b) {
+    (void)b;
+    ft_registration_handle_t *h = NULL;
+    ft_registry_free(H.reg);
+    H.reg = NULL;
+    H.rsub = NULL;
+    if (ft_registry_new(&H.reg) != FT_OK || ft_registry_find(H.reg, "rsub", &H.rsub) != FT_OK ||
+        ft_registry_add_kernels(H.reg, H.rsub, &rsub_cpu_reg, 1, &h) != FT_OK || ft_registration_release(h) != FT_OK) {
+        fprintf(stderr, "ft-bench: registration_add_release: preparing the registry failed: %s\n",
+                ft_registry_last_error(H.reg)->message);
+        exit(1);
+    }
+    H.rsub = ft_registration_op(h);
+}
+
+/* One op: ft_registry_add_kernels(rsub, {CPU kernel}) and ft_registration_release
+ * of its handle; each recomputes rsub's CPU and AutogradCPU entries. */
+static int run_registration_add_release(const bench_t *b, uint64_t n) {
+    (void)b;
+    int st = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        ft_registration_handle_t *h = NULL;
+        st |= ft_registry_add_kernels(H.reg, H.rsub, &rsub_cpu_reg, 1, &h);
+        st |= ft_registration_release(h);
+    }
+    return st;
+}
+
 /* --- the benchmark list ------------------------------------------------------ */
 
 static int find_bench(const char *name) {
@@ -454,6 +512,7 @@ static void add_bench(const char *name, int (*run)(const bench_t *, uint64_t), i
     b->baseline = baseline ? find_bench(baseline) : -1;
     b->micro = micro;
     b->batch = BATCH;
+    b->prepare = NULL;
     nbench++;
 }
 
@@ -473,6 +532,8 @@ static void build_benches(void) {
     add_bench("session_microbench", run_micro, MICRO_SESSION, NULL, true);
     add_bench("session_microbench_shared_registry", run_micro, MICRO_SESSION_SHARED, NULL, true);
     add_bench("tape_microbench", run_micro, MICRO_TAPE, NULL, true);
+    add_bench("registration_add_release", run_registration_add_release, 0, NULL, false);
+    benches[nbench - 1].prepare = registration_prepare;
     for (int k = 0; k < NOPS; k++) {
         char direct[48], name[48];
         snprintf(direct, sizeof direct, "kernel_%s_direct", op_info[k].name);
@@ -630,6 +691,67 @@ static void check_kernel_routes(void) {
     }
 }
 
+/* The op's table entry for every runtime key: the kernel name (NULL for none). */
+static void table_kernels(const ft_op_t *op, const char **kernels, size_t n) {
+    const ft_key_t *runtime;
+    if (ft_key_runtime_list(&runtime) != n)
+        fail_route("registration_add_release", "unexpected runtime key count", NULL);
+    for (size_t i = 0; i < n; i++) {
+        ft_table_entry_t e;
+        must(ft_op_table_entry(op, runtime[i], &e), "registration_add_release: ft_op_table_entry");
+        kernels[i] = e.registration ? e.registration->kernel_name : NULL;
+    }
+}
+
+/* The add/release pair does what it claims: with the handle live, CPU operands
+ * of rsub route to the added kernel (both modes); after its release they route
+ * to composite_explicit::rsub again (hardened; strict rejects the composite, as
+ * before), and every runtime key's entry names the kernel that the built-in
+ * rsub's (never changed) names. */
+static void check_registration_routes(const bench_t *b) {
+    const char *name = "registration_add_release";
+    const ft_key_t *runtime;
+    const size_t nrt = ft_key_runtime_list(&runtime);
+    const char **before = calloc(nrt, sizeof *before), **after = calloc(nrt, sizeof *after);
+    if (!before || !after) {
+        fprintf(stderr, "ft-bench: out of memory\n");
+        exit(1);
+    }
+    table_kernels(F.rsub, before, nrt);
+    registration_prepare(b);
+    for (int round = 0; round < 2; round++) {
+        ft_registration_handle_t *h = NULL;
+        must(ft_registry_add_kernels(H.reg, H.rsub, &rsub_cpu_reg, 1, &h), name);
+        if (ft_registration_op(h) != H.rsub)
+            fail_route(name, "the handle is on another operator", NULL);
+        for (int i = 0; i < NVAR; i++) {
+            const double want = F.b[i].value - F.a[i].value;
+            check_dispatch(name, &F.hardened, H.rsub, NULL, &F.a[i], &F.b[i], want, "bench::rsub_cpu",
+                           FT_KEY_AD_INPLACE_OR_VIEW, false);
+            check_dispatch(name, &F.strict, H.rsub, NULL, &F.a[i], &F.b[i], want, "bench::rsub_cpu",
+                           FT_KEY_AD_INPLACE_OR_VIEW, false);
+        }
+        must(ft_registration_release(h), name);
+        for (int i = 0; i < NVAR; i++) {
+            ft_scalar_t out = ft_scalar_make(0.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);
+            check_dispatch(name, &F.hardened, H.rsub, NULL, &F.a[i], &F.b[i], F.b[i].value - F.a[i].value,
+                           "composite_explicit::rsub", FT_KEY_AD_INPLACE_OR_VIEW, true);
+            if (ft_dispatch_binary(&F.strict, H.rsub, &F.a[i], &F.b[i], &out, NULL) == FT_OK)
+                fail_route(name, "strict mode routes CPU operands after the release", NULL);
+        }
+        table_kernels(H.rsub, after, nrt);
+        for (size_t k = 0; k < nrt; k++)
+            if (!before[k] != !after[k] || (before[k] && strcmp(before[k], after[k]) != 0)) {
+                fprintf(stderr, "ft-bench: %s: after the release %s's entry names %s, before it named %s\n", name,
+                        ft_key_name(runtime[k]), after[k] ? after[k] : "no kernel",
+                        before[k] ? before[k] : "no kernel");
+                exit(1);
+            }
+    }
+    free(before);
+    free(after);
+}
+
 static void setup(void) {
     must(ft_registry_new(&F.reg), "ft_registry_new");
     must(ft_registry_find(F.reg, "add", &F.add), "find add");
@@ -749,9 +871,12 @@ static void setup(void) {
     must((ft_status)micro_once(MICRO_SESSION_SHARED, &acc, "session_microbench_shared_registry"),
          "session_microbench_shared_registry");
     must((ft_status)micro_once(MICRO_TAPE, &acc, "tape_microbench"), "tape_microbench");
+    check_registration_routes(&benches[find_bench("registration_add_release")]);
 
     /* And the benchmark functions themselves, once each. */
     for (size_t b = 0; b < nbench; b++) {
+        if (benches[b].prepare)
+            benches[b].prepare(&benches[b]);
         if (benches[b].run(&benches[b], benches[b].micro ? BATCH : NVAR) != 0) {
             fprintf(stderr, "ft-bench: %s: a call returned an error\n", benches[b].name);
             exit(1);
@@ -761,8 +886,11 @@ static void setup(void) {
 
 /* --- timing and statistics -------------------------------------------------- */
 
-/* ns for n iterations; aborts if any call failed. */
+/* ns for n iterations (after the benchmark's untimed prepare, if any); aborts
+ * if any call failed. */
 static double time_run(const bench_t *b, uint64_t n) {
+    if (b->prepare)
+        b->prepare(b);
     const uint64_t t0 = now_ns();
     const int st = b->run(b, n);
     const uint64_t t1 = now_ns();
@@ -1071,5 +1199,6 @@ int main(int argc, char **argv) {
     free(scratch);
     free(res);
     ft_registry_free(F.reg);
+    ft_registry_free(H.reg);
     return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -319,7 +319,9 @@ typedef struct {
     int nsizes;
 } rep_t;
 
-static void run_rep(const rep_t *r, double *out) {
+/* A child function of run_forked: arg is the rep_t. */
+static void run_rep(const void *arg, double *out) {
+    const rep_t *r = arg;
     switch (r->kind) {
     case 0:
         out[0] = run_program(r->n);
@@ -335,17 +337,14 @@ static void run_rep(const rep_t *r, double *out) {
     }
 }
 
-/* Runs the repetition in a forked child, so every repetition starts from the
- * same fresh heap: memory that an earlier, larger repetition freed (and that
- * is already faulted in and cached) never makes a small size look cheap. With
- * warm (--warm) it runs in this process. */
-static void measure(const rep_t *r, double *out, size_t nout, bool warm) {
-    if (warm) {
-        run_rep(r, out);
-        return;
-    }
-    int fd[2];
-    if (pipe(fd) != 0) {
+/* Runs child(arg) in a forked child process and waits for it. When nout > 0 the
+ * child sends out[0..nout) back through a pipe (its writes to out are its own).
+ * A child that cannot be started, fails, or sends too little ends this process
+ * with "ft-scale-bench: <failed>". */
+static void run_forked(void (*child)(const void *arg, double *out), const void *arg, double *out, size_t nout,
+                       const char *failed) {
+    int fd[2] = {-1, -1};
+    if (nout && pipe(fd) != 0) {
         perror("ft-scale-bench: pipe");
         exit(1);
     }
@@ -356,8 +355,9 @@ static void measure(const rep_t *r, double *out, size_t nout, bool warm) {
         exit(1);
     }
     if (pid == 0) {
-        close(fd[0]);
-        run_rep(r, out);
+        if (nout)
+            close(fd[0]);
+        child(arg, out);
         const char *p = (const char *)out;
         for (size_t left = nout * sizeof *out; left;) {
             const ssize_t w = write(fd[1], p, left);
@@ -367,21 +367,37 @@ static void measure(const rep_t *r, double *out, size_t nout, bool warm) {
         }
         _exit(0);
     }
-    close(fd[1]);
-    char *p = (char *)out;
     size_t left = nout * sizeof *out;
-    while (left) {
-        const ssize_t got = read(fd[0], p, left);
-        if (got <= 0)
-            break;
-        p += got, left -= (size_t)got;
+    if (nout) {
+        close(fd[1]);
+        char *p = (char *)out;
+        while (left) {
+            const ssize_t got = read(fd[0], p, left);
+            if (got <= 0)
+                break;
+            p += got, left -= (size_t)got;
+        }
+        close(fd[0]);
     }
-    close(fd[0]);
     int status = 0;
     if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || left) {
-        fprintf(stderr, "ft-scale-bench: a repetition failed (case kind %d, n %zu)\n", r->kind, r->n);
+        fprintf(stderr, "ft-scale-bench: %s\n", failed);
         exit(1);
     }
+}
+
+/* Runs the repetition in a forked child, so every repetition starts from the
+ * same fresh heap: memory that an earlier, larger repetition freed (and that
+ * is already faulted in and cached) never makes a small size look cheap. With
+ * warm (--warm) it runs in this process. */
+static void measure(const rep_t *r, double *out, size_t nout, bool warm) {
+    if (warm) {
+        run_rep(r, out);
+        return;
+    }
+    char failed[96];
+    snprintf(failed, sizeof failed, "a repetition failed (case kind %d, n %zu)", r->kind, r->n);
+    run_forked(run_rep, r, out, nout, failed);
 }
 
 /* --- reporting ------------------------------------------------------------- */
@@ -428,7 +444,16 @@ static bool selected(const config_t *cfg, const char *name) {
 
 typedef enum { MEM_KEEP_ALL, MEM_KEEP_LAST, MEM_SINK_ONLY, MEM_DEFAULT_SESSION } mem_case_t;
 
-static void memory_child(mem_case_t which, size_t calls) {
+typedef struct {
+    mem_case_t which;
+    size_t calls;
+} mem_job_t;
+
+/* A child function of run_forked: arg is the mem_job_t; it prints its own line. */
+static void memory_child(const void *arg, double *out) {
+    (void)out;
+    const mem_case_t which = ((const mem_job_t *)arg)->which;
+    const size_t calls = ((const mem_job_t *)arg)->calls;
     static const char *const names[] = {"ledger_keep_all", "ledger_keep_last_1000", "ledger_sink_only",
                                         "session_default_1m_calls"};
     uint64_t seen = 0;
@@ -479,21 +504,10 @@ static void memory_child(mem_case_t which, size_t calls) {
 }
 
 static void memory_case(mem_case_t which, size_t calls) {
-    fflush(stdout);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        perror("ft-scale-bench: fork");
-        exit(1);
-    }
-    if (pid == 0) {
-        memory_child(which, calls);
-        _exit(0);
-    }
-    int status = 0;
-    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "ft-scale-bench: memory case %d failed\n", (int)which);
-        exit(1);
-    }
+    const mem_job_t job = {which, calls};
+    char failed[64];
+    snprintf(failed, sizeof failed, "memory case %d failed", (int)which);
+    run_forked(memory_child, &job, NULL, 0, failed);
 }
 
 /* --- main ------------------------------------------------------------------ */

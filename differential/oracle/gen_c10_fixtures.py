@@ -49,7 +49,6 @@ entry and a "c10_fixtures" block (other entries untouched; run after gen_fixture
 """
 
 import argparse
-import hashlib
 import itertools
 import json
 import os
@@ -58,6 +57,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_oracle as T  # noqa: E402
+from fixture_manifest import file_entry, merge as merge_manifest  # noqa: E402
 
 torch = T.torch
 from torch.library import Library  # noqa: E402
@@ -229,10 +229,6 @@ def kind_name(kind):
     return ("inference" if kind[0] else "ordinary") + ("_rg" if kind[1] else "")
 
 
-def file_entry(data):
-    return {"lines": data.count(b"\n"), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-
-
 def main():
     ap = argparse.ArgumentParser(description="torch 1.13 c10 keyset-derivation fixtures")
     ap.add_argument("--out", default=DEFAULT_OUT)
@@ -262,20 +258,13 @@ def main():
     cmd = "/usr/bin/python3 differential/oracle/gen_c10_fixtures.py"
     if os.path.abspath(args.out) != os.path.abspath(DEFAULT_OUT):
         cmd += " --out " + args.out
-    mpath = os.path.join(args.out, "MANIFEST.json")
-    manifest = {"files": {}}
-    if os.path.exists(mpath):
-        with open(mpath, encoding="ascii") as f:
-            manifest = json.load(f)
-    manifest.setdefault("files", {})[FILE] = entry
     counts = {}
     for x in lines:
         k = "/".join(x["id"].split("/")[1:3])
         counts[k] = counts.get(k, 0) + 1
-    manifest["c10_fixtures"] = {"command": cmd, "torch_version": torch.__version__, "files": [FILE],
-                                "lines_per_backend": counts, "modes": [m[0] for m in MODES]}
-    with open(mpath, "w", encoding="ascii", newline="\n") as f:
-        f.write(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    merge_manifest(args.out, {FILE: entry}, "c10_fixtures",
+                   {"command": cmd, "torch_version": torch.__version__, "files": [FILE],
+                    "lines_per_backend": counts, "modes": [m[0] for m in MODES]})
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ pure function of (torch build, --seed, --programs).
 import argparse
 import ctypes
 import ctypes.util
-import hashlib
 import json
 import math
 import os
@@ -42,6 +41,9 @@ os.environ["ATEN_CPU_CAPABILITY"] = "default"
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture_manifest import file_entry, merge as merge_manifest  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "fixtures")
@@ -666,10 +668,6 @@ def replay_grads(lines):
     return {"lines": len(lines), "bit_exact": exact, "mismatches": mismatches}
 
 
-def file_entry(data):
-    return {"lines": data.count(b"\n"), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-
-
 def write(out_dir, name, data, entries):
     with open(os.path.join(out_dir, name), "wb") as f:
         f.write(data)
@@ -721,17 +719,10 @@ def main():
     if os.path.abspath(args.out) != os.path.abspath(DEFAULT_OUT):
         cmd += " --out " + args.out
     # Merge into MANIFEST.json (owned by gen_fixtures.py): only our own entries change.
-    mpath = os.path.join(args.out, "MANIFEST.json")
-    manifest = {"files": {}}
-    if os.path.exists(mpath):
-        with open(mpath, encoding="ascii") as f:
-            manifest = json.load(f)
-    manifest.setdefault("files", {}).update(entries)
-    manifest["kernel_fixtures"] = {"command": cmd, "seed": args.seed, "programs": args.programs,
-                                   "torch_version": torch.__version__, "files": sorted(entries),
-                                   "aten_cpu_capability": os.environ["ATEN_CPU_CAPABILITY"]}
-    with open(mpath, "w", encoding="ascii", newline="\n") as f:
-        f.write(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    merge_manifest(args.out, entries, "kernel_fixtures",
+                   {"command": cmd, "seed": args.seed, "programs": args.programs,
+                    "torch_version": torch.__version__, "files": sorted(entries),
+                    "aten_cpu_capability": os.environ["ATEN_CPU_CAPABILITY"]})
     print("grad program families:", json.dumps(counts, sort_keys=True))
 
 

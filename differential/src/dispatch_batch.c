@@ -722,29 +722,18 @@ static const field_spec_t has_fields[] = {{"q", NULL, false}, {"keyset", NULL, f
 static const field_spec_t full_after_fields[] = {{"q", NULL, false}, {"key", NULL, false}, {0}};
 static const field_spec_t key_fields[] = {{"q", NULL, false}, {"id", NULL, false}, {"name", NULL, false}, {0}};
 static const field_spec_t table_fields[] = {{"q", NULL, false}, {"registrations", NULL, false}, {0}};
-static const field_spec_t dispatch_fields[] = {{"q", NULL, false},
-                                               {"op", NULL, false},
-                                               {"mode", NULL, false},
-                                               {"grad_mode", NULL, false},
-                                               {"profile", NULL, false},
-                                               {"inference_mode", NULL, false},
-                                               {"include", NULL, false},
-                                               {"exclude", NULL, false},
-                                               {"keyset", NULL, false},
-                                               {"lhs", operand_fields, false},
-                                               {"rhs", operand_fields, false},
-                                               {0}};
-static const field_spec_t probe_fields[] = {{"q", NULL, false},
-                                            {"registrations", NULL, false},
-                                            {"mode", NULL, false},
-                                            {"grad_mode", NULL, false},
-                                            {"profile", NULL, false},
-                                            {"inference_mode", NULL, false},
-                                            {"include", NULL, false},
-                                            {"exclude", NULL, false},
-                                            {"lhs", operand_fields, false},
-                                            {"rhs", operand_fields, false},
-                                            {0}};
+/* The fields get_context reads and the two operands, each entry followed by a
+ * comma: the part the dispatch and probe queries share. A query's own fields
+ * that go between them are the macro's arguments (also comma-terminated), so
+ * the "known:" list of an unknown_field answer keeps its order. */
+#define CONTEXT_AND_OPERAND_FIELDS(...)                                                                                \
+    {"mode", NULL, false}, {"grad_mode", NULL, false}, {"profile", NULL, false}, {"inference_mode", NULL, false},      \
+        {"include", NULL, false}, {"exclude", NULL, false}, __VA_ARGS__{"lhs", operand_fields, false},                 \
+        {"rhs", operand_fields, false},
+static const field_spec_t dispatch_fields[] = {
+    {"q", NULL, false}, {"op", NULL, false}, CONTEXT_AND_OPERAND_FIELDS({"keyset", NULL, false}, ){0}};
+static const field_spec_t probe_fields[] = {
+    {"q", NULL, false}, {"registrations", NULL, false}, CONTEXT_AND_OPERAND_FIELDS(){0}};
 static const field_spec_t grad_fields[] = {{"q", NULL, false},
                                            {"mode", NULL, false},
                                            {"dtype", NULL, false},
