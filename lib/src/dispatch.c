@@ -7,7 +7,13 @@
  * whose step is a fallthrough: like c10's dispatcher, the walk masks those away
  * once and looks up only the keys it stops at (one, on a plain CPU call). The
  * fallthrough hops are rebuilt from that mask only for a caller that passed a
- * decision; a caller that did not gets no decision writes at all. */
+ * decision; a caller that did not gets no decision writes at all.
+ *
+ * The public entry points expect a backend kernel at the first stop: the rest of
+ * the walk (autograd hops, composites, failures) is out of line there, so that
+ * the plain route holds no loop state (a recorded CPU call spilled it to the
+ * stack). The tape's entry point (ftp_dispatch) keeps the whole walk inline:
+ * its calls are mostly autograd routes, two stops long. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +28,9 @@ enum { MAX_DEPTH = 16 };
 #define LIKELY(x)   __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define HOT_INLINE  static inline __attribute__((always_inline))
+#define NOINLINE    __attribute__((noinline))
 #else
+#define NOINLINE
 #define HOT_INLINE  static inline
 #define LIKELY(x)   (x)
 #define UNLIKELY(x) (x)
@@ -314,19 +322,50 @@ typedef struct {
     const ft_registration_t *autograd;
 } landing_t;
 
-/* The runtime key of the keyset's highest bit `top` (1-based, as
- * ft__keyset_top_bit gives it): a bit at or below the backend bits is Undefined
- * like c10's, a per-backend functionality becomes its runtime key for the highest
- * backend. The walk never clears backend bits, so that backend is computed once. */
-static inline ft_key_t key_at(unsigned top, unsigned top_backend) {
-    const unsigned f = top > FT_BACKEND_COUNT ? top - FT_BACKEND_COUNT : 0u, p = ft__keyset_placeholder(f);
-    return (ft_key_t)(p ? p + top_backend : f);
+/* Index of the highest bit set in x (x != 0). */
+HOT_INLINE unsigned high_bit(uint64_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+    return 63u ^ (unsigned)__builtin_clzll(x);
+#else
+    return ft__keyset_top_bit(x) - 1u;
+#endif
 }
+
+/* The runtime key the walk looks up for a keyset whose highest bit has index i
+ * (0-based) and whose highest backend is b: ftp_key_at_bit[b][i]. A bit at or
+ * below the backend bits is Undefined like c10's; a per-backend functionality
+ * becomes its runtime key for backend b (its placeholder for b = 0). The walk
+ * never clears backend bits, so b is computed once per call and a lookup is one
+ * load. Built from the key ids by constant expressions (PB_FIRST: a per-backend
+ * functionality's CPU key); test_builtin_tables checks every entry against
+ * ft_keyset_highest_priority_type_id. */
+#define PB_FIRST(f)                                                                                                    \
+    ((f) == FT_KEY_DENSE                    ? FT_KEY_CPU                                                               \
+     : (f) == FT_KEY_QUANTIZED              ? FT_KEY_QUANTIZED_CPU                                                     \
+     : (f) == FT_KEY_SPARSE                 ? FT_KEY_SPARSE_CPU                                                        \
+     : (f) == FT_KEY_NESTED_TENSOR          ? FT_KEY_NESTED_TENSOR_CPU                                                 \
+     : (f) == FT_KEY_AUTOGRAD_FUNCTIONALITY ? FT_KEY_AUTOGRAD_CPU                                                      \
+                                            : 0)
+#define KEY_AT_F(f, b)   (PB_FIRST(f) ? PB_FIRST(f) - FT_BACKEND_CPU + (b) : (f))
+#define KEY_AT_BIT(b, i) ((i) < FT_BACKEND_COUNT ? 0 : KEY_AT_F((i) + 1 - FT_BACKEND_COUNT, b))
+#define KEY_AT_8(b, i)                                                                                                 \
+    KEY_AT_BIT(b, i), KEY_AT_BIT(b, i + 1), KEY_AT_BIT(b, i + 2), KEY_AT_BIT(b, i + 3), KEY_AT_BIT(b, i + 4),          \
+        KEY_AT_BIT(b, i + 5), KEY_AT_BIT(b, i + 6), KEY_AT_BIT(b, i + 7)
+#define KEY_AT_ROW(b)                                                                                                  \
+    {                                                                                                                  \
+        KEY_AT_8(b, 0), KEY_AT_8(b, 8), KEY_AT_8(b, 16), KEY_AT_8(b, 24), KEY_AT_8(b, 32), KEY_AT_8(b, 40),            \
+            KEY_AT_8(b, 48), KEY_AT_8(b, 56)                                                                           \
+    }
+const uint8_t ftp_key_at_bit[FT_BACKEND_COUNT + 1][64] = {
+    KEY_AT_ROW(0),  KEY_AT_ROW(1),  KEY_AT_ROW(2),  KEY_AT_ROW(3),  KEY_AT_ROW(4),
+    KEY_AT_ROW(5),  KEY_AT_ROW(6),  KEY_AT_ROW(7),  KEY_AT_ROW(8),  KEY_AT_ROW(9),
+    KEY_AT_ROW(10), KEY_AT_ROW(11), KEY_AT_ROW(12), KEY_AT_ROW(13), KEY_AT_ROW(14)};
+_Static_assert(FT_BACKEND_COUNT == 14 && FT_KEY_ID_COUNT <= 256, "one row per backend, keys fit a byte");
 
 /* The runtime key a walk looks up next; `| 1` keeps clz defined and maps a
  * keyset with no functionality bit to Undefined. */
 static inline ft_key_t next_key(uint64_t ks, unsigned top_backend) {
-    return key_at(ft__keyset_top_bit(ks | 1u), top_backend);
+    return (ft_key_t)ftp_key_at_bit[top_backend][high_bit(ks | 1u)];
 }
 
 /* Recording a decision is mostly stores, so pairs of adjacent 4-byte fields
@@ -362,10 +401,9 @@ static inline ft_key_t backend_key(uint64_t effective, unsigned top_backend) {
                : next_key(backend_functionality, top_backend);
 }
 
-/* The fields of a decision that do not depend on the walk (backend_key is
- * stored with selected_key when the walk ends). */
+/* The fields of a decision that do not depend on the walk. */
 static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input,
-                         uint64_t effective, bool explicit_keyset) {
+                         uint64_t effective, bool explicit_keyset, ft_key_t backend) {
     d->op = op->name;
 #if PAIR_STORES
     store_pair(&d->mode, (uint32_t)ctx->mode, explicit_keyset);
@@ -376,26 +414,17 @@ static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const f
     d->keyset.repr = input;
     d->effective_keyset.repr = effective;
     d->unknown_mask = effective & FT_KEYSET_UNKNOWN_MASK;
+    d->backend_key = backend;
 }
 
 /* The walk's fields of a decision for a keyset that failed validation. */
-static inline void no_route(ft_decision_t *d, uint64_t effective, unsigned top_backend) {
-    d->backend_key = backend_key(effective, top_backend);
+static inline void no_route(ft_decision_t *d) {
     d->selected_key = FT_KEY_UNDEFINED;
     d->kernel = NULL;
     d->fallback_used = false;
     d->mode_split = FT_SPLIT_NONE;
     d->allowlist_id = NULL;
     d->hop_count = 0;
-}
-
-/* Index of the highest bit set in x (x != 0). */
-HOT_INLINE unsigned high_bit(uint64_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-    return 63u ^ (unsigned)__builtin_clzll(x);
-#else
-    return ft__keyset_top_bit(x) - 1u;
-#endif
 }
 
 /* Records the fallthrough hops the walk passed (functionality bits only),
@@ -437,14 +466,11 @@ _Static_assert(FT_TAG_BACKEND_FALLBACK <= UINT8_MAX, "ft_hop_t.tag holds every t
 
 /* The walk's route fields of a decision, stored at each exit of the walk so
  * that the constant ones are immediate stores. */
-HOT_INLINE void end_route(ft_decision_t *d, ft_key_t selected, ft_key_t backend, const char *kernel, bool fallback_used,
-                          ft_mode_split_t mode_split, const char *allowlist_id, size_t n) {
+HOT_INLINE void end_route(ft_decision_t *d, const char *kernel, bool fallback_used, ft_mode_split_t mode_split,
+                          const char *allowlist_id, size_t n) {
 #if PAIR_STORES
-    store_pair(&d->selected_key, (uint32_t)selected, (uint32_t)backend);
     store_pair(&d->fallback_used, fallback_used, (uint32_t)mode_split);
 #else
-    d->selected_key = selected;
-    d->backend_key = backend;
     d->fallback_used = fallback_used;
     d->mode_split = mode_split;
 #endif
@@ -473,13 +499,62 @@ HOT_INLINE size_t arrive(const ft_op_t *op, const ftp_step_t *s, unsigned top, u
 }
 
 /* Ends the walk at a backend kernel. */
-HOT_INLINE ft_status land_run(const ftp_step_t *s, uint64_t live, uint64_t ks, unsigned top_backend, ft_key_t selected,
-                              ft_decision_t *d, bool record, size_t n, landing_t *land) {
+HOT_INLINE ft_status land_run(const ftp_step_t *s, uint64_t live, ft_decision_t *d, bool record, size_t n,
+                              landing_t *land) {
     if (record)
-        end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, false, FT_SPLIT_NONE, NULL, n);
+        end_route(d, s->hop.kernel_name, false, FT_SPLIT_NONE, NULL, n);
     land->step = s;
     land->keyset = live;
     return FT_OK;
+}
+
+/* The walk after a first stop `s` that does not run a kernel: autograd hops,
+ * then a kernel, a composite or a failure. n is the hop count so far. Inline in
+ * the tape's copies, out of line (walk_on_recording, walk_on_lean) in the
+ * others. */
+HOT_INLINE ft_status walk_on(const ft_op_t *op, ft_mode_t mode, unsigned top_backend, const ftp_step_t *s,
+                             uint64_t live, ft_decision_t *d, bool record, size_t n, landing_t *land) {
+    const uint64_t fallthrough = op->fallthrough_bits[top_backend];
+    const uint8_t *const key_at_bit = ftp_key_at_bit[top_backend];
+    while (s->kind == FTP_STEP_AUTOGRAD) {
+        if (!land->autograd)
+            land->autograd = s->registration;
+        live &= s->keep;
+        const unsigned bit = high_bit((live & ~fallthrough) | 1u);
+        s = &op->steps[key_at_bit[bit]];
+        n = arrive(op, s, bit + 1, top_backend, &live, d, record, n);
+    }
+    switch (s->kind) {
+    case FTP_STEP_RUN:
+        return land_run(s, live, d, record, n, land);
+    case FTP_STEP_COMPOSITE:
+        if (mode == FT_MODE_STRICT) {
+            if (record)
+                end_route(d, s->hop.kernel_name, false, FT_SPLIT_STRICT_FAIL, NULL, n);
+            return FT_ECOMPOSITE_REJECTED;
+        }
+        if (record)
+            end_route(d, s->hop.kernel_name, true, FT_SPLIT_HARDENED_FALLBACK, FT_ALLOWLIST_COMPOSITE_FALLBACK, n);
+        land->step = s;
+        land->keyset = live;
+        return FT_OK;
+    default: /* FTP_STEP_FAIL; a fallthrough is never a stop */
+        if (record)
+            end_route(d, NULL, false, FT_SPLIT_NONE, NULL, n);
+        return s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
+    }
+}
+
+/* walk_on's out-of-line copies, `record` a constant in each. */
+static NOINLINE ft_status walk_on_recording(const ft_op_t *op, ft_mode_t mode, unsigned top_backend,
+                                            const ftp_step_t *s, uint64_t live, ft_decision_t *d, size_t n,
+                                            landing_t *land) {
+    return walk_on(op, mode, top_backend, s, live, d, true, n, land);
+}
+
+static NOINLINE ft_status walk_on_lean(const ft_op_t *op, ft_mode_t mode, unsigned top_backend, const ftp_step_t *s,
+                                       uint64_t live, landing_t *land) {
+    return walk_on(op, mode, top_backend, s, live, NULL, false, 0, land);
 }
 
 /* The walk of SPEC §6 over the keys that are not fallthroughs for this
@@ -489,52 +564,31 @@ HOT_INLINE ft_status land_run(const ftp_step_t *s, uint64_t live, uint64_t ks, u
  * kernel receives. So the keys visited, in order, are the full walk's minus its
  * fallthrough hops — and those are exactly the fallthrough bits of `live` above
  * each visited key, recorded (record, a constant at each call site) before it.
- * Without `record` the walk writes nothing into `d`. */
+ * Without `record` the walk writes nothing into `d`. `split` (a constant too):
+ * the walk after the first stop is out of line. */
 HOT_INLINE ft_status walk(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, uint64_t ks, unsigned top_backend,
-                          ft_decision_t *d, bool record, landing_t *land) {
+                          ft_decision_t *d, bool record, bool split, landing_t *land) {
     /* The keys left to stop at are always `live` less the fallthroughs: the
      * passed fallthroughs are fallthrough bits, and the autograd masks apply to
-     * both alike. So only `live` is carried, and ctx->mode is read only where a
-     * composite needs it: fewer values held across the walk. */
+     * both alike. So only `live` is carried. */
     uint64_t live = ks;
-    unsigned top = ft__keyset_top_bit((ks & ~op->fallthrough_bits[top_backend]) | 1u);
-    const ft_key_t selected = key_at(top, top_backend); /* the first key that is not a fallthrough */
+    const unsigned bit = high_bit((ks & ~op->fallthrough_bits[top_backend]) | 1u);
+    const ft_key_t selected = (ft_key_t)ftp_key_at_bit[top_backend][bit]; /* the first key that is not a fallthrough */
     const ftp_step_t *s = &op->steps[selected];
-    /* The first stop, peeled: on most calls it runs the kernel, and that path
-     * then carries no loop state. */
-    size_t n = arrive(op, s, top, top_backend, &live, d, record, 0);
+    if (record)
+        d->selected_key = selected;
+    const size_t n = arrive(op, s, bit + 1, top_backend, &live, d, record, 0);
     if (LIKELY(s->kind == FTP_STEP_RUN))
-        return land_run(s, live, ks, top_backend, selected, d, record, n, land);
-    for (;;) {
-        if (s->kind == FTP_STEP_AUTOGRAD) {
-            if (!land->autograd)
-                land->autograd = s->registration;
-            live &= s->keep;
-            top = ft__keyset_top_bit((live & ~op->fallthrough_bits[top_backend]) | 1u);
-            s = &op->steps[key_at(top, top_backend)];
-            n = arrive(op, s, top, top_backend, &live, d, record, n);
-            if (LIKELY(s->kind == FTP_STEP_RUN))
-                return land_run(s, live, ks, top_backend, selected, d, record, n, land);
-            continue;
-        }
-        if (s->kind != FTP_STEP_COMPOSITE) { /* FTP_STEP_FAIL; a fallthrough is never a stop */
-            if (record)
-                end_route(d, selected, backend_key(ks, top_backend), NULL, false, FT_SPLIT_NONE, NULL, n);
-            return s->kind == FTP_STEP_FAIL ? (ft_status)s->status : FT_ENO_KERNEL;
-        }
-        if (ctx->mode == FT_MODE_STRICT) {
-            if (record)
-                end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, false, FT_SPLIT_STRICT_FAIL,
-                          NULL, n);
-            return FT_ECOMPOSITE_REJECTED;
-        }
-        if (record)
-            end_route(d, selected, backend_key(ks, top_backend), s->hop.kernel_name, true, FT_SPLIT_HARDENED_FALLBACK,
-                      FT_ALLOWLIST_COMPOSITE_FALLBACK, n);
-        land->step = s;
-        land->keyset = live;
-        return FT_OK;
-    }
+        return land_run(s, live, d, record, n, land);
+    if (!split)
+        return walk_on(op, ctx->mode, top_backend, s, live, d, record, n, land);
+    /* Its own landing, so that `land` is not address-taken on the usual route
+     * (it stays in registers there). */
+    landing_t on = {NULL, 0, NULL};
+    const ft_status st = record ? walk_on_recording(op, ctx->mode, top_backend, s, live, d, n, &on)
+                                : walk_on_lean(op, ctx->mode, top_backend, s, live, &on);
+    *land = on;
+    return st;
 }
 
 /* A decision for a call that failed before routing: every field neutral, so
@@ -580,19 +634,31 @@ HOT_INLINE ft_status validate(uint64_t effective, bool explicit_keyset) {
  * the compiler builds a recording and a lean copy; the lean one writes no
  * decision. The caller stores the status. */
 HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uint64_t input, uint64_t effective,
-                            bool explicit_keyset, ft_decision_t *d, bool record, landing_t *land) {
-    const unsigned top_backend = ft__keyset_top_bit(effective & FT_KEYSET_BACKEND_MASK);
+                            bool explicit_keyset, ft_decision_t *d, bool record, bool split, landing_t *land) {
+    /* ft__keyset_top_bit of the backend bits (0 for none) without its zero
+     * test: the backend bits are the lowest 14, so shifting them up one and
+     * setting bit 0 gives the same index branch-free. */
+    _Static_assert(FT_KEYSET_BACKEND_MASK >> (FT_BACKEND_COUNT - 1) == 1, "backend bits are the lowest");
+    const unsigned top_backend = high_bit((effective & FT_KEYSET_BACKEND_MASK) << 1 | 1u);
     if (!record) {
         const ft_status st = validate(effective, explicit_keyset);
-        return LIKELY(st == FT_OK) ? walk(op, ctx, effective, top_backend, NULL, false, land) : st;
+        return LIKELY(st == FT_OK) ? walk(op, ctx, effective, top_backend, NULL, false, split, land) : st;
     }
-    begin(d, ctx, op, input, effective, explicit_keyset);
+    /* The usual derived keyset: valid (see validate) and dense, so its backend
+     * key is Dense's for the highest backend; one test for both. */
+    if (LIKELY(!explicit_keyset &&
+               (effective & (FT_KEYSET_UNKNOWN_MASK | FT_KEYSET_BACKEND_FUNCTIONALITY_MASK)) == FBIT(FT_KEY_DENSE))) {
+        begin(d, ctx, op, input, effective, explicit_keyset,
+              (ft_key_t)(ft__keyset_placeholder(FT_KEY_DENSE) + top_backend));
+        return walk(op, ctx, effective, top_backend, d, true, split, land);
+    }
+    begin(d, ctx, op, input, effective, explicit_keyset, backend_key(effective, top_backend));
     const ft_status st = validate(effective, explicit_keyset);
     if (UNLIKELY(st != FT_OK)) {
-        no_route(d, effective, top_backend);
+        no_route(d);
         return st;
     }
-    return walk(op, ctx, effective, top_backend, d, true, land);
+    return walk(op, ctx, effective, top_backend, d, true, split, land);
 }
 
 /* Runs the landing kernel. When the route passed an autograd wrapper, that
@@ -636,10 +702,11 @@ static inline void profile_result(const ft_dispatch_ctx_t *ctx, ft_scalar_t *out
         out->requires_grad = false;
 }
 
-/* The whole call, specialised on `record` (d != NULL). */
+/* The whole call, specialised on `record` (d != NULL) and `split` (see walk). */
 HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
                                  const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *d,
-                                 bool record, unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
+                                 bool record, bool split, unsigned depth, ft_tape_t *tape,
+                                 const ft_registration_t **autograd) {
     if (UNLIKELY(!ctx_ok(ctx) || !op || !out || !operands_ok(lhs, rhs)))
         return early_failure(d, ctx, op, explicit_keyset, keyset, FT_EINVALID_ARGUMENT);
     if (UNLIKELY(depth > MAX_DEPTH))
@@ -650,7 +717,7 @@ HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op
         effective = context_keyset(ctx, input);
     }
     landing_t land = {NULL, 0, NULL};
-    ft_status st = decide(ctx, op, input, effective, explicit_keyset, d, record, &land);
+    ft_status st = decide(ctx, op, input, effective, explicit_keyset, d, record, split, &land);
     if (UNLIKELY(st != FT_OK)) {
         if (record)
             d->status = st;
@@ -669,29 +736,30 @@ HOT_INLINE ft_status dispatch_as(const ft_dispatch_ctx_t *ctx, const ft_op_t *op
     return st;
 }
 
-/* Each public entry point inlines both copies of the call. */
+/* Each entry point inlines both copies of the call (with and without a
+ * decision). */
 HOT_INLINE ft_status dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
                               const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *d,
-                              unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
-    return d ? dispatch_as(ctx, op, explicit_keyset, keyset, lhs, rhs, out, d, true, depth, tape, autograd)
-             : dispatch_as(ctx, op, explicit_keyset, keyset, lhs, rhs, out, NULL, false, depth, tape, autograd);
+                              bool split, unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
+    return d ? dispatch_as(ctx, op, explicit_keyset, keyset, lhs, rhs, out, d, true, split, depth, tape, autograd)
+             : dispatch_as(ctx, op, explicit_keyset, keyset, lhs, rhs, out, NULL, false, split, depth, tape, autograd);
 }
 
 ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
                        const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision,
                        unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd) {
-    return dispatch(ctx, op, explicit_keyset, keyset, lhs, rhs, out, decision, depth, tape, autograd);
+    return dispatch(ctx, op, explicit_keyset, keyset, lhs, rhs, out, decision, false, depth, tape, autograd);
 }
 
 ft_status ft_dispatch_binary(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, const ft_scalar_t *lhs,
                              const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision) {
-    return dispatch(ctx, op, false, 0, lhs, rhs, out, decision, 0, NULL, NULL);
+    return dispatch(ctx, op, false, 0, lhs, rhs, out, decision, true, 0, NULL, NULL);
 }
 
 ft_status ft_dispatch_binary_with_keyset(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
                                          const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out,
                                          ft_decision_t *decision) {
-    return dispatch(ctx, op, true, keyset.repr, lhs, rhs, out, decision, 0, NULL, NULL);
+    return dispatch(ctx, op, true, keyset.repr, lhs, rhs, out, decision, true, 0, NULL, NULL);
 }
 
 ft_status ft_dispatch_route(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_keyset_t keyset,
@@ -700,8 +768,8 @@ ft_status ft_dispatch_route(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, ft_
         return early_failure(decision, ctx, op, true, keyset.repr, FT_EINVALID_ARGUMENT);
     landing_t land = {NULL, 0, NULL};
     if (!decision)
-        return decide(ctx, op, keyset.repr, keyset.repr, true, NULL, false, &land);
-    return decision->status = decide(ctx, op, keyset.repr, keyset.repr, true, decision, true, &land);
+        return decide(ctx, op, keyset.repr, keyset.repr, true, NULL, false, true, &land);
+    return decision->status = decide(ctx, op, keyset.repr, keyset.repr, true, decision, true, true, &land);
 }
 
 void *ft_kernel_call_payload(const ft_kernel_call_t *call) {

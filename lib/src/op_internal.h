@@ -125,6 +125,10 @@ struct ft_registry {
 /* The static built-in registry (builtin_tables.c). */
 extern const ft_registry_t ftp_builtin_registry;
 
+/* The runtime key the walk looks up for highest bit index i (0-based) of a
+ * keyset whose highest backend is b: ftp_key_at_bit[b][i] (dispatch.c). */
+extern const uint8_t ftp_key_at_bit[FT_BACKEND_COUNT + 1][64];
+
 struct ft_kernel_call {
     const ft_dispatch_ctx_t *ctx;
     const ft_op_t *op;

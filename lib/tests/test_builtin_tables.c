@@ -109,10 +109,37 @@ static void builtin_tables_match_runtime_registration(void) {
     FT_CHECK(ok);
 }
 
+/* The walk's key table (ftp_key_at_bit, built from constant expressions in
+ * dispatch.c) against c10's highestPriorityTypeId as keyset.h computes it, for
+ * every highest backend and every highest bit. */
+static void key_at_bit_table_matches_highest_priority_type_id(void) {
+    size_t per_backend = 0;
+    for (unsigned b = 0; b <= FT_BACKEND_COUNT; b++) {
+        for (unsigned i = 0; i < 64; i++) {
+            const uint64_t backend = b ? UINT64_C(1) << (b - 1) : 0;
+            /* highest bit i, highest backend b: bit i plus backend b (a backend
+             * bit below i, or i itself when it is that backend's bit) */
+            uint64_t ks = UINT64_C(1) << i;
+            if (i >= FT_BACKEND_COUNT || (b && i == b - 1))
+                ks |= backend;
+            else if (b && i < b - 1)
+                continue; /* a keyset cannot have its highest bit below its highest backend */
+            const ft_key_t want = ft_keyset_highest_priority_type_id(ft_keyset_from_raw(ks));
+            FT_CHECK_MSG(ftp_key_at_bit[b][i] == want, "backend %u, bit %u: table %u, c10 %s (%u)", b, i,
+                         (unsigned)ftp_key_at_bit[b][i], ft_key_name(want) ? ft_key_name(want) : "?", (unsigned)want);
+            per_backend += i >= FT_BACKEND_COUNT && ftp_key_at_bit[b][i] != i + 1 - FT_BACKEND_COUNT;
+        }
+    }
+    /* Dense, Quantized, Sparse, NestedTensor and AutogradFunctionality map to
+     * another key in every row (their placeholder in row 0) */
+    FT_CHECK_EQ_INT(per_backend, 5 * (FT_BACKEND_COUNT + 1));
+}
+
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
         FT_CASE(builtin_tables_match_recomputation),
         FT_CASE(builtin_tables_match_runtime_registration),
+        FT_CASE(key_at_bit_table_matches_highest_priority_type_id),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
