@@ -9,10 +9,10 @@
  * fallthrough hops are rebuilt from that mask only for a caller that passed a
  * decision; a caller that did not gets no decision writes at all.
  *
- * The public entry points expect a backend kernel at the first stop: the rest of
- * the walk (autograd hops, composites, failures) is out of line there, so that
- * the plain route holds no loop state (a recorded CPU call spilled it to the
- * stack). The tape's entry point (ftp_dispatch) keeps the whole walk inline:
+ * The public entry points expect the first stop to end the walk, at a backend
+ * or a composite kernel: the rest of the walk (autograd hops, failures) is out
+ * of line there, so that those routes hold no loop state (a recorded CPU call
+ * spilled it to the stack). The tape's entry point (ftp_dispatch) keeps the whole walk inline:
  * its calls are mostly autograd routes, two stops long. */
 #include <stddef.h>
 #include <stdio.h>
@@ -508,6 +508,22 @@ HOT_INLINE ft_status land_run(const ftp_step_t *s, uint64_t live, ft_decision_t 
     return FT_OK;
 }
 
+/* Ends the walk at a composite kernel: strict mode refuses it, hardened runs it
+ * and says so. */
+HOT_INLINE ft_status land_composite(const ftp_step_t *s, uint64_t live, ft_mode_t mode, ft_decision_t *d, bool record,
+                                    size_t n, landing_t *land) {
+    if (mode == FT_MODE_STRICT) {
+        if (record)
+            end_route(d, s->hop.kernel_name, false, FT_SPLIT_STRICT_FAIL, NULL, n);
+        return FT_ECOMPOSITE_REJECTED;
+    }
+    if (record)
+        end_route(d, s->hop.kernel_name, true, FT_SPLIT_HARDENED_FALLBACK, FT_ALLOWLIST_COMPOSITE_FALLBACK, n);
+    land->step = s;
+    land->keyset = live;
+    return FT_OK;
+}
+
 /* The walk after a first stop `s` that does not run a kernel: autograd hops,
  * then a kernel, a composite or a failure. n is the hop count so far. Inline in
  * the tape's copies, out of line (walk_on_recording, walk_on_lean) in the
@@ -528,16 +544,7 @@ HOT_INLINE ft_status walk_on(const ft_op_t *op, ft_mode_t mode, unsigned top_bac
     case FTP_STEP_RUN:
         return land_run(s, live, d, record, n, land);
     case FTP_STEP_COMPOSITE:
-        if (mode == FT_MODE_STRICT) {
-            if (record)
-                end_route(d, s->hop.kernel_name, false, FT_SPLIT_STRICT_FAIL, NULL, n);
-            return FT_ECOMPOSITE_REJECTED;
-        }
-        if (record)
-            end_route(d, s->hop.kernel_name, true, FT_SPLIT_HARDENED_FALLBACK, FT_ALLOWLIST_COMPOSITE_FALLBACK, n);
-        land->step = s;
-        land->keyset = live;
-        return FT_OK;
+        return land_composite(s, live, mode, d, record, n, land);
     default: /* FTP_STEP_FAIL; a fallthrough is never a stop */
         if (record)
             end_route(d, NULL, false, FT_SPLIT_NONE, NULL, n);
@@ -580,6 +587,8 @@ HOT_INLINE ft_status walk(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, uint6
     const size_t n = arrive(op, s, bit + 1, top_backend, &live, d, record, 0);
     if (LIKELY(s->kind == FTP_STEP_RUN))
         return land_run(s, live, d, record, n, land);
+    if (split && s->kind == FTP_STEP_COMPOSITE)
+        return land_composite(s, live, ctx->mode, d, record, n, land);
     if (!split)
         return walk_on(op, ctx->mode, top_backend, s, live, d, record, n, land);
     /* Its own landing, so that `land` is not address-taken on the usual route
