@@ -138,14 +138,6 @@ struct ft_kernel_call {
     ft_tape_t *tape; /* the tape the outer call records on, or NULL */
 };
 
-/* The dispatcher's one entry point. `autograd` (may be NULL) receives the
- * registration of the first autograd hop of the route (NULL if none): the tape
- * records a node with its derivative. `tape` is handed to composite kernels so
- * the calls they make record themselves. */
-ft_status ftp_dispatch(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset, uint64_t keyset,
-                       const ft_scalar_t *lhs, const ft_scalar_t *rhs, ft_scalar_t *out, ft_decision_t *decision,
-                       unsigned depth, ft_tape_t *tape, const ft_registration_t **autograd);
-
 /* Dispatches on the tape: records a node when the route has an autograd hop and
  * an operand requires grad (tape.c). */
 ft_status ftp_tape_dispatch(ft_tape_t *tape, const ft_dispatch_ctx_t *ctx, const ft_op_t *op, bool explicit_keyset,

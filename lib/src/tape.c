@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch_call.h"
 #include "error_internal.h"
 #include "op_internal.h"
 #include "tape_internal.h"
@@ -209,7 +210,10 @@ static inline ft_status dispatch_on_tape(ft_tape_t *tape, const ft_dispatch_ctx_
                                          unsigned depth, const uint32_t *slots) {
     const ft_registration_t *autograd = NULL;
     ft_scalar_t result;
-    ft_status st = ftp_dispatch(ctx, op, explicit_keyset, keyset, a, b, &result, decision, depth, tape, &autograd);
+    /* the whole walk inline (split false): the tape's calls are mostly
+     * autograd routes */
+    ft_status st =
+        ftp_dispatch_inline(ctx, op, explicit_keyset, keyset, a, b, &result, decision, false, depth, tape, &autograd);
     if (st != FT_OK)
         return st;
     if (result.tape_var == 0) {
