@@ -223,7 +223,7 @@ static inline void begin(ft_decision_t *d, const ft_dispatch_ctx_t *ctx, const f
     d->backend_key = backend;
 }
 
-/* The walk's fields of a decision for a keyset that failed validation. */
+/* The walk's fields of a decision for a call that never walked. */
 static inline void no_route(ft_decision_t *d) {
     d->selected_key = FT_KEY_UNDEFINED;
     d->kernel = NULL;
@@ -416,14 +416,9 @@ static inline ft_status early_failure(ft_decision_t *d, const ft_dispatch_ctx_t 
     d->explicit_keyset = explicit_keyset;
     d->keyset.repr = keyset;
     d->effective_keyset.repr = keyset;
-    d->selected_key = FT_KEY_UNDEFINED;
     d->backend_key = FT_KEY_UNDEFINED;
-    d->kernel = NULL;
-    d->fallback_used = false;
-    d->mode_split = FT_SPLIT_NONE;
-    d->allowlist_id = NULL;
     d->unknown_mask = 0;
-    d->hop_count = 0;
+    no_route(d);
     return d->status = st;
 }
 
