@@ -67,37 +67,19 @@ static void fail_step(ftp_step_t *s, ft_status st) {
     s->status = (int8_t)st;
 }
 
-/* Where the walk looks runtime key k up: under every highest backend for a
- * functionality that is not per-backend (its key is the functionality itself),
- * under its own backend for a per-backend runtime key (placeholder + backend).
- * Sets *f to the functionality and [*lo, *hi] to the backends; false for keys
- * the walk never looks up (Undefined, the bare per-backend functionalities,
- * non-runtime ids). */
-static bool lookup_span(ft_key_t k, unsigned *f, unsigned *lo, unsigned *hi) {
-    if ((unsigned)k >= 1 && (unsigned)k + FT_BACKEND_COUNT < 64 && ft__keyset_placeholder(k) == 0 &&
-        (FBIT(k) & FT_KEYSET_FUNCTIONALITY_MASK)) {
-        *f = (unsigned)k, *lo = 0, *hi = FT_BACKEND_COUNT;
-        return true;
-    }
-    for (unsigned g = 1; g + FT_BACKEND_COUNT < 64; g++) {
-        const unsigned p = ft__keyset_placeholder(g);
-        if (p && (unsigned)k >= p && (unsigned)k <= p + FT_BACKEND_COUNT) {
-            *f = g, *lo = *hi = (unsigned)k - p;
-            return true;
-        }
-    }
-    return false;
-}
-
+/* A step's key is looked up for highest bit i under highest backend b when
+ * ftp_key_at_bit[b][i] names it, so the fallthrough bits follow from the table:
+ * the walk masks off exactly the bits whose lookup would land on a
+ * fallthrough. */
 void ftp_op_fallthrough_bits(const ftp_step_t steps[FTP_ALIAS_FIRST], uint64_t bits[FT_BACKEND_COUNT + 1]) {
-    for (unsigned b = 0; b <= FT_BACKEND_COUNT; b++)
+    for (unsigned b = 0; b <= FT_BACKEND_COUNT; b++) {
         bits[b] = 0;
-    for (unsigned k = 0; k < FTP_ALIAS_FIRST; k++) {
-        unsigned f, lo, hi;
-        if (steps[k].kind != FTP_STEP_FALLTHROUGH || !lookup_span((ft_key_t)k, &f, &lo, &hi))
-            continue;
-        for (unsigned b = lo; b <= hi; b++)
-            bits[b] |= FBIT(f);
+        for (unsigned i = FT_KEYSET_FUNCTIONALITY_SHIFT; i < 64; i++) {
+            const unsigned k = ftp_key_at_bit[b][i];
+            if ((FT_KEYSET_FUNCTIONALITY_MASK >> i & 1u) && k < FTP_ALIAS_FIRST &&
+                steps[k].kind == FTP_STEP_FALLTHROUGH)
+                bits[b] |= UINT64_C(1) << i;
+        }
     }
 }
 

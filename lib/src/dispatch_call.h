@@ -198,13 +198,17 @@ HOT_INLINE void store_pair(void *dst, uint32_t lo, uint32_t hi) {
 #define PAIR_STORES 0
 #endif
 
+/* Dense's runtime key for the highest backend (CPU for CPU). */
+static inline ft_key_t dense_key(unsigned top_backend) {
+    return (ft_key_t)(ft__keyset_placeholder(FT_KEY_DENSE) + top_backend);
+}
+
 /* c10's highestPriorityBackendTypeId: Dense/Quantized/Sparse and backend bits
  * only. A dense call (nearly all) needs no bit scan. */
 static inline ft_key_t backend_key(uint64_t effective, unsigned top_backend) {
     const uint64_t backend_functionality = effective & FT_KEYSET_BACKEND_FUNCTIONALITY_MASK;
-    return LIKELY(backend_functionality == FBIT(FT_KEY_DENSE))
-               ? (ft_key_t)(ft__keyset_placeholder(FT_KEY_DENSE) + top_backend)
-               : next_key(backend_functionality, top_backend);
+    return LIKELY(backend_functionality == FBIT(FT_KEY_DENSE)) ? dense_key(top_backend)
+                                                               : next_key(backend_functionality, top_backend);
 }
 
 /* The fields of a decision that do not depend on the walk. */
@@ -233,10 +237,8 @@ static inline void no_route(ft_decision_t *d) {
     d->hop_count = 0;
 }
 
-/* Records the fallthrough hops the walk passed (functionality bits only),
- * highest key first. A functionality that is not per-backend is its own key, so
- * the usual fallthroughs (BackendSelect, ADInplaceOrView, ...) index the steps
- * directly; only a set with a per-backend one maps keys through the placeholder. */
+/* Records the fallthrough hops the walk passed, highest key first, each at the
+ * key the walk would have looked up there (ftp_key_at_bit). */
 HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsigned top_backend, ft_hop_t *hops,
                                       size_t n) {
     /* The run nearly every call passes before its backend stop: the default
@@ -249,18 +251,10 @@ HOT_INLINE size_t record_fallthroughs(const ft_op_t *op, uint64_t passed, unsign
         hops[n + 1] = op->steps[FT_KEY_BACKEND_SELECT].hop;
         return n + 2;
     }
-    if (LIKELY(!(passed & FT_KEYSET_PER_BACKEND_MASK))) {
-        while (passed) {
-            const unsigned bit = high_bit(passed);
-            hops[n++] = op->steps[bit - FT_KEYSET_FUNCTIONALITY_SHIFT].hop;
-            passed &= ~(UINT64_C(1) << bit);
-        }
-        return n;
-    }
+    const uint8_t *const key_at_bit = ftp_key_at_bit[top_backend];
     while (passed) {
         const unsigned bit = high_bit(passed);
-        const unsigned f = bit - FT_KEYSET_FUNCTIONALITY_SHIFT, p = ft__keyset_placeholder(f);
-        hops[n++] = op->steps[p ? p + top_backend : f].hop;
+        hops[n++] = op->steps[key_at_bit[bit]].hop;
         passed &= ~(UINT64_C(1) << bit);
     }
     return n;
@@ -457,8 +451,7 @@ HOT_INLINE ft_status decide(const ft_dispatch_ctx_t *ctx, const ft_op_t *op, uin
      * key is Dense's for the highest backend; one test for both. */
     if (LIKELY(!explicit_keyset &&
                (effective & (FT_KEYSET_UNKNOWN_MASK | FT_KEYSET_BACKEND_FUNCTIONALITY_MASK)) == FBIT(FT_KEY_DENSE))) {
-        begin(d, ctx, op, input, effective, explicit_keyset,
-              (ft_key_t)(ft__keyset_placeholder(FT_KEY_DENSE) + top_backend));
+        begin(d, ctx, op, input, effective, explicit_keyset, dense_key(top_backend));
         return walk(op, ctx, effective, top_backend, d, true, split, land);
     }
     begin(d, ctx, op, input, effective, explicit_keyset, backend_key(effective, top_backend));
