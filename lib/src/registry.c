@@ -97,6 +97,10 @@ const ft_registry_t *ft_registry_builtins(void) {
     return &ftp_builtin_registry;
 }
 
+static bool writable(const ft_registry_t *reg) {
+    return reg && reg != &ftp_builtin_registry;
+}
+
 /* Frees what an operator of the registry owns, and the operator. */
 static void op_free(ft_op_t *op) {
     if (!op)
@@ -124,7 +128,7 @@ static void op_free(ft_op_t *op) {
 }
 
 void ft_registry_free(ft_registry_t *reg) {
-    if (!reg)
+    if (!writable(reg)) /* NULL, or the static built-in registry */
         return;
     for (size_t i = 0; i < reg->count; i++)
         op_free((ft_op_t *)reg->ops[i]);
@@ -244,10 +248,6 @@ void ftp_op_compute_tables(const ftp_regset_t *set, const ft_registration_t *reg
 
 /* Refuses the static built-in registry: it is const data (a caller would have
  * cast its const away). */
-static bool writable(const ft_registry_t *reg) {
-    return reg && reg != &ftp_builtin_registry;
-}
-
 /* Appends an own operator: room in ops and names (FT_ENOMEM, nothing changed,
  * if there is none), then both. */
 static ft_status add_own(ft_registry_t *reg, ft_op_t *op, uint64_t h) {

@@ -273,9 +273,26 @@ static void registry_nested_kernel_rule_is_unconditional(void) {
     FT_CHECK_EQ_INT(e.tag, FT_TAG_DEFAULT_BACKEND);
 }
 
+/* The static built-in registry is never freed: ft_registry_free ignores it
+ * (freeing its static operators would crash, or corrupt the heap), and the
+ * built-ins still work afterwards. */
+static void registry_free_ignores_the_builtin_registry(void) {
+    ft_registry_free((ft_registry_t *)ft_registry_builtins());
+    const ft_op_t *add = NULL;
+    FT_CHECK_STATUS(ft_registry_find(ft_registry_builtins(), "add", &add), FT_OK);
+    ft_dispatch_ctx_t ctx;
+    ft_dispatch_ctx_init(&ctx);
+    const ft_scalar_t a = ft_scalar_make(2.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);
+    const ft_scalar_t b = ft_scalar_make(3.0, FT_DTYPE_F64, FT_BACKEND_CPU, false);
+    ft_scalar_t out;
+    FT_CHECK_STATUS(ft_dispatch_binary(&ctx, add, &a, &b, &out, NULL), FT_OK);
+    FT_CHECK(out.value == 5.0);
+}
+
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
         FT_CASE(registry_builtins_are_spec_ops),
+        FT_CASE(registry_free_ignores_the_builtin_registry),
         FT_CASE(registry_user_op_dispatches_with_payload),
         FT_CASE(registry_rejects_bad_registrations),
         FT_CASE(registry_last_error_says_what_failed),

@@ -79,15 +79,16 @@ typedef struct ft_registration {
  * Autograd), sqdiff (CompositeImplicitAutograd). Free with ft_registry_free. */
 FT_API ft_status ft_registry_new(ft_registry_t **out);
 /* The built-in operators' own registry: static const data computed at build
- * time, shared by the whole process, never freed (do not pass it to
- * ft_registry_free or to a function that changes a registry; those refuse it
- * with FT_EINVALID_ARGUMENT). The built-in operators belong to it
+ * time, shared by the whole process, never freed (ft_registry_free ignores it,
+ * and a function that changes a registry refuses it with FT_EINVALID_ARGUMENT).
+ * The built-in operators belong to it
  * (ft_op_registry), whichever registry they were found in. ft_session_new
  * without a registry uses it, so a default session allocates no registry. */
 FT_API const ft_registry_t *ft_registry_builtins(void);
 /* New registry with no operators. */
 FT_API ft_status ft_registry_new_empty(ft_registry_t **out);
-/* Frees the registry and every operator in it. NULL is a no-op. */
+/* Frees the registry and every operator in it. NULL and ft_registry_builtins()
+ * are no-ops. */
 FT_API void ft_registry_free(ft_registry_t *reg);
 
 /* Registers a binary operator. `name`: 1..63 chars of [A-Za-z0-9_.:], starting
