@@ -196,7 +196,7 @@ int main(int argc, char **argv) {
     fprintf(f,
             "};\nconst ft_registry_t ftp_builtin_registry = {\n"
             "    .base = NULL, .ops = builtin_list, .count = FTP_BUILTIN_COUNT, .cap = FTP_BUILTIN_COUNT,\n"
-            "    .slots = builtin_slots, .nslots = %zu, .error = {FT_OK, \"\"}};\n",
+            "    .slots = builtin_slots, .nslots = %zu, .error = {.code = FT_OK, .message = \"\"}};\n",
             reg->nslots);
     fputs("const ft_op_t ftp_builtin_ops[FTP_BUILTIN_COUNT] = {\n", f);
     for (size_t i = 0; i < FTP_BUILTIN_COUNT; i++) {

@@ -11,11 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_grow.h"
 #include "builtin_ops.h"
 #include "error_internal.h"
 #include "op_internal.h"
 
-enum { OP_NAME_MAX = 63, FIRST_OPS = 16, FIRST_SLOTS = 32 };
+enum { OP_NAME_MAX = 63, FIRST_SLOTS = 32 };
 
 /* FNV-1a with a final avalanche (the table indexes by the low bits). */
 uint64_t ftp_name_hash(const char *name) {
@@ -50,11 +51,13 @@ static const ft_op_t *lookup(const ft_registry_t *reg, const char *name, uint64_
     return NULL;
 }
 
-/* Room for one more own name, keeping the table at most half full. */
-static bool reserve_slot(ft_registry_t *reg) {
-    if ((reg->count + 1) * 2 <= reg->nslots)
+/* Room for `need` own names, keeping the table at most half full. */
+static bool reserve_slots(ft_registry_t *reg, size_t need) {
+    if (need * 2 <= reg->nslots)
         return true;
-    const size_t n = reg->nslots ? reg->nslots * 2 : FIRST_SLOTS;
+    size_t n = reg->nslots ? reg->nslots * 2 : FIRST_SLOTS;
+    while (need * 2 > n)
+        n *= 2;
     ftp_name_slot_t *slots = calloc(n, sizeof *slots);
     if (!slots)
         return false;
@@ -251,15 +254,8 @@ void ftp_op_compute_tables(const ftp_regset_t *set, const ft_registration_t *reg
 /* Appends an own operator: room in ops and names (FT_ENOMEM, nothing changed,
  * if there is none), then both. */
 static ft_status add_own(ft_registry_t *reg, ft_op_t *op, uint64_t h) {
-    if (reg->count == reg->cap) {
-        const size_t cap = reg->cap ? reg->cap * 2 : FIRST_OPS;
-        const ft_op_t **ops = realloc((void *)reg->ops, cap * sizeof *ops);
-        if (!ops)
-            return FT_ENOMEM;
-        reg->ops = ops;
-        reg->cap = cap;
-    }
-    if (!reserve_slot(reg))
+    if (!ftp_array_grow((void **)&reg->ops, &reg->cap, reg->count + 1, sizeof *reg->ops, NULL) ||
+        !reserve_slots(reg, reg->count + 1))
         return FT_ENOMEM;
     ((const ft_op_t **)reg->ops)[reg->count++] = op;
     ftp_name_slot_t *sl = (ftp_name_slot_t *)slot_for(reg->slots, reg->nslots, op->name, h);
@@ -381,37 +377,13 @@ ft_status ft_op_table_entry(const ft_op_t *op, ft_key_t key, ft_table_entry_t *o
 
 /* --- kernels that come and go ---------------------------------------------- */
 
-/* A capacity of at least `need`, doubling from `cap`. */
-static size_t grown(size_t cap, size_t need) {
-    size_t n = cap ? cap : 8;
-    while (n < need)
-        n *= 2;
-    return n;
-}
-
 /* Room for `need` records / listings; false, unchanged, on failure. */
 static bool grow_recs(ftp_op_live_t *live, size_t need) {
-    if (need <= live->cap_recs)
-        return true;
-    const size_t n = grown(live->cap_recs, need);
-    const ft_registration_t **p = realloc(live->recs, n * sizeof *p);
-    if (!p)
-        return false;
-    live->recs = p;
-    live->cap_recs = n;
-    return true;
+    return ftp_array_grow((void **)&live->recs, &live->cap_recs, need, sizeof *live->recs, NULL);
 }
 
 static bool grow_listings(ftp_op_live_t *live, size_t need) {
-    if (need <= live->cap_listings)
-        return true;
-    const size_t n = grown(live->cap_listings, need);
-    ft_registration_t **p = realloc(live->listings, n * sizeof *p);
-    if (!p)
-        return false;
-    live->listings = p;
-    live->cap_listings = n;
-    return true;
+    return ftp_array_grow((void **)&live->listings, &live->cap_listings, need, sizeof *live->listings, NULL);
 }
 
 /* Gives the registry its own handles on the base's operators (sharing their
@@ -427,12 +399,7 @@ static ft_status detach(ft_registry_t *reg) {
     bool ok = copies && ops;
     for (size_t i = 0; ok && i < nbase; i++)
         ok = (copies[i] = malloc(sizeof *copies[i])) != NULL;
-    while (ok && (total + 1) * 2 > reg->nslots) {
-        const size_t had = reg->count;
-        reg->count = total; /* reserve_slot sizes for count + 1 names */
-        ok = reserve_slot(reg);
-        reg->count = had;
-    }
+    ok = ok && reserve_slots(reg, total + 1);
     if (!ok) {
         for (size_t i = 0; copies && i < nbase; i++)
             free(copies[i]);
@@ -446,9 +413,9 @@ static ft_status detach(ft_registry_t *reg) {
         copies[i]->owns = 0;
         copies[i]->live = NULL;
         ops[i] = copies[i];
-        ftp_name_slot_t *sl =
-            (ftp_name_slot_t *)slot_for(reg->slots, reg->nslots, copies[i]->name, ftp_name_hash(copies[i]->name));
-        sl->hash = ftp_name_hash(copies[i]->name);
+        const uint64_t h = ftp_name_hash(copies[i]->name);
+        ftp_name_slot_t *sl = (ftp_name_slot_t *)slot_for(reg->slots, reg->nslots, copies[i]->name, h);
+        sl->hash = h;
         sl->op = copies[i];
     }
     for (size_t i = 0; i < reg->count; i++)
