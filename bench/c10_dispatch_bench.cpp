@@ -48,6 +48,7 @@
 #include <ctime>
 #include <vector>
 
+#include "bench_common.h"
 #include "c10_dispatch_bench.h"
 #include "ft/ft.h"
 
@@ -377,16 +378,10 @@ void setup() {
 
 /* --- timing ----------------------------------------------------------------- */
 
-uint64_t now_ns() {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
-
 double time_run(int b, uint64_t n) {
-    const uint64_t t0 = now_ns();
+    const uint64_t t0 = bench_now_ns();
     const int st = run(b, n);
-    const uint64_t t1 = now_ns();
+    const uint64_t t1 = bench_now_ns();
     if (st != 0)
         die(bench_name[b], "a call failed during timing");
     return (double)(t1 - t0);
@@ -409,9 +404,7 @@ uint64_t calibrate(int b, double target_ns) {
 }
 
 double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return bench_median(v.data(), v.size());
 }
 
 void usage(FILE *f) {
@@ -480,9 +473,9 @@ int main(int argc, char **argv) {
         }
 
     std::printf("{\"bench\":\"_run\",\"tool\":\"c10-dispatch-bench\",\"libft\":\"%s\",\"torch\":\"%s\","
-                "\"compiler\":\"gcc %s\",\"ndebug\":true,\"num_threads\":%d,\"samples\":%zu,\"sample_ms\":%g,"
+                "\"compiler\":\"%s\",\"ndebug\":true,\"num_threads\":%d,\"samples\":%zu,\"sample_ms\":%g,"
                 "\"quick\":%s,\"c10_cpu_tensors\":\"inference\"}\n",
-                ft_version(), FT_C10_TORCH_VERSION, __VERSION__, at::get_num_threads(), ns, sample_ms,
+                ft_version(), FT_C10_TORCH_VERSION, BENCH_COMPILER, at::get_num_threads(), ns, sample_ms,
                 quick ? "true" : "false");
     double med[NBENCH];
     for (int b = 0; b < NBENCH; b++)

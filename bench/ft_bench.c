@@ -26,18 +26,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_common.h"
 #include "ft/ft.h"
 
 #ifndef FT_BENCH_BUILD_TYPE
 #define FT_BENCH_BUILD_TYPE ""
-#endif
-
-#if defined(__clang__)
-#define BENCH_COMPILER "clang " __clang_version__
-#elif defined(__GNUC__)
-#define BENCH_COMPILER "gcc " __VERSION__
-#else
-#define BENCH_COMPILER "unknown"
 #endif
 
 #if defined(__OPTIMIZE__)
@@ -125,12 +118,6 @@ struct bench {
 
 static bench_t benches[MAXB];
 static size_t nbench;
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
 
 /* Where microbenchmarks put their batch means (ns per iteration); NULL while
  * calibrating and checking. The main loop reserves room before each sample, so
@@ -308,7 +295,7 @@ static int run_clock_gettime(const bench_t *b, uint64_t n) {
     (void)b;
     uint64_t acc = 0;
     for (uint64_t i = 0; i < n; i++)
-        acc += now_ns();
+        acc += bench_now_ns();
     g_sink_u = acc;
     return 0;
 }
@@ -419,11 +406,11 @@ static int run_micro(const bench_t *b, uint64_t n) {
     const uint64_t mask = b->batch - 1;
     double acc = 0.0;
     int st = 0;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = bench_now_ns();
     for (uint64_t i = 0; i < n; i++) {
         st |= micro_once(b->arg, &acc, NULL);
         if ((i & mask) == mask) {
-            const uint64_t t1 = now_ns();
+            const uint64_t t1 = bench_now_ns();
             record(t1 - t0, b->batch);
             t0 = t1;
         }
@@ -891,9 +878,9 @@ static void setup(void) {
 static double time_run(const bench_t *b, uint64_t n) {
     if (b->prepare)
         b->prepare(b);
-    const uint64_t t0 = now_ns();
+    const uint64_t t0 = bench_now_ns();
     const int st = b->run(b, n);
-    const uint64_t t1 = now_ns();
+    const uint64_t t1 = bench_now_ns();
     if (st != 0) {
         fprintf(stderr, "ft-bench: %s: a call returned an error during timing\n", b->name);
         exit(1);
@@ -924,11 +911,6 @@ static uint64_t calibrate(const bench_t *b, double target_ns) {
     }
 }
 
-static int cmp_double(const void *pa, const void *pb) {
-    const double a = *(const double *)pa, b = *(const double *)pb;
-    return (a > b) - (a < b);
-}
-
 /* Linear-interpolated quantile of a sorted array. */
 static double quantile(const double *sorted, size_t n, double q) {
     if (n == 1)
@@ -941,7 +923,7 @@ static double quantile(const double *sorted, size_t n, double q) {
 
 static double median_of(const double *v, size_t n, double *scratch) {
     memcpy(scratch, v, n * sizeof *v);
-    qsort(scratch, n, sizeof *scratch, cmp_double);
+    qsort(scratch, n, sizeof *scratch, bench_cmp_double);
     return quantile(scratch, n, 0.5);
 }
 
@@ -1153,7 +1135,7 @@ int main(int argc, char **argv) {
         const bench_t *bb = &benches[b];
         const double *v = &res[b * ns];
         memcpy(scratch, v, ns * sizeof *v);
-        qsort(scratch, ns, sizeof *scratch, cmp_double);
+        qsort(scratch, ns, sizeof *scratch, bench_cmp_double);
         const double median = medians[b];
         printf("{\"bench\":\"%s\",\"unit\":\"ns/op\",\"median\":%.3f,\"p10\":%.3f,\"p90\":%.3f,\"min\":%.3f,"
                "\"samples\":%zu,\"iters_per_sample\":%llu",
@@ -1171,7 +1153,7 @@ int main(int argc, char **argv) {
         }
         if (bb->micro && recs[b].len > 0) {
             rec_t *rc = &recs[b];
-            qsort(rc->v, rc->len, sizeof *rc->v, cmp_double);
+            qsort(rc->v, rc->len, sizeof *rc->v, bench_cmp_double);
             const double p50 = quantile(rc->v, rc->len, 0.5);
             printf(",\"p50\":%.1f,\"p95\":%.1f,\"p99\":%.1f,\"max\":%.1f,\"batch\":%u,\"batches\":%zu,"
                    "\"clock_gettime_ns\":%.3f",

@@ -40,16 +40,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "ft/ft.h"
 #include "ftf/event.h"
 #include "ftf/ids.h"
 #include "ftf/log.h"
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void report(const char *cmd, uint64_t events, uint64_t bytes, double seconds) {
     printf("%s events=%llu seconds=%.4f events_per_s=%.0f mb_per_s=%.1f\n", cmd, (unsigned long long)events, seconds,
@@ -202,7 +197,7 @@ static int make_log(int argc, char **argv) {
     if (jsonl)
         fprintf(jsonl, "%s\n", line.data);
     uint64_t bytes = 0;
-    const double t0 = now_s();
+    const double t0 = bench_now_s();
     for (unsigned long long i = 0; i < n; i++) {
         const bool fail = every && i % every == every - 1;
         if ((st = gen_event(&g, i, fail, &line)) != FTF_OK)
@@ -215,7 +210,7 @@ static int make_log(int argc, char **argv) {
     }
     if ((st = ftf_log_writer_close(w)) != FTF_OK)
         return die("close", st);
-    const double t1 = now_s();
+    const double t1 = bench_now_s();
     if (jsonl && fclose(jsonl) != 0)
         return die(jsonl_path, FTF_EIO);
     ftf_buf_dispose(&line);
@@ -257,7 +252,7 @@ static int write_bench(int argc, char **argv) {
     wo.level = atoi(opt(argc, argv, "--level", "6"));
     wo.sync = strcmp(opt(argc, argv, "--sync", "none"), "none") == 0 ? FTF_LOG_SYNC_NONE : FTF_LOG_SYNC_FAILURES;
     wo.max_age_ms = 0;
-    const double t0 = now_s();
+    const double t0 = bench_now_s();
     ftf_log_writer_t *w;
     ftf_status st = ftf_log_writer_open(argv[3], &wo, &w);
     if (st)
@@ -273,7 +268,7 @@ static int write_bench(int argc, char **argv) {
     }
     if ((st = ftf_log_writer_close(w)) != FTF_OK)
         return die("close", st);
-    report("write", events, len, now_s() - t0);
+    report("write", events, len, bench_now_s() - t0);
     free(in);
     return 0;
 }
@@ -283,7 +278,7 @@ static int write_bench(int argc, char **argv) {
 static int read_bench(int argc, char **argv) {
     if (argc < 3)
         return die("usage: read LOG...", FTF_EINVALID_ARGUMENT);
-    const double t0 = now_s();
+    const double t0 = bench_now_s();
     ftf_log_reader_t *r;
     ftf_status st = ftf_log_reader_open((const char *const *)(argv + 2), (size_t)(argc - 2), NULL, &r);
     if (st)
@@ -293,7 +288,7 @@ static int read_bench(int argc, char **argv) {
     int k;
     while ((k = ftf_log_reader_next(r, &rec)) == 1)
         events++;
-    const double t1 = now_s();
+    const double t1 = bench_now_s();
     const ftf_log_report_t *rep = ftf_log_reader_report(r);
     if (k < 0)
         return die("read", (ftf_status)k);
@@ -319,7 +314,7 @@ static ftf_status failure_run(gen_t *g, const char *path, const ftf_log_writer_o
     ftf_buf_t line = FTF_BUF_INIT;
     ftf_log_writer_t *w;
     g->failures = 0;
-    const double t0 = now_s();
+    const double t0 = bench_now_s();
     ftf_status st = ftf_log_writer_open(path, wo, &w);
     if (st)
         return st;
@@ -332,7 +327,7 @@ static ftf_status failure_run(gen_t *g, const char *path, const ftf_log_writer_o
     ftf_log_writer_stats_t ws;
     ftf_log_writer_stats(w, &ws);
     const ftf_status cs = ftf_log_writer_close(w);
-    const double t1 = now_s();
+    const double t1 = bench_now_s();
     ftf_buf_dispose(&line);
     if (st || cs)
         return st ? st : cs;
@@ -343,16 +338,6 @@ static ftf_status failure_run(gen_t *g, const char *path, const ftf_log_writer_o
     out->syncs = ws.syncs + (wo->sync != FTF_LOG_SYNC_NONE); /* and the one at close */
     unlink(path);
     return FTF_OK;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 #define MAX_REPS 101
@@ -409,7 +394,7 @@ static int failure_rate(int argc, char **argv) {
                 fflush(stdout);
             }
         }
-        const double m1 = median(eps[0], reps), mall = median(eps[1], reps);
+        const double m1 = bench_median(eps[0], (size_t)reps), mall = bench_median(eps[1], (size_t)reps);
         printf("{\"bench\":\"failure_rate_summary\",\"policy\":\"%s\",\"interval_ms\":%lld,\"store_below\":%zu,"
                "\"events\":%llu,"
                "\"reps\":%d,\"median_events_per_s_1pct\":%.0f,\"median_events_per_s_all\":%.0f,\"ratio\":%.2f,"

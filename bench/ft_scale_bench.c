@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "ft/ft.h"
 
 #ifndef FT_BENCH_BUILD_TYPE
@@ -64,12 +65,6 @@ typedef struct {
     const char *filter;
     bool memory, check, warm;
 } config_t;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void die(const char *what, ft_status st) {
     fprintf(stderr, "ft-scale-bench: %s: %s\n", what, ft_status_code(st));
@@ -115,16 +110,6 @@ static long maxrss_kib(void) {
     return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static double min_of(const double *v, int n) {
     double m = v[0];
     for (int i = 1; i < n; i++)
@@ -158,7 +143,7 @@ static double run_program(size_t n) {
         TRY("find", ft_registry_find(shared_registry, names[i], &ops[i]));
     ft_session_options_t o = FT_SESSION_OPTIONS_INIT;
     o.registry = shared_registry;
-    const double t0 = now();
+    const double t0 = bench_now_s();
     ft_session_t *s;
     TRY("session", ft_session_new(&o, &s));
     ft_var_t x, y, acc;
@@ -173,7 +158,7 @@ static double run_program(size_t n) {
     TRY("grad", ft_session_grad(s, x, &g, &defined));
     const size_t entries = ft_session_evidence_count(s);
     ft_session_free(s);
-    const double t = now() - t0;
+    const double t = bench_now_s() - t0;
     check(defined && isfinite(g) && entries == n + 1, "program gradients and ledger");
     sink_hole = g;
     return t;
@@ -191,7 +176,7 @@ static double run_session_calls(size_t n, bool sink_only) {
     ft_session_t *s;
     TRY("session", ft_session_new(&o, &s));
     ft_var_t x = 0, y = 0, z;
-    const double t0 = now();
+    const double t0 = bench_now_s();
     for (size_t i = 0; i < n; i++) {
         if (i % CLEAR_EVERY == 0) {
             if (sink_only)
@@ -203,7 +188,7 @@ static double run_session_calls(size_t n, bool sink_only) {
         }
         TRY("call", ft_session_call(s, "add", x, y, &z));
     }
-    const double t = now() - t0;
+    const double t = bench_now_s() - t0;
     check(ft_session_evidence_count(s) == n && (!sink_only || seen == n), "every call is an entry");
     ft_session_free(s);
     return t;
@@ -234,9 +219,9 @@ static double run_backward_leaves(size_t n, bool shuffled) {
     for (size_t i = 1; i < n; i++)
         TRY("apply", ft_tape_apply(tape, &ctx, add, acc, xs[i], &acc, NULL));
     ft_backward_report_t rep;
-    const double t0 = now();
+    const double t0 = bench_now_s();
     TRY("backward", ft_tape_backward(tape, acc, NULL, &rep));
-    const double t = now() - t0;
+    const double t = bench_now_s() - t0;
     check(rep.leaf_count == n && rep.steps == n - 1 && rep.leaves[0] == 0 && rep.leaves[n - 1] == n - 1,
           "backward reaches every leaf, ascending");
     double g;
@@ -277,10 +262,10 @@ static void run_registry_rep(const size_t *sizes, int nsizes, double *out) {
     size_t done = 0;
     double spent = 0;
     for (int k = 0; k < nsizes; k++) {
-        const double t0 = now();
+        const double t0 = bench_now_s();
         for (; done < sizes[k]; done++)
             TRY("register", ft_registry_register(reg, names + done * NAME_LEN, regs, 2, NULL));
-        spent += now() - t0;
+        spent += bench_now_s() - t0;
         out[k] = spent;
 
         const size_t n = sizes[k], stride = n / WORKING_SET;
@@ -294,10 +279,10 @@ static void run_registry_rep(const size_t *sizes, int nsizes, double *out) {
         ft_var_t x, y, z;
         TRY("leaf", ft_session_leaf(s, 1, FT_DTYPE_F64, true, &x));
         TRY("leaf", ft_session_leaf(s, 2, FT_DTYPE_F64, true, &y));
-        const double t1 = now();
+        const double t1 = bench_now_s();
         for (size_t i = 0; i < n; i++)
             TRY("call", ft_session_call(s, called[i % WORKING_SET], x, y, &z));
-        out[nsizes + k] = now() - t1;
+        out[nsizes + k] = bench_now_s() - t1;
         const ft_evidence_t *last = ft_session_evidence_at(s, n - 1);
         check(last && last->decision && strcmp(last->decision->kernel, "user::add_like") == 0,
               "calls reach the user operators");
@@ -412,7 +397,7 @@ typedef struct {
 static void summarize(result_t *res, const size_t *sizes, int nsizes, double (*t)[MAX_REPS], int reps) {
     for (int k = 0; k < nsizes; k++) {
         res->min[k] = min_of(t[k], reps);
-        res->med[k] = median(t[k], reps);
+        res->med[k] = bench_median(t[k], (size_t)reps);
         printf("{\"bench\":\"scale\",\"case\":\"%s\",\"n\":%zu,\"unit\":\"%s\",\"median_s\":%.6f,\"min_s\":%.6f,"
                "\"ns_per_unit\":%.1f,\"reps\":%d}\n",
                res->name, sizes[k], res->unit, res->med[k], res->min[k], res->med[k] * 1e9 / (double)sizes[k], reps);
@@ -475,7 +460,7 @@ static void memory_child(const void *arg, double *out) {
     int nsamples = 0;
     const size_t every = calls / SAMPLES ? calls / SAMPLES : 1;
     const size_t before = rss_now();
-    const double t0 = now();
+    const double t0 = bench_now_s();
     for (size_t i = 0; i < calls; i++) {
         if (i % CLEAR_EVERY == 0 && (clears || i == 0)) {
             TRY("clear", ft_session_clear_tape(s));
@@ -486,7 +471,7 @@ static void memory_child(const void *arg, double *out) {
         if ((i + 1) % every == 0 && nsamples < SAMPLES)
             samples[nsamples++] = rss_now();
     }
-    const double t = now() - t0;
+    const double t = bench_now_s() - t0;
     const size_t after = rss_now();
     check(ft_session_evidence_count(s) == calls && (which != MEM_SINK_ONLY || seen == calls), "every call counted");
     const size_t first = ft_session_evidence_first(s);
