@@ -10,36 +10,51 @@
 #include "dispatch_call.h"
 #include "op_internal.h"
 
+/* The names of an enum's values 0..n-1, both ways. */
+static const char *const mode_names[] = {"strict", "hardened"};
+static const char *const profile_names[] = {"packet", "c10"};
+#define NAMES(a) (sizeof(a) / sizeof *(a))
+_Static_assert(FT_MODE_STRICT == 0 && FT_MODE_HARDENED == 1 && FT_PROFILE_PACKET == 0 && FT_PROFILE_C10 == 1,
+               "names indexed by value");
+
+static const char *name_of(const char *const *names, size_t n, unsigned value) {
+    return value < n ? names[value] : NULL;
+}
+
+/* The value named `name` into *out; FT_EINVALID_ARGUMENT (nothing written) for
+ * NULL or an unknown name. */
+static ft_status value_of(const char *const *names, size_t n, const char *name, unsigned *out) {
+    for (unsigned v = 0; name && v < n; v++) {
+        if (strcmp(name, names[v]) == 0) {
+            *out = v;
+            return FT_OK;
+        }
+    }
+    return FT_EINVALID_ARGUMENT;
+}
+
 const char *ft_mode_name(ft_mode_t mode) {
-    return mode == FT_MODE_STRICT ? "strict" : mode == FT_MODE_HARDENED ? "hardened" : NULL;
+    return name_of(mode_names, NAMES(mode_names), (unsigned)mode);
 }
 
 ft_status ft_mode_from_name(const char *name, ft_mode_t *out) {
-    if (!name || !out)
+    unsigned v;
+    if (!out || value_of(mode_names, NAMES(mode_names), name, &v) != FT_OK)
         return FT_EINVALID_ARGUMENT;
-    for (int m = FT_MODE_STRICT; m <= FT_MODE_HARDENED; m++) {
-        if (strcmp(name, ft_mode_name((ft_mode_t)m)) == 0) {
-            *out = (ft_mode_t)m;
-            return FT_OK;
-        }
-    }
-    return FT_EINVALID_ARGUMENT;
+    *out = (ft_mode_t)v;
+    return FT_OK;
 }
 
 const char *ft_profile_name(ft_profile_t profile) {
-    return profile == FT_PROFILE_PACKET ? "packet" : profile == FT_PROFILE_C10 ? "c10" : NULL;
+    return name_of(profile_names, NAMES(profile_names), (unsigned)profile);
 }
 
 ft_status ft_profile_from_name(const char *name, ft_profile_t *out) {
-    if (!name || !out)
+    unsigned v;
+    if (!out || value_of(profile_names, NAMES(profile_names), name, &v) != FT_OK)
         return FT_EINVALID_ARGUMENT;
-    for (int p = FT_PROFILE_PACKET; p <= FT_PROFILE_C10; p++) {
-        if (strcmp(name, ft_profile_name((ft_profile_t)p)) == 0) {
-            *out = (ft_profile_t)p;
-            return FT_OK;
-        }
-    }
-    return FT_EINVALID_ARGUMENT;
+    *out = (ft_profile_t)v;
+    return FT_OK;
 }
 
 const char *ft_mode_split_name(ft_mode_split_t split) {
