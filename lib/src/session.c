@@ -479,37 +479,9 @@ static void discard(ft_session_t *s, const entry_t *e, void *owned) {
     free(owned);
 }
 
-/* Field by field, not memset: for a 144-byte entry compilers emit `rep stos`,
- * whose start-up alone costs more than these stores (padding stays as it was;
- * nothing reads it). */
-static inline void entry_init(entry_t *e, ft_evidence_kind_t kind, ft_status status) {
-    e->seq = 0;
-    e->kind = kind;
-    e->status = status;
-    e->has_time = false;
-    e->time = 0;
-    e->op = NULL;
-    e->decision = NULL;
-    e->lhs = e->rhs = e->out = 0;
-    e->value.value = 0;
-    e->value.dtype = (ft_dtype_t)0;
-    e->value.device = (ft_backend_t)0;
-    e->value.requires_grad = false;
-    e->value.tape_var = 0;
-    e->root = 0;
-    e->retain_graph = false;
-    e->steps = 0;
-    e->order = NULL;
-    e->grad_count = 0;
-    e->grad_vars = NULL;
-    e->grads = NULL;
-    e->from = e->to = 0;
-}
-
 /* The fields every entry has, and those of the mode-change kinds; the hot
- * paths write the others once each (entry_init's zeros and then the values
- * would be two stores per field, and this code is bound by stores). seq is
- * commit's. */
+ * paths write the others once each (zeros and then the values would be two
+ * stores per field, and this code is bound by stores). seq is commit's. */
 static inline void entry_fill(entry_t *e, ft_evidence_kind_t kind, ft_status status) {
     e->kind = kind;
     e->status = status;
@@ -527,6 +499,16 @@ static inline void zero_backward_fields(entry_t *e) {
 
 static inline void zero_dispatch_fields(entry_t *e) {
     memset(&e->op, 0, offsetof(entry_t, root) - offsetof(entry_t, op));
+}
+
+/* An entry with every field zero but those entry_fill sets, for the kinds that
+ * set a few fields of their own after it. Block by block, not one memset of the
+ * whole entry: for 144 bytes compilers emit `rep stos`, whose start-up alone
+ * costs more than these stores. */
+static inline void entry_init(entry_t *e, ft_evidence_kind_t kind, ft_status status) {
+    entry_fill(e, kind, status);
+    zero_dispatch_fields(e);
+    zero_backward_fields(e);
 }
 
 static inline void scalar_zero(ft_scalar_t *v) {
