@@ -219,10 +219,10 @@ static inline ft_status dispatch_on_tape(ft_tape_t *tape, const ft_dispatch_ctx_
     if (result.tape_var == 0) {
         /* Not produced by recorded inner calls: this op is the node, if any. Under
          * the c10 profile the route passes the autograd hop even with grad mode off
-         * or in inference mode; it records nothing then (the dispatcher already
-         * cleared result.requires_grad; the check says so here too). */
+         * or in inference mode; it records nothing then, and requires_grad says so:
+         * the dispatcher (profile_result) cleared it for those modes. */
         uint32_t node = 0;
-        if (result.requires_grad && autograd && (ctx->profile != FT_PROFILE_C10 || ft_dispatch_records_grad(ctx))) {
+        if (result.requires_grad && autograd) {
             if (!RESERVE(tape, nodes, cap_nodes, tape->nnodes + 1))
                 return ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory recording %s", op->name);
             tape_node_t *n = &tape->nodes[tape->nnodes];
