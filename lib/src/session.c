@@ -470,15 +470,6 @@ static inline void commit(ft_session_t *s, entry_t *e, void *owned) {
         s->sink(shown, s->sink_payload);
 }
 
-/* Gives back what an entry that will not be appended took. */
-static void discard(ft_session_t *s, const entry_t *e, void *owned) {
-    if (s->policy != FT_LEDGER_KEEP_LAST)
-        return; /* arena memory goes with the session; scratch is reused */
-    if (e->decision)
-        release_decision(s, e->decision);
-    free(owned);
-}
-
 /* The fields every entry has, and those of the mode-change kinds; the hot
  * paths write the others once each (zeros and then the values would be two
  * stores per field, and this code is bound by stores). seq is commit's. */
@@ -614,10 +605,10 @@ static ft_status call_unrouted(ft_session_t *s, const ft_op_t *op, const char *o
     } else { /* the name as asked for, so a failed lookup is still evidence of what was tried */
         const size_t n = strlen(opname) + 1;
         char *copy = extra_alloc(s, n, &owned);
-        if (!copy) {
-            discard(s, e, owned);
-            return st; /* the operation's status wins over the failure to record it */
-        }
+        /* the operation's status wins over the failure to record it; nothing to
+         * give back (the entry has no decision, and owned is NULL) */
+        if (!copy)
+            return st;
         memcpy(copy, opname, n);
         e->op = copy;
     }
