@@ -299,9 +299,24 @@ static inline entry_t *reserve(ft_session_t *s, entry_t *local) {
     return e;
 }
 
+/* Grows the FT_LEDGER_SINK_ONLY scratch buffer to hold `size` bytes; false
+ * when out of memory. */
+static bool scratch_grow(ft_session_t *s, size_t size) {
+    size_t cap = s->scratch_cap ? s->scratch_cap : SCRATCH_MIN;
+    while (cap < size)
+        cap *= 2;
+    void *p = realloc(s->scratch, cap);
+    if (!p)
+        return false;
+    s->scratch = p;
+    s->scratch_cap = cap;
+    return true;
+}
+
 /* Memory an entry points into (an op name, backward lists). *owned receives
- * what the entry must free when it drops out (FT_LEDGER_KEEP_LAST only). */
-static void *extra_alloc(ft_session_t *s, size_t size, void **owned) {
+ * what the entry must free when it drops out (FT_LEDGER_KEEP_LAST only).
+ * Inline: with FT_LEDGER_KEEP_ALL it is an arena_alloc, with no call. */
+static inline void *extra_alloc(ft_session_t *s, size_t size, void **owned) {
     switch (s->policy) {
     case FT_LEDGER_KEEP_ALL:
         return arena_alloc(s, size);
@@ -311,16 +326,8 @@ static void *extra_alloc(ft_session_t *s, size_t size, void **owned) {
         break;
     }
     /* the previous entry's lists are done with: its sink call has returned */
-    if (size > s->scratch_cap) {
-        size_t cap = s->scratch_cap ? s->scratch_cap : SCRATCH_MIN;
-        while (cap < size)
-            cap *= 2;
-        void *p = realloc(s->scratch, cap);
-        if (!p)
-            return NULL;
-        s->scratch = p;
-        s->scratch_cap = cap;
-    }
+    if (size > s->scratch_cap && !scratch_grow(s, size))
+        return NULL;
     return s->scratch;
 }
 
@@ -698,7 +705,7 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
         const size_t nl = rep.leaf_count, ns = rep.steps;
         const size_t bytes = nl * sizeof(double) + (nl + ns) * sizeof(ft_var_t);
         const size_t size = bytes ? bytes : sizeof(double);
-        unsigned char *block = s->policy == FT_LEDGER_KEEP_ALL ? arena_alloc(s, size) : extra_alloc(s, size, &owned);
+        unsigned char *block = extra_alloc(s, size, &owned);
         if (!block) {
             kept = false;
         } else {
