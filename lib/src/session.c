@@ -299,9 +299,24 @@ static inline entry_t *reserve(ft_session_t *s, entry_t *local) {
     return e;
 }
 
+/* Grows the FT_LEDGER_SINK_ONLY scratch buffer to hold `size` bytes; false
+ * when out of memory. */
+static bool scratch_grow(ft_session_t *s, size_t size) {
+    size_t cap = s->scratch_cap ? s->scratch_cap : SCRATCH_MIN;
+    while (cap < size)
+        cap *= 2;
+    void *p = realloc(s->scratch, cap);
+    if (!p)
+        return false;
+    s->scratch = p;
+    s->scratch_cap = cap;
+    return true;
+}
+
 /* Memory an entry points into (an op name, backward lists). *owned receives
- * what the entry must free when it drops out (FT_LEDGER_KEEP_LAST only). */
-static void *extra_alloc(ft_session_t *s, size_t size, void **owned) {
+ * what the entry must free when it drops out (FT_LEDGER_KEEP_LAST only).
+ * Inline: with FT_LEDGER_KEEP_ALL it is an arena_alloc, with no call. */
+static inline void *extra_alloc(ft_session_t *s, size_t size, void **owned) {
     switch (s->policy) {
     case FT_LEDGER_KEEP_ALL:
         return arena_alloc(s, size);
@@ -311,16 +326,8 @@ static void *extra_alloc(ft_session_t *s, size_t size, void **owned) {
         break;
     }
     /* the previous entry's lists are done with: its sink call has returned */
-    if (size > s->scratch_cap) {
-        size_t cap = s->scratch_cap ? s->scratch_cap : SCRATCH_MIN;
-        while (cap < size)
-            cap *= 2;
-        void *p = realloc(s->scratch, cap);
-        if (!p)
-            return NULL;
-        s->scratch = p;
-        s->scratch_cap = cap;
-    }
+    if (size > s->scratch_cap && !scratch_grow(s, size))
+        return NULL;
     return s->scratch;
 }
 
@@ -470,46 +477,9 @@ static inline void commit(ft_session_t *s, entry_t *e, void *owned) {
         s->sink(shown, s->sink_payload);
 }
 
-/* Gives back what an entry that will not be appended took. */
-static void discard(ft_session_t *s, const entry_t *e, void *owned) {
-    if (s->policy != FT_LEDGER_KEEP_LAST)
-        return; /* arena memory goes with the session; scratch is reused */
-    if (e->decision)
-        release_decision(s, e->decision);
-    free(owned);
-}
-
-/* Field by field, not memset: for a 144-byte entry compilers emit `rep stos`,
- * whose start-up alone costs more than these stores (padding stays as it was;
- * nothing reads it). */
-static inline void entry_init(entry_t *e, ft_evidence_kind_t kind, ft_status status) {
-    e->seq = 0;
-    e->kind = kind;
-    e->status = status;
-    e->has_time = false;
-    e->time = 0;
-    e->op = NULL;
-    e->decision = NULL;
-    e->lhs = e->rhs = e->out = 0;
-    e->value.value = 0;
-    e->value.dtype = (ft_dtype_t)0;
-    e->value.device = (ft_backend_t)0;
-    e->value.requires_grad = false;
-    e->value.tape_var = 0;
-    e->root = 0;
-    e->retain_graph = false;
-    e->steps = 0;
-    e->order = NULL;
-    e->grad_count = 0;
-    e->grad_vars = NULL;
-    e->grads = NULL;
-    e->from = e->to = 0;
-}
-
 /* The fields every entry has, and those of the mode-change kinds; the hot
- * paths write the others once each (entry_init's zeros and then the values
- * would be two stores per field, and this code is bound by stores). seq is
- * commit's. */
+ * paths write the others once each (zeros and then the values would be two
+ * stores per field, and this code is bound by stores). seq is commit's. */
 static inline void entry_fill(entry_t *e, ft_evidence_kind_t kind, ft_status status) {
     e->kind = kind;
     e->status = status;
@@ -527,6 +497,16 @@ static inline void zero_backward_fields(entry_t *e) {
 
 static inline void zero_dispatch_fields(entry_t *e) {
     memset(&e->op, 0, offsetof(entry_t, root) - offsetof(entry_t, op));
+}
+
+/* An entry with every field zero but those entry_fill sets, for the kinds that
+ * set a few fields of their own after it. Block by block, not one memset of the
+ * whole entry: for 144 bytes compilers emit `rep stos`, whose start-up alone
+ * costs more than these stores. */
+static inline void entry_init(entry_t *e, ft_evidence_kind_t kind, ft_status status) {
+    entry_fill(e, kind, status);
+    zero_dispatch_fields(e);
+    zero_backward_fields(e);
 }
 
 static inline void scalar_zero(ft_scalar_t *v) {
@@ -632,10 +612,10 @@ static ft_status call_unrouted(ft_session_t *s, const ft_op_t *op, const char *o
     } else { /* the name as asked for, so a failed lookup is still evidence of what was tried */
         const size_t n = strlen(opname) + 1;
         char *copy = extra_alloc(s, n, &owned);
-        if (!copy) {
-            discard(s, e, owned);
-            return st; /* the operation's status wins over the failure to record it */
-        }
+        /* the operation's status wins over the failure to record it; nothing to
+         * give back (the entry has no decision, and owned is NULL) */
+        if (!copy)
+            return st;
         memcpy(copy, opname, n);
         e->op = copy;
     }
@@ -725,7 +705,7 @@ ft_status ft_session_backward(ft_session_t *s, ft_var_t root, bool retain_graph,
         const size_t nl = rep.leaf_count, ns = rep.steps;
         const size_t bytes = nl * sizeof(double) + (nl + ns) * sizeof(ft_var_t);
         const size_t size = bytes ? bytes : sizeof(double);
-        unsigned char *block = s->policy == FT_LEDGER_KEEP_ALL ? arena_alloc(s, size) : extra_alloc(s, size, &owned);
+        unsigned char *block = extra_alloc(s, size, &owned);
         if (!block) {
             kept = false;
         } else {

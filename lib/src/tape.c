@@ -219,10 +219,10 @@ static inline ft_status dispatch_on_tape(ft_tape_t *tape, const ft_dispatch_ctx_
     if (result.tape_var == 0) {
         /* Not produced by recorded inner calls: this op is the node, if any. Under
          * the c10 profile the route passes the autograd hop even with grad mode off
-         * or in inference mode; it records nothing then (the dispatcher already
-         * cleared result.requires_grad; the check says so here too). */
+         * or in inference mode; it records nothing then, and requires_grad says so:
+         * the dispatcher (profile_result) cleared it for those modes. */
         uint32_t node = 0;
-        if (result.requires_grad && autograd && (ctx->profile != FT_PROFILE_C10 || ft_dispatch_records_grad(ctx))) {
+        if (result.requires_grad && autograd) {
             if (!RESERVE(tape, nodes, cap_nodes, tape->nnodes + 1))
                 return ftp_error_set(tape_error(tape), FT_ENOMEM, "out of memory recording %s", op->name);
             tape_node_t *n = &tape->nodes[tape->nnodes];
@@ -389,20 +389,26 @@ static uint32_t heap_pop(uint32_t *h, size_t *len) {
     return top;
 }
 
-/* A failed walk leaves the graph as it found it: every node it ran was
- * unreleased when it ran. */
-/* A failed backward's report: no steps, no leaves (a report is written once,
- * on the way out: this code is bound by stores). */
-static void report_empty(ft_backward_report_t *report, const ft_tape_t *tape, ft_var_t root) {
+/* Fills in the report, if any (once, on the way out: this code is bound by
+ * stores). */
+static inline void report_set(ft_backward_report_t *report, const ft_tape_t *tape, ft_var_t root, size_t steps,
+                              size_t leaf_count) {
     if (report) {
         report->root = root;
-        report->steps = 0;
+        report->steps = steps;
         report->order = tape->order;
         report->leaves = tape->leaves;
-        report->leaf_count = 0;
+        report->leaf_count = leaf_count;
     }
 }
 
+/* A failed backward's report: no steps, no leaves. */
+static void report_empty(ft_backward_report_t *report, const ft_tape_t *tape, ft_var_t root) {
+    report_set(report, tape, root, 0, 0);
+}
+
+/* A failed walk leaves the graph as it found it: every node it ran was
+ * unreleased when it ran. */
 static ft_status walk_failed(ft_tape_t *tape, ft_backward_report_t *report, ft_var_t root, const uint32_t *ran,
                              size_t steps, bool released, ft_status st) {
     report_empty(report, tape, root);
@@ -485,13 +491,7 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         r->grad = r->has_grad ? in_dtype(r->value.dtype, r->grad + 1.0) : 1.0;
         r->has_grad = true;
         tape->leaves[0] = root;
-        if (report) {
-            report->root = root;
-            report->steps = 0;
-            report->order = tape->order;
-            report->leaves = tape->leaves;
-            report->leaf_count = 1;
-        }
+        report_set(report, tape, root, 0, 1);
         return FT_OK;
     }
     if (!RESERVE(tape, work, work_cap, tape->nnodes)) {
@@ -595,12 +595,6 @@ ft_status ft_tape_backward(ft_tape_t *tape, ft_var_t root, const ft_backward_opt
         for (size_t i = 0; i < nleaves; i++)
             tape->leaves[i] += tape->base;
     }
-    if (report) {
-        report->root = root;
-        report->steps = steps;
-        report->order = tape->order;
-        report->leaves = tape->leaves;
-        report->leaf_count = nleaves;
-    }
+    report_set(report, tape, root, steps, nleaves);
     return FT_OK;
 }

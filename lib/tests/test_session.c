@@ -505,6 +505,67 @@ static void session_kept_decisions_match_the_dispatcher(void) {
     FT_CHECK_MSG(distinct > 500, "only %zu distinct include sets", distinct);
 }
 
+/* What a kind's own fields leave: the rest of the entry is zero (session.h). */
+static bool no_dispatch_fields(const ft_evidence_t *e) {
+    const ft_scalar_t *v = &e->value;
+    return !e->op && !e->decision && e->lhs == 0 && e->rhs == 0 && e->out == 0 && v->value == 0 && v->dtype == 0 &&
+           v->device == 0 && !v->requires_grad && v->tape_var == 0 && !v->inference;
+}
+
+static bool no_backward_fields(const ft_evidence_t *e) {
+    return e->root == 0 && !e->retain_graph && e->steps == 0 && !e->order && e->grad_count == 0 && !e->grad_vars &&
+           !e->grads;
+}
+
+/* Two identical calls that fail after routing: the second's decision, which the
+ * ledger keeps already, is left written (not zero: its status is not FT_OK) in
+ * the arena's free room, where FT_LEDGER_KEEP_ALL builds the next entry. */
+static ft_status dirty_arena(ft_session_t *s, ft_var_t a, ft_var_t b) {
+    ft_var_t r = 0;
+    ft_session_call(s, "rsub", a, b, &r); /* strict: rejected */
+    return ft_session_call(s, "rsub", a, b, &r);
+}
+
+/* Fields not of an entry's kind are zero also when the memory the entry is
+ * built in was written before (entries that fail before routing and the
+ * mode-change kinds fill in few fields of their own). */
+static void session_entries_zero_other_kinds_fields(void) {
+    ft_session_t *s;
+    FT_CHECK_STATUS(ft_session_new(NULL, &s), FT_OK);
+    ft_var_t a = 0, b = 0, r = 0;
+    ft_status st = ft_session_leaf(s, 1, FT_DTYPE_F64, true, &a);
+    st = st ? st : ft_session_leaf(s, 2, FT_DTYPE_F64, true, &b);
+    const ft_status dirty1 = dirty_arena(s, a, b);
+    const ft_status grad = ft_session_set_grad_mode(s, false);
+    const ft_status dirty2 = dirty_arena(s, a, b);
+    const ft_status unknown = ft_session_call(s, "nope", a, b, &r);
+    const ft_status dirty3 = dirty_arena(s, a, b);
+    const ft_status inference = ft_session_set_inference_mode(s, true);
+    const ft_status dirty4 = dirty_arena(s, a, b);
+    const ft_status mode = ft_session_set_mode(s, FT_MODE_HARDENED);
+    const ft_evidence_t *eg = ft_session_evidence_at(s, 2), *eu = ft_session_evidence_at(s, 5),
+                        *ei = ft_session_evidence_at(s, 8), *em = ft_session_evidence_at(s, 11);
+    bool ok = ft_session_evidence_count(s) == 12 && eg && eu && ei && em;
+    ok = ok && eg->kind == FT_EVIDENCE_GRAD_MODE_CHANGE && no_dispatch_fields(eg) && no_backward_fields(eg);
+    ok = ok && ei->kind == FT_EVIDENCE_INFERENCE_MODE_CHANGE && no_dispatch_fields(ei) && no_backward_fields(ei);
+    ok = ok && em->kind == FT_EVIDENCE_MODE_CHANGE && no_dispatch_fields(em) && no_backward_fields(em);
+    const ft_scalar_t *v = eu ? &eu->value : NULL;
+    ok = ok && eu->kind == FT_EVIDENCE_DISPATCH && eu->lhs == a && eu->rhs == b && strcmp(eu->op, "nope") == 0 &&
+         !eu->decision && eu->out == 0 && v->value == 0 && v->dtype == 0 && v->device == 0 && !v->requires_grad &&
+         v->tape_var == 0 && !v->inference && eu->from == 0 && eu->to == 0 && no_backward_fields(eu);
+    ft_session_free(s);
+    FT_CHECK_STATUS(st, FT_OK);
+    FT_CHECK_STATUS(dirty1, FT_ECOMPOSITE_REJECTED);
+    FT_CHECK_STATUS(dirty2, FT_ECOMPOSITE_REJECTED);
+    FT_CHECK_STATUS(dirty3, FT_ECOMPOSITE_REJECTED);
+    FT_CHECK_STATUS(dirty4, FT_ECOMPOSITE_REJECTED);
+    FT_CHECK_STATUS(grad, FT_OK);
+    FT_CHECK_STATUS(unknown, FT_EUNKNOWN_OP);
+    FT_CHECK_STATUS(inference, FT_OK);
+    FT_CHECK_STATUS(mode, FT_OK);
+    FT_CHECK(ok);
+}
+
 int main(int argc, char **argv) {
     static const ft_test_case_t cases[] = {
         FT_CASE(session_evidence_for_ops_and_backward),
@@ -518,6 +579,7 @@ int main(int argc, char **argv) {
         FT_CASE(session_last_error_and_set_mode),
         FT_CASE(session_clear_tape_keeps_ids_unique),
         FT_CASE(session_kept_decisions_match_the_dispatcher),
+        FT_CASE(session_entries_zero_other_kinds_fields),
     };
     return ft_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
