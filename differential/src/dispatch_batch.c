@@ -291,11 +291,7 @@ static bool parse_value(const json_t *v, double *out) {
 static bool get_scalar(const json_t *q, const char *field, ft_scalar_t *t, json_t **answer) {
     const json_t *o = json_object_get(q, field);
     char m[160];
-    t->dtype = FT_DTYPE_F64;
-    t->device = FT_BACKEND_CPU;
-    t->requires_grad = false;
-    t->tape_var = 0;
-    t->inference = false;
+    *t = ft_scalar_make(0, FT_DTYPE_F64, FT_BACKEND_CPU, false); /* every field set; the query changes some */
     if (!json_is_object(o)) {
         snprintf(
             m, sizeof m,
