@@ -215,23 +215,44 @@ static json_t *q_key(ftd_batch_t *b, const json_t *q) {
     return json_pack("{s:I, s:s}", "id", (json_int_t)k, "name", ft_key_name(k));
 }
 
+/* The keys of field "registrations" (key names, at most FT_KEY_ID_COUNT; at
+ * least one if `nonempty`) into keys[0..*n). On failure *answer is the error
+ * answer. */
+static bool get_registration_keys(const json_t *q, bool nonempty, ft_key_t keys[FT_KEY_ID_COUNT], size_t *n,
+                                  json_t **answer) {
+    const json_t *regs = json_object_get(q, "registrations");
+    if (!json_is_array(regs) || (nonempty && json_array_size(regs) == 0)) {
+        *answer = error_answer("bad_query", nonempty ? "field \"registrations\" must be a non-empty array of key names"
+                                                     : "field \"registrations\" must be an array of key names");
+        return false;
+    }
+    *n = json_array_size(regs);
+    if (*n > FT_KEY_ID_COUNT) {
+        *answer = error_answer("bad_query", "too many registrations");
+        return false;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        const json_t *v = json_array_get(regs, i);
+        if (!json_is_string(v)) {
+            *answer = error_answer("bad_query", "registrations must be key names (strings)");
+            return false;
+        }
+        const ft_status st = ft_key_from_name_n(json_string_value(v), json_string_length(v), &keys[i]);
+        if (st != FT_OK) {
+            *answer = status_answer(st, NULL);
+            return false;
+        }
+    }
+    return true;
+}
+
 static json_t *q_table(ftd_batch_t *b, const json_t *q) {
     (void)b;
-    const json_t *regs = json_object_get(q, "registrations");
-    if (!json_is_array(regs))
-        return error_answer("bad_query", "field \"registrations\" must be an array of key names");
-    size_t n = json_array_size(regs);
-    if (n > FT_KEY_ID_COUNT)
-        return error_answer("bad_query", "too many registrations");
     ft_key_t keys[FT_KEY_ID_COUNT];
-    for (size_t i = 0; i < n; i++) {
-        const json_t *v = json_array_get(regs, i);
-        if (!json_is_string(v))
-            return error_answer("bad_query", "registrations must be key names (strings)");
-        ft_status st = ft_key_from_name_n(json_string_value(v), json_string_length(v), &keys[i]);
-        if (st != FT_OK)
-            return status_answer(st, NULL);
-    }
+    size_t n;
+    json_t *a;
+    if (!get_registration_keys(q, false, keys, &n, &a))
+        return a;
     const ft_key_t *runtime;
     size_t count = ft_key_runtime_list(&runtime);
     json_t *entries = json_object();
@@ -653,22 +674,14 @@ static json_t *probe_answer(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, con
 
 static json_t *q_probe(ftd_batch_t *b, const json_t *q) {
     (void)b;
-    const json_t *regs = json_object_get(q, "registrations");
+    ft_key_t keys[FT_KEY_ID_COUNT];
+    size_t n;
     json_t *a;
-    if (!json_is_array(regs) || json_array_size(regs) == 0)
-        return error_answer("bad_query", "field \"registrations\" must be a non-empty array of key names");
-    const size_t n = json_array_size(regs);
-    if (n > FT_KEY_ID_COUNT)
-        return error_answer("bad_query", "too many registrations");
+    if (!get_registration_keys(q, true, keys, &n, &a))
+        return a;
     ft_registration_t r[FT_KEY_ID_COUNT];
     for (size_t i = 0; i < n; i++) {
-        const json_t *v = json_array_get(regs, i);
-        ft_key_t k;
-        if (!json_is_string(v))
-            return error_answer("bad_query", "registrations must be key names (strings)");
-        ft_status st = ft_key_from_name_n(json_string_value(v), json_string_length(v), &k);
-        if (st != FT_OK)
-            return status_answer(st, NULL);
+        const ft_key_t k = keys[i];
         const bool autograd = k == FT_KEY_AUTOGRAD || ft_key_is_autograd(k);
         r[i] = (ft_registration_t){k, autograd ? "probe::autograd" : "probe::kernel", autograd ? NULL : probe_kernel,
                                    NULL, autograd ? probe_backward : NULL};
