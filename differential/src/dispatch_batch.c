@@ -596,14 +596,6 @@ static json_t *keyset_json(const char *bits_name, const char *repr_name, ft_keys
     return json_pack("{s:s, s:s}", bits_name, ft_keyset_format_hex(ks, hex), repr_name, repr);
 }
 
-/* Sets the fields of `src` into `dst` and drops `src`; false (dst dropped too)
- * when memory ran out. */
-static bool merge(json_t *dst, json_t *src) {
-    const bool ok = dst && src && json_object_update(dst, src) == 0;
-    json_decref(src);
-    return ok;
-}
-
 static json_t *probe_answer(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, const ft_scalar_t *lhs,
                             const ft_scalar_t *rhs) {
     ft_keyset_t lk, rk, inc, exc, eff;
@@ -642,22 +634,18 @@ static json_t *probe_answer(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, con
             json_pack("{s:b, s:b, s:b}", "requires_grad", v.requires_grad, "inference", v.inference, "grad_fn", node);
     }
     ft_tape_free(tape);
-    char ihex[19], ehex[19];
-    json_t *a =
-        json_pack("{s:b, s:o, s:o, s:o, s:s, s:s}", "ok", st == FT_OK, "error",
-                  st == FT_OK ? json_null() : json_string(ft_status_code(st)), "lhs",
-                  keyset_json("keyset_bits", "keyset", lk), "rhs", keyset_json("keyset_bits", "keyset", rk),
-                  "include_bits", ft_keyset_format_hex(inc, ihex), "exclude_bits", ft_keyset_format_hex(exc, ehex));
-    const bool ok = merge(a, keyset_json("dispatch_keyset_bits", "dispatch_keyset", eff)) && route && result &&
-                    json_object_set_new(a, "route", route) == 0 && json_object_set_new(a, "result", result) == 0;
-    if (!ok) {
-        if (!a) {
-            json_decref(route);
-            json_decref(result);
-        }
-        json_decref(a);
+    char ihex[19], xhex[19], ehex[19], erepr[FT_KEYSET_TEXT_MAX];
+    ft_keyset_format(eff, erepr, sizeof erepr);
+    /* json_pack takes every "o" value, even when it fails (a NULL route or
+     * result, or out of memory, fails it): no other cleanup */
+    json_t *a = json_pack("{s:b, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:o}", "ok", st == FT_OK, "error",
+                          st == FT_OK ? json_null() : json_string(ft_status_code(st)), "lhs",
+                          keyset_json("keyset_bits", "keyset", lk), "rhs", keyset_json("keyset_bits", "keyset", rk),
+                          "include_bits", ft_keyset_format_hex(inc, ihex), "exclude_bits",
+                          ft_keyset_format_hex(exc, xhex), "dispatch_keyset_bits", ft_keyset_format_hex(eff, ehex),
+                          "dispatch_keyset", erepr, "route", route, "result", result);
+    if (!a)
         return NULL;
-    }
     if (st != FT_OK) { /* why, as a failed dispatch explains itself */
         char why[FT_ERROR_MESSAGE_MAX];
         if (d.status == st)
