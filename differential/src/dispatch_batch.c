@@ -383,7 +383,6 @@ static json_t *value_json(const ft_scalar_t *v, bool have) {
     return json_pack("{s:s, s:s}", "value", (ft_value_format(v->value, text, sizeof text), text), "value_bits", bits);
 }
 
-/* "profile" ("packet" default, "c10") and "inference_mode" (bool, default false). */
 /* The dispatch context of a query: the default one changed by the fields
  * "mode", "grad_mode", "profile", "inference_mode", "include" and "exclude". */
 static bool get_context(const json_t *q, ft_dispatch_ctx_t *ctx, json_t **answer) {
