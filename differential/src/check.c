@@ -14,6 +14,16 @@
 
 /* ---- allowlist ----------------------------------------------------------------- */
 
+static bool lists_mode(const json_t *modes, const char *mode) {
+    size_t i;
+    json_t *m;
+    json_array_foreach(modes, i, m) {
+        if (json_is_string(m) && strcmp(json_string_value(m), mode) == 0)
+            return true;
+    }
+    return false;
+}
+
 int ftd_allowlist_load(const char *path, ftd_allowlist_t *out, char *why) {
     memset(out, 0, sizeof *out);
     json_error_t je;
@@ -50,7 +60,16 @@ int ftd_allowlist_load(const char *path, ftd_allowlist_t *out, char *why) {
                 out->composite_fallback = true;
             }
         } else if (strcmp(id, FTD_ALLOWLIST_PACKET_DERIVATION) == 0) {
-            out->packet_derivation = true;
+            /* one flag serves both modes: an entry naming one mode would
+               silently allow the drift in the other too */
+            if (json_array_size(modes) != 2 || !lists_mode(modes, "strict") || !lists_mode(modes, "hardened")) {
+                snprintf(why, 256,
+                         "%s: %s must list both modes [\"strict\", \"hardened\"] (it has no per-mode setting)", path,
+                         id);
+                rc = -1;
+            } else {
+                out->packet_derivation = true;
+            }
         } else {
             snprintf(why, 256, "%s: unknown drift id \"%s\"", path, id);
             rc = -1;

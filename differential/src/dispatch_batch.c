@@ -215,23 +215,44 @@ static json_t *q_key(ftd_batch_t *b, const json_t *q) {
     return json_pack("{s:I, s:s}", "id", (json_int_t)k, "name", ft_key_name(k));
 }
 
+/* The keys of field "registrations" (key names, at most FT_KEY_ID_COUNT; at
+ * least one if `nonempty`) into keys[0..*n). On failure *answer is the error
+ * answer. */
+static bool get_registration_keys(const json_t *q, bool nonempty, ft_key_t keys[FT_KEY_ID_COUNT], size_t *n,
+                                  json_t **answer) {
+    const json_t *regs = json_object_get(q, "registrations");
+    if (!json_is_array(regs) || (nonempty && json_array_size(regs) == 0)) {
+        *answer = error_answer("bad_query", nonempty ? "field \"registrations\" must be a non-empty array of key names"
+                                                     : "field \"registrations\" must be an array of key names");
+        return false;
+    }
+    *n = json_array_size(regs);
+    if (*n > FT_KEY_ID_COUNT) {
+        *answer = error_answer("bad_query", "too many registrations");
+        return false;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        const json_t *v = json_array_get(regs, i);
+        if (!json_is_string(v)) {
+            *answer = error_answer("bad_query", "registrations must be key names (strings)");
+            return false;
+        }
+        const ft_status st = ft_key_from_name_n(json_string_value(v), json_string_length(v), &keys[i]);
+        if (st != FT_OK) {
+            *answer = status_answer(st, NULL);
+            return false;
+        }
+    }
+    return true;
+}
+
 static json_t *q_table(ftd_batch_t *b, const json_t *q) {
     (void)b;
-    const json_t *regs = json_object_get(q, "registrations");
-    if (!json_is_array(regs))
-        return error_answer("bad_query", "field \"registrations\" must be an array of key names");
-    size_t n = json_array_size(regs);
-    if (n > FT_KEY_ID_COUNT)
-        return error_answer("bad_query", "too many registrations");
     ft_key_t keys[FT_KEY_ID_COUNT];
-    for (size_t i = 0; i < n; i++) {
-        const json_t *v = json_array_get(regs, i);
-        if (!json_is_string(v))
-            return error_answer("bad_query", "registrations must be key names (strings)");
-        ft_status st = ft_key_from_name_n(json_string_value(v), json_string_length(v), &keys[i]);
-        if (st != FT_OK)
-            return status_answer(st, NULL);
-    }
+    size_t n;
+    json_t *a;
+    if (!get_registration_keys(q, false, keys, &n, &a))
+        return a;
     const ft_key_t *runtime;
     size_t count = ft_key_runtime_list(&runtime);
     json_t *entries = json_object();
@@ -291,11 +312,7 @@ static bool parse_value(const json_t *v, double *out) {
 static bool get_scalar(const json_t *q, const char *field, ft_scalar_t *t, json_t **answer) {
     const json_t *o = json_object_get(q, field);
     char m[160];
-    t->dtype = FT_DTYPE_F64;
-    t->device = FT_BACKEND_CPU;
-    t->requires_grad = false;
-    t->tape_var = 0;
-    t->inference = false;
+    *t = ft_scalar_make(0, FT_DTYPE_F64, FT_BACKEND_CPU, false); /* every field set; the query changes some */
     if (!json_is_object(o)) {
         snprintf(
             m, sizeof m,
@@ -366,7 +383,6 @@ static json_t *value_json(const ft_scalar_t *v, bool have) {
     return json_pack("{s:s, s:s}", "value", (ft_value_format(v->value, text, sizeof text), text), "value_bits", bits);
 }
 
-/* "profile" ("packet" default, "c10") and "inference_mode" (bool, default false). */
 /* The dispatch context of a query: the default one changed by the fields
  * "mode", "grad_mode", "profile", "inference_mode", "include" and "exclude". */
 static bool get_context(const json_t *q, ft_dispatch_ctx_t *ctx, json_t **answer) {
@@ -579,14 +595,6 @@ static json_t *keyset_json(const char *bits_name, const char *repr_name, ft_keys
     return json_pack("{s:s, s:s}", bits_name, ft_keyset_format_hex(ks, hex), repr_name, repr);
 }
 
-/* Sets the fields of `src` into `dst` and drops `src`; false (dst dropped too)
- * when memory ran out. */
-static bool merge(json_t *dst, json_t *src) {
-    const bool ok = dst && src && json_object_update(dst, src) == 0;
-    json_decref(src);
-    return ok;
-}
-
 static json_t *probe_answer(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, const ft_scalar_t *lhs,
                             const ft_scalar_t *rhs) {
     ft_keyset_t lk, rk, inc, exc, eff;
@@ -625,22 +633,18 @@ static json_t *probe_answer(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, con
             json_pack("{s:b, s:b, s:b}", "requires_grad", v.requires_grad, "inference", v.inference, "grad_fn", node);
     }
     ft_tape_free(tape);
-    char ihex[19], ehex[19];
-    json_t *a =
-        json_pack("{s:b, s:o, s:o, s:o, s:s, s:s}", "ok", st == FT_OK, "error",
-                  st == FT_OK ? json_null() : json_string(ft_status_code(st)), "lhs",
-                  keyset_json("keyset_bits", "keyset", lk), "rhs", keyset_json("keyset_bits", "keyset", rk),
-                  "include_bits", ft_keyset_format_hex(inc, ihex), "exclude_bits", ft_keyset_format_hex(exc, ehex));
-    const bool ok = merge(a, keyset_json("dispatch_keyset_bits", "dispatch_keyset", eff)) && route && result &&
-                    json_object_set_new(a, "route", route) == 0 && json_object_set_new(a, "result", result) == 0;
-    if (!ok) {
-        if (!a) {
-            json_decref(route);
-            json_decref(result);
-        }
-        json_decref(a);
+    char ihex[19], xhex[19], ehex[19], erepr[FT_KEYSET_TEXT_MAX];
+    ft_keyset_format(eff, erepr, sizeof erepr);
+    /* json_pack takes every "o" value, even when it fails (a NULL route or
+     * result, or out of memory, fails it): no other cleanup */
+    json_t *a = json_pack("{s:b, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:o}", "ok", st == FT_OK, "error",
+                          st == FT_OK ? json_null() : json_string(ft_status_code(st)), "lhs",
+                          keyset_json("keyset_bits", "keyset", lk), "rhs", keyset_json("keyset_bits", "keyset", rk),
+                          "include_bits", ft_keyset_format_hex(inc, ihex), "exclude_bits",
+                          ft_keyset_format_hex(exc, xhex), "dispatch_keyset_bits", ft_keyset_format_hex(eff, ehex),
+                          "dispatch_keyset", erepr, "route", route, "result", result);
+    if (!a)
         return NULL;
-    }
     if (st != FT_OK) { /* why, as a failed dispatch explains itself */
         char why[FT_ERROR_MESSAGE_MAX];
         if (d.status == st)
@@ -657,22 +661,14 @@ static json_t *probe_answer(const ft_op_t *op, const ft_dispatch_ctx_t *ctx, con
 
 static json_t *q_probe(ftd_batch_t *b, const json_t *q) {
     (void)b;
-    const json_t *regs = json_object_get(q, "registrations");
+    ft_key_t keys[FT_KEY_ID_COUNT];
+    size_t n;
     json_t *a;
-    if (!json_is_array(regs) || json_array_size(regs) == 0)
-        return error_answer("bad_query", "field \"registrations\" must be a non-empty array of key names");
-    const size_t n = json_array_size(regs);
-    if (n > FT_KEY_ID_COUNT)
-        return error_answer("bad_query", "too many registrations");
+    if (!get_registration_keys(q, true, keys, &n, &a))
+        return a;
     ft_registration_t r[FT_KEY_ID_COUNT];
     for (size_t i = 0; i < n; i++) {
-        const json_t *v = json_array_get(regs, i);
-        ft_key_t k;
-        if (!json_is_string(v))
-            return error_answer("bad_query", "registrations must be key names (strings)");
-        ft_status st = ft_key_from_name_n(json_string_value(v), json_string_length(v), &k);
-        if (st != FT_OK)
-            return status_answer(st, NULL);
+        const ft_key_t k = keys[i];
         const bool autograd = k == FT_KEY_AUTOGRAD || ft_key_is_autograd(k);
         r[i] = (ft_registration_t){k, autograd ? "probe::autograd" : "probe::kernel", autograd ? NULL : probe_kernel,
                                    NULL, autograd ? probe_backward : NULL};

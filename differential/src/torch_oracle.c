@@ -705,34 +705,15 @@ static void compare_route(cx_t *c, const ftd_scenario_t *s, const ft_key_t *regs
 
 /* libft's c10 profile (FT_PROFILE_C10, checked against torch by the
  * c10_routes.jsonl fixtures): the keyset of an ordinary tensor on `dev`
- * (requires_grad plays no part), and a scenario's dispatch keyset (grad mode
- * changes nothing; scenarios are never in inference mode). */
-static ft_dispatch_ctx_t c10_context(const ftd_scenario_t *s) {
+ * (requires_grad plays no part). A scenario's dispatch keyset is the c10
+ * profile call's own effective keyset. */
+static uint64_t c10_tensor_keyset(ft_backend_t dev) {
     ft_dispatch_ctx_t ctx;
     ft_dispatch_ctx_init(&ctx);
     ctx.profile = FT_PROFILE_C10;
-    if (s) {
-        ctx.grad_mode = s->grad_mode;
-        ctx.include = ft_keyset_from_raw(s->include);
-        ctx.exclude = ft_keyset_from_raw(s->exclude);
-    }
-    return ctx;
-}
-
-static uint64_t c10_tensor_keyset(ft_backend_t dev) {
-    const ft_dispatch_ctx_t ctx = c10_context(NULL);
     const ft_scalar_t t = ft_scalar_make(0, FT_DTYPE_F64, dev, false);
     ft_keyset_t ks = {0};
     ft_dispatch_operand_keyset(&ctx, &t, &ks);
-    return ks.repr;
-}
-
-static uint64_t c10_dispatch_keyset(const ftd_scenario_t *s) {
-    const ft_dispatch_ctx_t ctx = c10_context(s);
-    const ft_scalar_t a = ft_scalar_make(0, FT_DTYPE_F64, s->lhs.device, s->lhs.requires_grad),
-                      b = ft_scalar_make(0, FT_DTYPE_F64, s->rhs.device, s->rhs.requires_grad);
-    ft_keyset_t ks = {0};
-    ft_dispatch_compute_keyset(&ctx, &a, &b, NULL, &ks);
     return ks.repr;
 }
 
@@ -984,7 +965,7 @@ static void check_dispatch(cx_t *c, ftd_libft_t *lib, const ftd_scenario_t *s, f
         return;
     }
     const uint64_t want_l = c10_tensor_keyset(s->lhs.device), want_r = c10_tensor_keyset(s->rhs.device),
-                   want_e = c10_dispatch_keyset(s);
+                   want_e = c10o.effective_keyset;
     if ((src[0] == 'r' && tl != want_l) || (src[1] == 'r' && trh != want_r) || te != want_e) {
         char a[TEXT], b[TEXT];
         snprintf(a, sizeof a, "{\"lhs\":\"0x%" PRIx64 "\",\"rhs\":\"0x%" PRIx64 "\",\"dispatch\":\"0x%" PRIx64 "\"}",

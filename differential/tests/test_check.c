@@ -147,6 +147,27 @@ static void check_allowlist_file(void) {
           f);
     fclose(f);
     FT_CHECK(ftd_allowlist_load(path, &a, why) != 0 && strstr(why, "unknown drift id") != NULL);
+    /* the packet derivation flag has no per-mode value: an entry for one mode
+       (or the same mode twice) is refused, not widened to both */
+    static const char *const one_mode[] = {"[\"strict\"]", "[\"hardened\"]", "[\"strict\",\"strict\"]", "[]"};
+    for (size_t i = 0; i < sizeof one_mode / sizeof one_mode[0]; i++) {
+        f = fopen(path, "w");
+        FT_CHECK(f != NULL);
+        fprintf(f,
+                "{\"allowlist\":[{\"id\":\"dispatch.profile_packet_derivation\",\"modes\":%s,"
+                "\"comparator\":\"x\",\"reason\":\"y\"}]}",
+                one_mode[i]);
+        fclose(f);
+        FT_CHECK_MSG(ftd_allowlist_load(path, &a, why) != 0 && strstr(why, "both modes") != NULL, "modes %s",
+                     one_mode[i]);
+    }
+    f = fopen(path, "w");
+    FT_CHECK(f != NULL);
+    fputs("{\"allowlist\":[{\"id\":\"dispatch.profile_packet_derivation\",\"modes\":[\"hardened\",\"strict\"],"
+          "\"comparator\":\"x\",\"reason\":\"y\"}]}",
+          f);
+    fclose(f);
+    FT_CHECK_MSG(ftd_allowlist_load(path, &a, why) == 0 && a.packet_derivation, "%s", why);
     remove(path);
 }
 

@@ -54,7 +54,8 @@ typedef struct ftd_check_result {
 /* The allowlist (differential/allowlist.json): the drift ids accepted.
  * "dispatch.composite_backend_fallback" (hardened mode only): an allowlist
  * without it makes every hardened fallback a blocking drift.
- * "dispatch.profile_packet_derivation" (both modes): the packet profile derives
+ * "dispatch.profile_packet_derivation" (both modes, and its entry must list both:
+ * the flag has no per-mode value): the packet profile derives
  * another keyset, so another route, than torch (libft's c10 profile) for a call
  * on real tensors; without it the live torch oracle reports that as blocking. */
 #define FTD_ALLOWLIST_PACKET_DERIVATION "dispatch.profile_packet_derivation"
