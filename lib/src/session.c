@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "array_grow.h"
 #include "error_internal.h"
 #include "ft/session.h"
 #include "tape_internal.h"
@@ -270,17 +271,10 @@ static ft_status out_of_ledger_memory(ft_session_t *s) {
 /* Doubles the FT_LEDGER_KEEP_ALL index; false (the error recorded) when out of
  * memory. */
 static bool grow_index(ft_session_t *s) {
-    const size_t cap = s->cap * 2;
-    entry_t **p = s->entries == s->entries_inline ? malloc(cap * sizeof *p) : realloc(s->entries, cap * sizeof *p);
-    if (!p) {
-        out_of_ledger_memory(s);
-        return false;
-    }
-    if (s->entries == s->entries_inline)
-        memcpy(p, s->entries_inline, sizeof s->entries_inline);
-    s->entries = p;
-    s->cap = cap;
-    return true;
+    if (ftp_array_grow((void **)&s->entries, &s->cap, s->cap + 1, sizeof *s->entries, s->entries_inline))
+        return true;
+    out_of_ledger_memory(s);
+    return false;
 }
 
 /* Everything that can fail before an entry is appended, done before the

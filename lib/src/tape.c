@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_grow.h"
 #include "dispatch_call.h"
 #include "error_internal.h"
 #include "op_internal.h"
@@ -108,30 +109,8 @@ void ft_tape_clear(ft_tape_t *t) {
     t->nnodes = 0;
 }
 
-/* Grows *array (starting in the inline buffer `inline_buf`) to hold at least
- * `need` elements of `size` bytes. */
-static bool grow(void **array, size_t *cap, size_t need, size_t size, const void *inline_buf) {
-    if (need <= *cap)
-        return true;
-    size_t n = *cap * 2;
-    while (n < need)
-        n *= 2;
-    void *p;
-    if (*array == inline_buf) {
-        if ((p = malloc(n * size)) != NULL)
-            memcpy(p, *array, *cap * size);
-    } else {
-        p = realloc(*array, n * size);
-    }
-    if (!p)
-        return false;
-    *array = p;
-    *cap = n;
-    return true;
-}
-
 #define RESERVE(t, field, cap, need)                                                                                   \
-    grow((void **)&(t)->field, &(t)->cap, (need), sizeof *(t)->field, (t)->field##_inline)
+    ftp_array_grow((void **)&(t)->field, &(t)->cap, (need), sizeof *(t)->field, (t)->field##_inline)
 
 #if defined(__GNUC__) || defined(__clang__)
 #define COLD __attribute__((noinline, cold))
