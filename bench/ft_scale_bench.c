@@ -48,14 +48,6 @@
 #define FT_BENCH_BUILD_TYPE ""
 #endif
 
-#if defined(__clang__)
-#define BENCH_COMPILER "clang " __clang_version__
-#elif defined(__GNUC__)
-#define BENCH_COMPILER "gcc " __VERSION__
-#else
-#define BENCH_COMPILER "unknown"
-#endif
-
 enum { MAX_SIZES = 32, MAX_REPS = 101, WORKING_SET = 16, CLEAR_EVERY = 1024, NAME_LEN = 32 };
 
 typedef struct {
